@@ -1,0 +1,1 @@
+"""liveroom bot: the operator — rulebook, FAQ answerer, show runner, alerts, review, CLI."""

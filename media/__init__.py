@@ -1,0 +1,1 @@
+"""liveroom media: the live room server — WHIP/WHEP, relay, room hub, chat WebSocket, pages, event log."""
