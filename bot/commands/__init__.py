@@ -1,0 +1,1 @@
+"""One module per `liveroom` subcommand; each has `register(subparsers)` setting `handler`."""

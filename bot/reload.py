@@ -1,0 +1,83 @@
+"""Hot reload: watch the rule files, swap in a new rulebook atomically, keep the last good one."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.rules import RuleError, RuleErrors, Rulebook, load_rulebook
+from bot.rules.load import rule_files
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[Rulebook], Awaitable[None] | None]
+FailureListener = Callable[[list[RuleError]], Awaitable[None] | None]
+
+
+def _fingerprint(directory: Path) -> tuple[tuple[str, int, int], ...]:
+    out = []
+    for path in rule_files(directory):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        out.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(out)
+
+
+@dataclass
+class RulebookHolder:
+    """The rulebook in force, its generation number, and the last reload's problems."""
+
+    current: Rulebook
+    generation: int = 1
+    loaded_at: float = field(default_factory=time.time)
+    errors: list[RuleError] = field(default_factory=list)
+    on_reload: list[Listener] = field(default_factory=list)
+    on_failure: list[FailureListener] = field(default_factory=list)
+
+    async def swap(self, rulebook: Rulebook) -> None:
+        self.current = rulebook
+        self.generation += 1
+        self.loaded_at = time.time()
+        self.errors = []
+        for listener in list(self.on_reload):
+            result = listener(rulebook)
+            if result is not None:
+                await result
+
+    async def fail(self, errors: list[RuleError]) -> None:
+        self.errors = errors
+        for listener in list(self.on_failure):
+            result = listener(errors)
+            if result is not None:
+                await result
+
+
+async def watch_rules(holder: RulebookHolder, interval: float = 0.5) -> None:
+    """Poll the rule files' mtimes; on change reload (off the event loop) and swap or report."""
+    directory = Path(holder.current.directory)
+    seen = _fingerprint(directory)
+    while True:
+        await asyncio.sleep(interval)
+        now = await asyncio.to_thread(_fingerprint, directory)
+        if now == seen:
+            continue
+        seen = now
+        try:
+            rulebook = await asyncio.to_thread(load_rulebook, directory)
+        except RuleErrors as exc:
+            for line in exc.render("zh-CN"):
+                log.error("规则重新加载失败 rules reload failed: %s", line)
+            log.error("仍在使用上一版规则 keeping the last good rulebook (generation %d)", holder.generation)
+            await holder.fail(exc.errors)
+            continue
+        except Exception:  # a bug must not kill the watcher mid-show
+            log.exception("rules reload crashed; keeping the last good rulebook")
+            continue
+        await holder.swap(rulebook)
+        log.info("规则已重新加载 rules reloaded (generation %d)", holder.generation)

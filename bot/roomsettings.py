@@ -1,0 +1,59 @@
+"""The rulebook, translated into the plain settings the room server runs with."""
+
+from __future__ import annotations
+
+from bot.credentials import Credentials
+from bot.rules import Rulebook
+from media.config import (
+    DEFAULT_GIFTS,
+    Gift,
+    IceServer,
+    Moderation,
+    ProductCard,
+    Restream,
+    RoomSettings,
+)
+
+
+def room_settings(rulebook: Rulebook, credentials: Credentials) -> RoomSettings:
+    room = rulebook.room
+    mod = room.moderation
+    return RoomSettings(
+        id=room.id,
+        title=room.title,
+        language=room.language,
+        bot_name=room.bot.name,
+        publish_token=credentials.publish_token,
+        team_password=credentials.team_password,
+        moderation=Moderation(
+            blocked_words=tuple(mod.blocked_words),
+            max_message_length=mod.max_message_length,
+            rate_messages=mod.rate_limit.messages,
+            rate_per_seconds=mod.rate_limit.per,
+            links=mod.links,
+        ),
+        gifts=tuple(Gift(g.id, g.name, g.icon) for g in room.gifts) if room.gifts is not None else DEFAULT_GIFTS,
+        products=tuple(
+            ProductCard(
+                sku=p.sku,
+                name=p.name,
+                price=p.price,
+                link=p.link,
+                live_price=p.live_price,
+                stock=p.stock,
+                description=p.description,
+                aliases=tuple(p.aliases),
+            )
+            for p in rulebook.products
+        ),
+        ice_servers=tuple(
+            IceServer(
+                urls=tuple([s.urls] if isinstance(s.urls, str) else s.urls),
+                username=s.username,
+                credential=s.credential,
+            )
+            for s in room.ice_servers
+        ),
+        record=room.record,
+        restream=Restream(room.restream.whip_url, room.restream.token) if room.restream else None,
+    )

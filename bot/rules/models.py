@@ -1,0 +1,508 @@
+"""Typed models of every rule file (docs/rules.md is their reference).
+
+Shape checks live here; checks across files (does this sku exist?) live in
+`bot.rules.crosscheck`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from bot.rules.durations import parse_duration
+from media.i18n import CATALOGUE
+
+CATALOGUE.add(
+    {
+        "duration": {
+            "zh-CN": "时长格式不对：“{value}”（可写 90、\"90s\"、\"5m\"、\"1m30s\"、\"05:00\"）",
+            "en": "bad duration '{value}' (write 90, \"90s\", \"5m\", \"1m30s\" or \"05:00\")",
+        },
+        "id_format": {
+            "zh-CN": "编号“{value}”格式不对：只能用小写字母、数字和 -，最长 64 个字符",
+            "en": "bad id '{value}': use lowercase letters, digits and '-', at most 64 characters",
+        },
+        "sku_format": {
+            "zh-CN": "sku“{value}”格式不对：只能用字母、数字、- 和 _",
+            "en": "bad sku '{value}': use letters, digits, '-' and '_'",
+        },
+        "money": {
+            "zh-CN": "金额应为最多两位小数的数字，得到“{value}”",
+            "en": "money must be a number with at most two decimals, got '{value}'",
+        },
+        "url": {
+            "zh-CN": "链接应以 http:// 或 https:// 开头，得到“{value}”",
+            "en": "link must start with http:// or https://, got '{value}'",
+        },
+        "timezone_missing": {
+            "zh-CN": "开播时间必须带时区，如 2026-11-28T20:00:00+08:00",
+            "en": "start time needs a timezone, e.g. 2026-11-28T20:00:00+08:00",
+        },
+        "cue_kind_missing": {
+            "zh-CN": "提示缺少动作：需要 say、pin、coupon、vote、lottery、countdown、repeat 之一",
+            "en": "cue has no action: needs one of say, pin, coupon, vote, lottery, countdown, repeat",
+        },
+        "cue_kind_many": {
+            "zh-CN": "一条提示只能有一个动作，这里有 {kinds}",
+            "en": "a cue has exactly one action, this one has {kinds}",
+        },
+        "quiet_hours": {
+            "zh-CN": "免打扰时段格式应为 \"HH:MM-HH:MM\"，得到“{value}”",
+            "en": "quiet hours must look like \"HH:MM-HH:MM\", got '{value}'",
+        },
+        "blank": {"zh-CN": "不能为空", "en": "must not be empty"},
+        "per_viewer": {"zh-CN": "目前每人限领只支持 1", "en": "per_viewer must be 1"},
+        "live_price_above_price": {
+            "zh-CN": "直播价 {live_price} 高于日常价 {price}",
+            "en": "live price {live_price} is above the list price {price}",
+        },
+    }
+)
+
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+SKU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+
+def _duration(value: object) -> float:
+    try:
+        return parse_duration(value)
+    except ValueError:
+        raise PydanticCustomError("duration", "bad duration '{value}'", {"value": str(value)}) from None
+
+
+def _id(value: object) -> object:
+    if isinstance(value, str) and not ID_RE.match(value):
+        raise PydanticCustomError("id_format", "bad id '{value}'", {"value": value})
+    return value
+
+
+def _sku(value: object) -> object:
+    if isinstance(value, str) and not SKU_RE.match(value):
+        raise PydanticCustomError("sku_format", "bad sku '{value}'", {"value": value})
+    return value
+
+
+def _money(value: float) -> float:
+    if round(value, 2) != value:
+        raise PydanticCustomError("money", "bad money '{value}'", {"value": str(value)})
+    return value
+
+
+def _url(value: str) -> str:
+    if not re.match(r"^https?://[^\s/]+", value):
+        raise PydanticCustomError("url", "bad url '{value}'", {"value": value})
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("blank", "must not be empty")
+    return value
+
+
+Duration = Annotated[float, BeforeValidator(_duration)]
+Id = Annotated[str, BeforeValidator(_id)]
+Sku = Annotated[str, BeforeValidator(_sku)]
+Money = Annotated[float, Field(gt=0), AfterValidator(_money)]
+Url = Annotated[str, AfterValidator(_url)]
+Text = Annotated[str, AfterValidator(_not_blank)]
+
+SEGMENT_KINDS = ("暖场", "产品亮相", "卖点讲解", "体验分享", "限时优惠", "互动答疑", "压轴大促", "收尾")
+CUE_KINDS = ("say", "pin", "coupon", "vote", "lottery", "countdown", "repeat")
+SegmentKind = Literal["暖场", "产品亮相", "卖点讲解", "体验分享", "限时优惠", "互动答疑", "压轴大促", "收尾"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---- room.yaml -------------------------------------------------------------
+
+
+class BotSettings(Strict):
+    name: Text = "助理"
+    reply_cap_per_minute: int = Field(20, ge=1, le=120)
+    answer_threshold: float | None = Field(None, ge=0, le=1)
+    same_question_window: Duration = 30.0
+
+
+class RateLimit(Strict):
+    messages: int = Field(5, ge=1, le=1000)
+    per: Duration = 10.0
+
+
+class ModerationSettings(Strict):
+    blocked_words: list[Text] = []
+    max_message_length: int = Field(200, ge=1, le=2000)
+    rate_limit: RateLimit = RateLimit()
+    links: Literal["block", "allow", "team_only"] = "team_only"
+
+
+class GiftSpec(Strict):
+    id: Id
+    name: Text
+    icon: str = "🎁"
+
+
+class TeamSettings(Strict):
+    password: str | None = None
+    telegram_chat_id: int | None = None
+
+
+class IceServerSpec(Strict):
+    urls: list[str] | str
+    username: str | None = None
+    credential: str | None = None
+
+
+class RestreamSpec(Strict):
+    whip_url: Url
+    token: str | None = None
+
+
+class RoomFile(Strict):
+    id: Id
+    title: Text
+    language: Literal["zh-CN", "en"] = "zh-CN"
+    bot: BotSettings = BotSettings()
+    moderation: ModerationSettings = ModerationSettings()
+    gifts: list[GiftSpec] | None = None
+    team: TeamSettings = TeamSettings()
+    synonyms: list[list[Text]] = []
+    ice_servers: list[IceServerSpec] = []
+    record: bool = False
+    restream: RestreamSpec | None = None
+
+
+# ---- products.yaml, faq.yaml, coupons.yaml ----------------------------------
+
+
+class Product(Strict):
+    sku: Sku
+    name: Text
+    aliases: list[Text] = []
+    price: Money
+    live_price: Money | None = None
+    link: Url
+    stock: int | None = Field(None, ge=0)
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _live_price_not_above(self) -> Product:
+        if self.live_price is not None and self.live_price > self.price:
+            raise PydanticCustomError(
+                "live_price_above_price",
+                "live price above price",
+                {"live_price": self.live_price, "price": self.price},
+            )
+        return self
+
+    @property
+    def selling_price(self) -> float:
+        return self.live_price if self.live_price is not None else self.price
+
+
+class FaqEntry(Strict):
+    id: Id
+    product: Sku | None = None
+    q: Annotated[list[Text], Field(min_length=1, max_length=4)]
+    a: Text
+    tags: list[Text] = []
+
+
+class Coupon(Strict):
+    id: Id
+    title: Text
+    link: Url
+    discount: Money
+    min_spend: Annotated[float, Field(ge=0)] = 0
+    per_viewer: int = 1
+    quantity: int | None = Field(None, ge=1)
+    valid_minutes: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _one_per_viewer(self) -> Coupon:
+        if self.per_viewer != 1:
+            raise PydanticCustomError("per_viewer", "per_viewer must be 1")
+        return self
+
+
+# ---- shows/<id>.yaml --------------------------------------------------------
+
+
+class WinnerOf(Strict):
+    winner_of: Id
+
+
+ProductRef = Sku | WinnerOf
+
+
+class VoteOption(Strict):
+    product: Sku
+
+
+class VoteSpec(Strict):
+    id: Id
+    question: Text
+    options: Annotated[list[Text | VoteOption], Field(min_length=2, max_length=6)]
+    duration: Duration = Field(gt=0)
+    allow_change: bool = False
+
+
+class Eligibility(Strict):
+    min_watch_seconds: int = Field(0, ge=0)
+    present: bool = True
+    require: list[Literal["claimed_coupon", "clicked_product"]] = []
+
+
+class LotterySpec(Strict):
+    id: Id
+    prize: Text
+    winners: int = Field(ge=1, le=100)
+    keyword: Text | None = None
+    window: Duration = Field(gt=0)
+    prize_value: Annotated[float, Field(ge=0, le=50000)] | None = None
+    eligibility: Eligibility = Eligibility()
+
+
+class CountdownSpec(Strict):
+    title: Text
+    duration: Duration = Field(gt=0)
+    product: Sku | None = None
+    stock: int | None = Field(None, ge=0)
+
+
+class RepeatSpec(Strict):
+    text: Text
+    every: Duration = Field(ge=60)
+    min_chat_lines: int = Field(5, ge=0)
+    until: Duration | None = None
+
+
+class Cue(Strict):
+    at: Duration
+    id: Id | None = None
+    say: Text | None = None
+    pin: ProductRef | None = None
+    coupon: Id | None = None
+    vote: VoteSpec | None = None
+    lottery: LotterySpec | None = None
+    countdown: CountdownSpec | None = None
+    repeat: RepeatSpec | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_kind(self) -> Cue:
+        kinds = [k for k in CUE_KINDS if getattr(self, k) is not None]
+        if not kinds:
+            raise PydanticCustomError("cue_kind_missing", "cue has no action")
+        if len(kinds) > 1:
+            raise PydanticCustomError("cue_kind_many", "cue has many actions", {"kinds": ", ".join(kinds)})
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in CUE_KINDS if getattr(self, k) is not None)
+
+
+class Segment(Strict):
+    id: Id
+    kind: SegmentKind
+    title: str = ""
+    at: Duration | None = None
+    duration: Duration = Field(gt=0)
+    product: ProductRef | None = None
+    talking_points: list[Text] = []
+    cues: list[Cue] = []
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        raise PydanticCustomError("timezone_missing", "start time needs a timezone")
+    return value
+
+
+class Roles(Strict):
+    host: str | None = None
+    assistant: str | None = None
+    operator: str | None = None
+
+
+class ShowScript(Strict):
+    title: Text
+    theme: str = ""
+    starts_at: Annotated[dt.datetime, AfterValidator(_aware)]
+    roles: Roles = Roles()
+    segments: Annotated[list[Segment], Field(min_length=1)]
+
+    def segment_starts(self) -> list[float]:
+        """Start offset (seconds) of each segment; a missing `at` follows the previous segment."""
+        starts: list[float] = []
+        cursor = 0.0
+        for segment in self.segments:
+            start = segment.at if segment.at is not None else cursor
+            starts.append(start)
+            cursor = start + segment.duration
+        return starts
+
+    @property
+    def length(self) -> float:
+        starts = self.segment_starts()
+        return max(s + seg.duration for s, seg in zip(starts, self.segments, strict=True))
+
+    def timeline(self) -> list[ScheduledCue]:
+        """Every cue with its stable id and its offset from the show start, in time order."""
+        out: list[ScheduledCue] = []
+        for index, (start, segment) in enumerate(zip(self.segment_starts(), self.segments, strict=True)):
+            for n, cue in enumerate(segment.cues, start=1):
+                out.append(
+                    ScheduledCue(
+                        id=cue.id or f"{segment.id}-{n}",
+                        offset=start + cue.at,
+                        segment_index=index,
+                        segment=segment,
+                        cue=cue,
+                    )
+                )
+        out.sort(key=lambda c: (c.offset, c.segment_index))
+        return out
+
+
+@dataclass(frozen=True)
+class ScheduledCue:
+    id: str
+    offset: float
+    segment_index: int
+    segment: Segment
+    cue: Cue
+
+    @property
+    def kind(self) -> str:
+        return self.cue.kind
+
+
+# ---- alerts.yaml ------------------------------------------------------------
+
+_QUIET = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def _quiet(value: str) -> str:
+    if not _QUIET.match(value.strip()):
+        raise PydanticCustomError("quiet_hours", "bad quiet hours '{value}'", {"value": value})
+    return value.strip()
+
+
+QuietHours = Annotated[str, AfterValidator(_quiet)]
+
+
+class AlertRule(Strict):
+    enabled: bool = True
+    cooldown: Duration = 60.0
+    quiet_hours: QuietHours | None = None
+
+
+class StreamDownRule(AlertRule):
+    after: Duration = 5.0
+
+
+class StreamQualityRule(AlertRule):
+    min_bitrate_kbps: int = Field(300, ge=0)
+    min_fps: int = Field(15, ge=0)
+    for_: Duration = Field(10.0, alias="for")
+
+
+class ViewersDropRule(AlertRule):
+    percent: int = Field(20, ge=1, le=100)
+    window: Duration = 60.0
+
+
+class NewPeakRule(AlertRule):
+    min_viewers: int = Field(10, ge=0)
+
+
+class QuestionsWaitingRule(AlertRule):
+    min_count: int = Field(1, ge=1)
+    digest_every: Duration = 120.0
+    oldest: int = Field(3, ge=1, le=20)
+
+
+class CouponLowRule(AlertRule):
+    remaining_percent: int = Field(10, ge=1, le=100)
+
+
+class CueUpcomingRule(AlertRule):
+    before: Duration = 120.0
+    kinds: list[Literal["say", "pin", "coupon", "vote", "lottery", "countdown", "repeat"]] = [
+        "countdown",
+        "lottery",
+    ]
+
+
+class AlertRules(Strict):
+    stream_down: StreamDownRule = StreamDownRule()
+    stream_quality_low: StreamQualityRule = StreamQualityRule()
+    viewers_drop: ViewersDropRule = ViewersDropRule()
+    new_peak: NewPeakRule = NewPeakRule()
+    questions_waiting: QuestionsWaitingRule = QuestionsWaitingRule()
+    coupon_low: CouponLowRule = CouponLowRule()
+    coupon_sold_out: AlertRule = AlertRule()
+    lottery_result: AlertRule = AlertRule()
+    cue_upcoming: CueUpcomingRule = CueUpcomingRule()
+    cue_missed: AlertRule = AlertRule()
+    rules_reload_failed: AlertRule = AlertRule()
+    show_started: AlertRule = AlertRule()
+    show_ended: AlertRule = AlertRule()
+
+
+class AlertsFile(Strict):
+    quiet_hours: QuietHours | None = None
+    rules: AlertRules = AlertRules()
+
+
+# ---- the whole rulebook ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    """One consistent generation of every rule file in a directory."""
+
+    directory: str
+    room: RoomFile
+    products: tuple[Product, ...] = ()
+    faq: tuple[FaqEntry, ...] = ()
+    coupons: tuple[Coupon, ...] = ()
+    shows: dict[str, ShowScript] = field(default_factory=dict)
+    alerts: AlertsFile = AlertsFile()
+
+    def product(self, sku: str) -> Product | None:
+        return next((p for p in self.products if p.sku == sku), None)
+
+    def coupon(self, coupon_id: str) -> Coupon | None:
+        return next((c for c in self.coupons if c.id == coupon_id), None)
+
+    def summary_counts(self) -> dict[str, int]:
+        return {
+            "products": len(self.products),
+            "faq": len(self.faq),
+            "coupons": len(self.coupons),
+            "shows": len(self.shows),
+            "segments": sum(len(s.segments) for s in self.shows.values()),
+            "cues": sum(len(seg.cues) for s in self.shows.values() for seg in s.segments),
+        }
+
+
+def model_fields_of(model: type[BaseModel]) -> list[str]:
+    """The keys a user may write for `model` (aliases where set)."""
+    return [f.alias or name for name, f in model.model_fields.items()]
+

@@ -1,0 +1,113 @@
+"""`liveroom run`: one process, one asyncio loop — the room server with the bot plugged in."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from bot.credentials import Credentials, load_credentials
+from bot.reload import RulebookHolder, watch_rules
+from bot.roomsettings import room_settings
+from bot.rules import Rulebook
+from media.app import HEALTH_PROVIDERS, ROOMS, create_app
+from media.config import ServerSettings
+from media.rooms import RoomDirectory
+
+log = logging.getLogger(__name__)
+
+HOLDER = web.AppKey("rulebook", RulebookHolder)
+CREDENTIALS = web.AppKey("credentials", Credentials)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    start_show: str | None = None
+    speed: float = 1.0
+    reload_interval: float = 0.5
+    media_workers: int = 1
+
+
+async def rulebook_status(request: web.Request) -> web.Response:
+    holder = request.app[HOLDER]
+    book = holder.current
+    return web.json_response(
+        {
+            "generation": holder.generation,
+            "loaded_at": holder.loaded_at,
+            "room": {"id": book.room.id, "title": book.room.title, "language": book.room.language},
+            "counts": book.summary_counts(),
+            "shows": sorted(book.shows),
+            "errors": [e.render(book.room.language) for e in holder.errors],
+        }
+    )
+
+
+def build_app(
+    rulebook: Rulebook, settings: ServerSettings, options: RunOptions | None = None
+) -> web.Application:
+    """The whole server for one rules directory, ready for `web.run_app` or a test client."""
+    options = options or RunOptions()
+    credentials = load_credentials(rulebook, settings.data_dir)
+    settings = dataclasses.replace(settings, secret=credentials.secret)
+    rooms = RoomDirectory([room_settings(rulebook, credentials)])
+    app = create_app(settings, rooms)
+    holder = RulebookHolder(rulebook)
+    app[HOLDER] = holder
+    app[CREDENTIALS] = credentials
+
+    def on_reload(book: Rulebook) -> None:
+        app[ROOMS].replace([room_settings(book, credentials)])
+
+    holder.on_reload.append(on_reload)
+
+    def health() -> dict[str, Any]:
+        return {"rulebook": {"generation": holder.generation, "errors": len(holder.errors)}}
+
+    app[HEALTH_PROVIDERS].append(health)
+    app.router.add_get("/api/rulebook", rulebook_status)
+
+    async def watcher(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(watch_rules(holder, options.reload_interval))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    app.cleanup_ctx.append(watcher)
+    return app
+
+
+def print_banner(app: web.Application, settings: ServerSettings) -> None:
+    credentials = app[CREDENTIALS]
+    base = f"http://{settings.host if settings.host not in ('0.0.0.0', '::') else '127.0.0.1'}:{settings.port}"
+    for room_id in app[ROOMS].ids():
+        print(f"观众页 viewer: {base}/room/{room_id}")
+        print(f"主播页 host:   {base}/host/{room_id}   (推流令牌 publish token: {credentials.publish_token})")
+        print(f"中控台 studio: {base}/studio/{room_id} (团队密码 team password: {credentials.team_password})")
+    print(f"健康检查 health: {base}/healthz", flush=True)
+
+
+async def serve(rulebook: Rulebook, settings: ServerSettings, options: RunOptions) -> None:
+    app = build_app(rulebook, settings, options)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    print_banner(app, settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        log.info("正在停止 stopping…")
+        await runner.cleanup()

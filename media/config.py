@@ -1,0 +1,103 @@
+"""Settings the room server runs with: what the bot's rulebook tells the media side.
+
+`media` never imports `bot`; the bot builds these plain dataclasses from the
+rulebook and hands them to the server (at start-up and on every reload).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class IceServer:
+    urls: tuple[str, ...]
+    username: str | None = None
+    credential: str | None = None
+
+
+@dataclass(frozen=True)
+class Gift:
+    id: str
+    name: str
+    icon: str = "🎁"
+
+
+@dataclass(frozen=True)
+class Moderation:
+    blocked_words: tuple[str, ...] = ()
+    max_message_length: int = 200
+    rate_messages: int = 5
+    rate_per_seconds: float = 10.0
+    links: str = "team_only"  # block | allow | team_only
+
+
+@dataclass(frozen=True)
+class ProductCard:
+    sku: str
+    name: str
+    price: float
+    link: str
+    live_price: float | None = None
+    stock: int | None = None
+    description: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Restream:
+    whip_url: str
+    token: str | None = None
+
+
+DEFAULT_GIFTS = (
+    Gift("heart", "小心心", "💗"),
+    Gift("rose", "玫瑰", "🌹"),
+    Gift("rocket", "火箭", "🚀"),
+)
+
+
+@dataclass(frozen=True)
+class RoomSettings:
+    """One room as the server sees it."""
+
+    id: str
+    title: str
+    language: str = "zh-CN"
+    bot_name: str = "助理"
+    publish_token: str = ""
+    team_password: str = ""
+    moderation: Moderation = field(default_factory=Moderation)
+    gifts: tuple[Gift, ...] = DEFAULT_GIFTS
+    products: tuple[ProductCard, ...] = ()
+    ice_servers: tuple[IceServer, ...] = ()
+    record: bool = False
+    restream: Restream | None = None
+
+    def product(self, sku: str) -> ProductCard | None:
+        return next((p for p in self.products if p.sku == sku), None)
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """Process-wide settings, from the environment."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    database_url: str = "sqlite+aiosqlite:///var/liveroom.db"
+    bus_url: str | None = None
+    secret: str = ""  # the signing key; the bot fills it in (env or a generated, stored one)
+    data_dir: str = "var"
+
+    @classmethod
+    def from_env(cls, host: str | None = None, port: int | None = None) -> ServerSettings:
+        data_dir = os.environ.get("LIVEROOM_DATA_DIR", "var")
+        return cls(
+            host=host or os.environ.get("HOST", "127.0.0.1"),
+            port=port or int(os.environ.get("PORT", "8080")),
+            database_url=os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir}/liveroom.db",
+            bus_url=os.environ.get("LIVEROOM_BUS_URL") or None,
+            secret=os.environ.get("LIVEROOM_SECRET", ""),
+            data_dir=data_dir,
+        )
