@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.rules import RuleError, RuleErrors, Rulebook, load_rulebook
+from bot.rules import Rulebook, RuleError, RuleErrors, load_rulebook
 from bot.rules.load import rule_files
 
 log = logging.getLogger(__name__)

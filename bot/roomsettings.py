@@ -32,7 +32,9 @@ def room_settings(rulebook: Rulebook, credentials: Credentials) -> RoomSettings:
             rate_per_seconds=mod.rate_limit.per,
             links=mod.links,
         ),
-        gifts=tuple(Gift(g.id, g.name, g.icon) for g in room.gifts) if room.gifts is not None else DEFAULT_GIFTS,
+        gifts=tuple(Gift(g.id, g.name, g.icon) for g in room.gifts)
+        if room.gifts is not None
+        else DEFAULT_GIFTS,
         products=tuple(
             ProductCard(
                 sku=p.sku,

@@ -87,7 +87,9 @@ def build_app(
 
 def print_banner(app: web.Application, settings: ServerSettings) -> None:
     credentials = app[CREDENTIALS]
-    base = f"http://{settings.host if settings.host not in ('0.0.0.0', '::') else '127.0.0.1'}:{settings.port}"
+    base = (
+        f"http://{settings.host if settings.host not in ('0.0.0.0', '::') else '127.0.0.1'}:{settings.port}"
+    )
     for room_id in app[ROOMS].ids():
         print(f"观众页 viewer: {base}/room/{room_id}")
         print(f"主播页 host:   {base}/host/{room_id}   (推流令牌 publish token: {credentials.publish_token})")

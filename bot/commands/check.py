@@ -11,7 +11,9 @@ from media.i18n import t
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("check", help="检查规则目录 / validate a rules directory")
-    parser.add_argument("directory", nargs="?", default=None, help="rules directory (default $LIVEROOM_RULES or ./rules)")
+    parser.add_argument(
+        "directory", nargs="?", default=None, help="rules directory (default $LIVEROOM_RULES or ./rules)"
+    )
     parser.add_argument("--rules", dest="rules_opt", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--lang", default="zh-CN", choices=["zh-CN", "zh", "en"], help="message language")
     parser.set_defaults(handler=run)

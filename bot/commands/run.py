@@ -14,8 +14,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--rules", default=None, help="rules directory (default $LIVEROOM_RULES or ./rules)")
     parser.add_argument("--host", default=None, help="listen address (default $HOST or 127.0.0.1)")
     parser.add_argument("--port", type=int, default=None, help="port (default $PORT or 8080)")
-    parser.add_argument("--start", dest="start_show", default=None, metavar="SHOW", help="start this show now")
-    parser.add_argument("--speed", type=float, default=1.0, help="show clock speed-up for rehearsals (default 1)")
+    parser.add_argument(
+        "--start", dest="start_show", default=None, metavar="SHOW", help="start this show now"
+    )
+    parser.add_argument(
+        "--speed", type=float, default=1.0, help="show clock speed-up for rehearsals (default 1)"
+    )
     parser.add_argument("--media-workers", type=int, default=1, help="processes serving video to viewers")
     parser.set_defaults(handler=run)
 
@@ -31,7 +35,10 @@ def run(args: argparse.Namespace) -> int:
     except RuleErrors as exc:
         for line in exc.render("zh-CN"):
             print(line, file=sys.stderr)
-        print(f"规则有误，无法启动 rules are broken, not starting ({len(exc.errors)} problem(s))", file=sys.stderr)
+        print(
+            f"规则有误，无法启动 rules are broken, not starting ({len(exc.errors)} problem(s))",
+            file=sys.stderr,
+        )
         return 1
     if args.speed <= 0:
         print("--speed 必须大于 0 / must be > 0", file=sys.stderr)

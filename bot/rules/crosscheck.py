@@ -95,7 +95,9 @@ def _key(path: Path_) -> str:
     return out
 
 
-def _unknown(checker: Checker, source: SourceFile, path: Path_, what: str, value: str, known: Sequence[str]) -> None:
+def _unknown(
+    checker: Checker, source: SourceFile, path: Path_, what: str, value: str, known: Sequence[str]
+) -> None:
     """An unknown sku or coupon id, with the closest known one when there is one."""
     close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.5)
     if close:
@@ -112,8 +114,8 @@ def check_catalogue(
     faq_src: SourceFile | None,
     coupons: tuple[Coupon, ...],
     coupons_src: SourceFile | None,
+    skus: Sequence[str],
 ) -> None:
-    skus = [p.sku for p in products]
     if products_src is not None:
         checker.unique(products_src, (((i, "sku"), p.sku) for i, p in enumerate(products)))
     if coupons_src is not None:
@@ -142,6 +144,9 @@ def check_show(
 ) -> None:
     starts = show.segment_starts()
     checker.unique(source, ((("segments", i, "id"), s.id) for i, s in enumerate(show.segments)))
+    segment_id_count: dict[str, int] = {}
+    for segment in show.segments:
+        segment_id_count[segment.id] = segment_id_count.get(segment.id, 0) + 1
 
     # Segments in time order, not overlapping.
     for i in range(1, len(show.segments)):
@@ -166,7 +171,10 @@ def check_show(
     for si, segment in enumerate(show.segments):
         for ci, cue in enumerate(segment.cues):
             path = ("segments", si, "cues", ci)
-            cue_ids.append(((*path, "id") if cue.id else path, cue.id or f"{segment.id}-{ci + 1}"))
+            if cue.id is not None:
+                cue_ids.append(((*path, "id"), cue.id))
+            elif segment_id_count[segment.id] == 1:  # a duplicate segment id is reported once, above
+                cue_ids.append((path, f"{segment.id}-{ci + 1}"))
             if cue.vote is not None:
                 vote_closes[cue.vote.id] = starts[si] + cue.at + cue.vote.duration
                 vote_ids.append(((*path, "vote", "id"), cue.vote.id))
@@ -222,7 +230,9 @@ def check_show(
                         _unknown(checker, source, (*path, "vote", "options", oi, "product"), "sku", sku, skus)
             if cue.countdown is not None and cue.countdown.product is not None:
                 if cue.countdown.product not in skus:
-                    _unknown(checker, source, (*path, "countdown", "product"), "sku", cue.countdown.product, skus)
+                    _unknown(
+                        checker, source, (*path, "countdown", "product"), "sku", cue.countdown.product, skus
+                    )
             if cue.repeat is not None and cue.repeat.until is not None:
                 if not cue.at < cue.repeat.until <= segment.duration:
                     checker.add(

@@ -36,7 +36,10 @@ CATALOGUE.add(
         },
         "string_type": {"zh-CN": "应为文字", "en": "expected text"},
         "string_too_short": {"zh-CN": "不能为空", "en": "must not be empty"},
-        "string_too_long": {"zh-CN": "太长（最多 {max_length} 个字符）", "en": "too long (at most {max_length} characters)"},
+        "string_too_long": {
+            "zh-CN": "太长（最多 {max_length} 个字符）",
+            "en": "too long (at most {max_length} characters)",
+        },
         "int_type": {"zh-CN": "应为整数", "en": "expected a whole number"},
         "int_parsing": {"zh-CN": "应为整数", "en": "expected a whole number"},
         "int_from_float": {"zh-CN": "应为整数", "en": "expected a whole number"},
@@ -58,9 +61,18 @@ CATALOGUE.add(
         "less_than_equal": {"zh-CN": "应不大于 {le}", "en": "must be at most {le}"},
         "literal_error": {"zh-CN": "应为以下之一：{expected}", "en": "expected one of: {expected}"},
         "enum": {"zh-CN": "应为以下之一：{expected}", "en": "expected one of: {expected}"},
-        "datetime_type": {"zh-CN": "应为日期时间，如 2026-11-28T20:00:00+08:00", "en": "expected a date-time such as 2026-11-28T20:00:00+08:00"},
-        "datetime_parsing": {"zh-CN": "应为日期时间，如 2026-11-28T20:00:00+08:00", "en": "expected a date-time such as 2026-11-28T20:00:00+08:00"},
-        "datetime_from_date_parsing": {"zh-CN": "应为日期时间，如 2026-11-28T20:00:00+08:00", "en": "expected a date-time such as 2026-11-28T20:00:00+08:00"},
+        "datetime_type": {
+            "zh-CN": "应为日期时间，如 2026-11-28T20:00:00+08:00",
+            "en": "expected a date-time such as 2026-11-28T20:00:00+08:00",
+        },
+        "datetime_parsing": {
+            "zh-CN": "应为日期时间，如 2026-11-28T20:00:00+08:00",
+            "en": "expected a date-time such as 2026-11-28T20:00:00+08:00",
+        },
+        "datetime_from_date_parsing": {
+            "zh-CN": "应为日期时间，如 2026-11-28T20:00:00+08:00",
+            "en": "expected a date-time such as 2026-11-28T20:00:00+08:00",
+        },
         "value_error": {"zh-CN": "取值无效：{detail}", "en": "invalid value: {detail}"},
         "invalid": {"zh-CN": "取值无效：{detail}", "en": "invalid value: {detail}"},
     }

@@ -70,7 +70,16 @@ class _Loader:
         return tuple(good)
 
 
-def load_faq_rules(directory: str | Path) -> tuple[tuple[Product, ...], tuple[FaqEntry, ...], RoomFile | None]:
+def _raw_ids(source: SourceFile | None, key: str) -> list[str]:
+    """Ids written in a list file, broken items included, so one broken item doesn't cascade."""
+    if source is None or not isinstance(source.data, list):
+        return []
+    return [item[key] for item in source.data if isinstance(item, dict) and isinstance(item.get(key), str)]
+
+
+def load_faq_rules(
+    directory: str | Path,
+) -> tuple[tuple[Product, ...], tuple[FaqEntry, ...], RoomFile | None]:
     """What `liveroom ask` needs: products and FAQ (and room.yaml's synonyms when present)."""
     folder = Path(directory)
     if not folder.is_dir():
@@ -83,7 +92,7 @@ def load_faq_rules(directory: str | Path) -> tuple[tuple[Product, ...], tuple[Fa
     faq = loader.parse_list(faq_src, FaqEntry)
     room = loader.parse(room_src, RoomFile, None) if room_src is not None else None
     checker = Checker()
-    check_catalogue(checker, products, products_src, faq, faq_src, (), None)
+    check_catalogue(checker, products, products_src, faq, faq_src, (), None, _raw_ids(products_src, "sku"))
     errors = loader.errors + checker.errors
     if errors:
         raise RuleErrors(errors)
@@ -109,7 +118,9 @@ def load_rulebook(directory: str | Path) -> Rulebook:
     alerts = loader.parse(alerts_src, AlertsFile, {}) if alerts_src is not None else AlertsFile()
 
     checker = Checker()
-    check_catalogue(checker, products, products_src, faq, faq_src, coupons, coupons_src)
+    check_catalogue(
+        checker, products, products_src, faq, faq_src, coupons, coupons_src, _raw_ids(products_src, "sku")
+    )
 
     shows: dict[str, ShowScript] = {}
     shows_dir = folder / "shows"
@@ -125,7 +136,7 @@ def load_rulebook(directory: str | Path) -> Rulebook:
             show = loader.parse(source, ShowScript, {})
             if show is None:
                 continue
-            check_show(checker, source, show, [p.sku for p in products], [c.id for c in coupons])
+            check_show(checker, source, show, _raw_ids(products_src, "sku"), _raw_ids(coupons_src, "id"))
             shows[path.stem] = show
 
     errors = loader.errors + checker.errors

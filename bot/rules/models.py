@@ -27,8 +27,8 @@ from media.i18n import CATALOGUE
 CATALOGUE.add(
     {
         "duration": {
-            "zh-CN": "时长格式不对：“{value}”（可写 90、\"90s\"、\"5m\"、\"1m30s\"、\"05:00\"）",
-            "en": "bad duration '{value}' (write 90, \"90s\", \"5m\", \"1m30s\" or \"05:00\")",
+            "zh-CN": '时长格式不对：“{value}”（可写 90、"90s"、"5m"、"1m30s"、"05:00"）',
+            "en": 'bad duration \'{value}\' (write 90, "90s", "5m", "1m30s" or "05:00")',
         },
         "id_format": {
             "zh-CN": "编号“{value}”格式不对：只能用小写字母、数字和 -，最长 64 个字符",
@@ -59,7 +59,7 @@ CATALOGUE.add(
             "en": "a cue has exactly one action, this one has {kinds}",
         },
         "quiet_hours": {
-            "zh-CN": "免打扰时段格式应为 \"HH:MM-HH:MM\"，得到“{value}”",
+            "zh-CN": '免打扰时段格式应为 "HH:MM-HH:MM"，得到“{value}”',
             "en": "quiet hours must look like \"HH:MM-HH:MM\", got '{value}'",
         },
         "blank": {"zh-CN": "不能为空", "en": "must not be empty"},
@@ -483,7 +483,7 @@ class Rulebook:
     faq: tuple[FaqEntry, ...] = ()
     coupons: tuple[Coupon, ...] = ()
     shows: dict[str, ShowScript] = field(default_factory=dict)
-    alerts: AlertsFile = AlertsFile()
+    alerts: AlertsFile = field(default_factory=AlertsFile)
 
     def product(self, sku: str) -> Product | None:
         return next((p for p in self.products if p.sku == sku), None)
@@ -505,4 +505,3 @@ class Rulebook:
 def model_fields_of(model: type[BaseModel]) -> list[str]:
     """The keys a user may write for `model` (aliases where set)."""
     return [f.alias or name for name, f in model.model_fields.items()]
-

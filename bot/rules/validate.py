@@ -10,8 +10,8 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from bot.rules.errors import RuleError
-from media.i18n import CATALOGUE
 from bot.rules.source import Path_, SourceFile
+from media.i18n import CATALOGUE
 
 _SCALAR_TAGS = {"str", "int", "float", "bool", "list", "dict", "none", "decimal"}
 
@@ -31,14 +31,27 @@ def validate(source: SourceFile, root: Any) -> tuple[Any, list[RuleError]]:
             if mark not in seen:
                 seen.add(mark)
                 problems.append(problem)
+        problems = _drop_misspelt_missing(problems)
         if not problems:  # every error came from a union branch we dropped: keep one honest line
             problems.append(_to_rule_error(source, root, exc.errors()[0], keep_all=True))  # type: ignore[arg-type]
         return None, problems
 
 
-def _to_rule_error(
-    source: SourceFile, root: Any, error: Any, *, keep_all: bool = False
-) -> RuleError | None:
+def _drop_misspelt_missing(problems: list[RuleError]) -> list[RuleError]:
+    """A misspelt required key is one problem: keep "unknown key, did you mean X", drop "X missing"."""
+    suggested = {
+        (p.key.rpartition(".")[0] if "." in p.key else "", p.params.get("name"))
+        for p in problems
+        if p.code == "unknown_key_did_you_mean"
+    }
+
+    def parent_and_key(p: RuleError) -> tuple[str, object]:
+        return (p.key.rpartition(".")[0] if "." in p.key else "", p.params.get("key"))
+
+    return [p for p in problems if not (p.code == "missing" and parent_and_key(p) in suggested)]
+
+
+def _to_rule_error(source: SourceFile, root: Any, error: Any, *, keep_all: bool = False) -> RuleError | None:
     kind: str = error["type"]
     loc: tuple[str | int, ...] = tuple(error["loc"])
     path: list[str | int] = []
