@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.rules.durations import format_duration
 from bot.rules.errors import RuleError
-from bot.rules.models import Coupon, FaqEntry, Product, ShowScript, WinnerOf
+from bot.rules.models import ContingencyPlan, Coupon, FaqEntry, Product, ShowScript, WinnerOf
 from bot.rules.source import Path_, SourceFile
 from media.i18n import CATALOGUE
 
@@ -242,3 +242,60 @@ def check_show(
                         until=format_duration(cue.repeat.until),
                         duration=format_duration(segment.duration),
                     )
+
+
+def check_contingency(
+    checker: Checker,
+    source: SourceFile,
+    plans: Sequence[ContingencyPlan],
+    skus: Sequence[str],
+    coupon_ids: Sequence[str],
+) -> None:
+    checker.unique(source, (((i, "id"), p.id) for i, p in enumerate(plans)))
+    for i, plan in enumerate(plans):
+        when = plan.when
+        if when.coupon_sold_out is not None and when.coupon_sold_out.coupon is not None:
+            if when.coupon_sold_out.coupon not in coupon_ids:
+                _unknown(
+                    checker,
+                    source,
+                    (i, "when", "coupon_sold_out", "coupon"),
+                    "coupon",
+                    when.coupon_sold_out.coupon,
+                    coupon_ids,
+                )
+        if when.product_out_of_stock is not None and when.product_out_of_stock.product is not None:
+            if when.product_out_of_stock.product not in skus:
+                _unknown(
+                    checker,
+                    source,
+                    (i, "when", "product_out_of_stock", "product"),
+                    "sku",
+                    when.product_out_of_stock.product,
+                    skus,
+                )
+        for j, action in enumerate(plan.do):
+            path = (i, "do", j)
+            if action.pin is not None and action.pin not in skus:
+                _unknown(checker, source, (*path, "pin"), "sku", action.pin, skus)
+            if action.coupon is not None and action.coupon not in coupon_ids:
+                _unknown(checker, source, (*path, "coupon"), "coupon", action.coupon, coupon_ids)
+            if action.say is not None:
+                for ref in _COUPON_PLACEHOLDER.findall(action.say):
+                    if ref not in coupon_ids:
+                        _unknown(checker, source, (*path, "say"), "coupon", ref, coupon_ids)
+            if action.countdown is not None and action.countdown.product is not None:
+                if action.countdown.product not in skus:
+                    _unknown(
+                        checker,
+                        source,
+                        (*path, "countdown", "product"),
+                        "sku",
+                        action.countdown.product,
+                        skus,
+                    )
+            if action.vote is not None:
+                for oi, option in enumerate(action.vote.options):
+                    sku = getattr(option, "product", None)
+                    if sku is not None and sku not in skus:
+                        _unknown(checker, source, (*path, "vote", "options", oi, "product"), "sku", sku, skus)

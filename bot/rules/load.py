@@ -7,15 +7,25 @@ from typing import Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
-from bot.rules.crosscheck import Checker, check_catalogue, check_show
+from bot.rules.crosscheck import Checker, check_catalogue, check_contingency, check_show
 from bot.rules.errors import RuleError, RuleErrors
-from bot.rules.models import ID_RE, AlertsFile, Coupon, FaqEntry, Product, RoomFile, Rulebook, ShowScript
+from bot.rules.models import (
+    ID_RE,
+    AlertsFile,
+    ContingencyPlan,
+    Coupon,
+    FaqEntry,
+    Product,
+    RoomFile,
+    Rulebook,
+    ShowScript,
+)
 from bot.rules.source import SourceFile, read_yaml
 from bot.rules.validate import validate
 
 T = TypeVar("T")
 
-RULE_FILES = ("room.yaml", "products.yaml", "faq.yaml", "coupons.yaml", "alerts.yaml")
+RULE_FILES = ("room.yaml", "products.yaml", "faq.yaml", "coupons.yaml", "alerts.yaml", "contingency.yaml")
 
 
 def _shown(directory: Path, name: str) -> str:
@@ -110,6 +120,7 @@ def load_rulebook(directory: str | Path) -> Rulebook:
     faq_src = loader.read("faq.yaml", required=False)
     coupons_src = loader.read("coupons.yaml", required=False)
     alerts_src = loader.read("alerts.yaml", required=False)
+    contingency_src = loader.read("contingency.yaml", required=False)
 
     room = loader.parse(room_src, RoomFile, None)
     products = loader.parse_list(products_src, Product)
@@ -117,7 +128,13 @@ def load_rulebook(directory: str | Path) -> Rulebook:
     coupons = loader.parse_list(coupons_src, Coupon)
     alerts = loader.parse(alerts_src, AlertsFile, {}) if alerts_src is not None else AlertsFile()
 
+    contingency = loader.parse_list(contingency_src, ContingencyPlan)
+
     checker = Checker()
+    if contingency_src is not None:
+        check_contingency(
+            checker, contingency_src, contingency, _raw_ids(products_src, "sku"), _raw_ids(coupons_src, "id")
+        )
     check_catalogue(
         checker, products, products_src, faq, faq_src, coupons, coupons_src, _raw_ids(products_src, "sku")
     )
@@ -150,6 +167,7 @@ def load_rulebook(directory: str | Path) -> Rulebook:
         coupons=coupons,
         shows=shows,
         alerts=alerts,
+        contingency=contingency,
     )
 
 

@@ -63,6 +63,14 @@ CATALOGUE.add(
             "en": "quiet hours must look like \"HH:MM-HH:MM\", got '{value}'",
         },
         "blank": {"zh-CN": "不能为空", "en": "must not be empty"},
+        "condition_kind": {
+            "zh-CN": "when 需要且只能有一个条件（现在是：{kinds}；可用：{allowed}）",
+            "en": "when needs exactly one condition (got: {kinds}; allowed: {allowed})",
+        },
+        "action_kind": {
+            "zh-CN": "每个动作需要且只能有一个类型（现在是：{kinds}；可用：{allowed}）",
+            "en": "each action needs exactly one kind (got: {kinds}; allowed: {allowed})",
+        },
         "per_viewer": {"zh-CN": "目前每人限领只支持 1", "en": "per_viewer must be 1"},
         "live_price_above_price": {
             "zh-CN": "直播价 {live_price} 高于日常价 {price}",
@@ -172,6 +180,11 @@ class RestreamSpec(Strict):
     token: str | None = None
 
 
+class FollowInvite(Strict):
+    after: Duration = Field(180.0, gt=0)
+    text: Text = "喜欢主播的话点个关注，开播第一时间提醒你～"
+
+
 class RoomFile(Strict):
     id: Id
     title: Text
@@ -184,6 +197,7 @@ class RoomFile(Strict):
     ice_servers: list[IceServerSpec] = []
     record: bool = False
     restream: RestreamSpec | None = None
+    follow_invite: FollowInvite | None = None
 
 
 # ---- products.yaml, faq.yaml, coupons.yaml ----------------------------------
@@ -470,6 +484,127 @@ class AlertsFile(Strict):
     rules: AlertRules = AlertRules()
 
 
+# ---- contingency.yaml (应急预案) ------------------------------------------------
+
+CONDITION_KINDS = (
+    "stream_down",
+    "stream_up",
+    "stream_quality_low",
+    "viewers_drop",
+    "chat_silent",
+    "queue_longer",
+    "coupon_sold_out",
+    "product_out_of_stock",
+)
+ACTION_KINDS = ("say", "pin", "coupon", "vote", "lottery", "countdown", "pause_cues", "resume_cues", "alert")
+
+
+class StreamDownWhen(Strict):
+    for_: Duration = Field(10.0, alias="for")
+
+
+class StreamUpWhen(Strict):
+    pass
+
+
+class QualityLowWhen(Strict):
+    min_bitrate_kbps: int = Field(300, ge=0)
+    min_fps: int = Field(15, ge=0)
+    for_: Duration = Field(10.0, alias="for")
+
+
+class ViewersDropWhen(Strict):
+    percent: int = Field(20, ge=1, le=100)
+    window: Duration = 60.0
+    min_viewers: int = Field(5, ge=0)
+
+
+class ChatSilentWhen(Strict):
+    for_: Duration = Field(60.0, alias="for")
+
+
+class QueueLongerWhen(Strict):
+    than: int = Field(ge=0)
+
+
+class CouponSoldOutWhen(Strict):
+    coupon: Id | None = None
+
+
+class OutOfStockWhen(Strict):
+    product: Sku | None = None
+
+
+class Condition(Strict):
+    stream_down: StreamDownWhen | None = None
+    stream_up: StreamUpWhen | None = None
+    stream_quality_low: QualityLowWhen | None = None
+    viewers_drop: ViewersDropWhen | None = None
+    chat_silent: ChatSilentWhen | None = None
+    queue_longer: QueueLongerWhen | None = None
+    coupon_sold_out: CouponSoldOutWhen | None = None
+    product_out_of_stock: OutOfStockWhen | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Condition:
+        kinds = [k for k in CONDITION_KINDS if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise PydanticCustomError(
+                "condition_kind",
+                "one condition",
+                {"kinds": ", ".join(kinds) or "-", "allowed": ", ".join(CONDITION_KINDS)},
+            )
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in CONDITION_KINDS if getattr(self, k) is not None)
+
+
+class Action(Strict):
+    say: Text | None = None
+    pin: Sku | None = None
+    coupon: Id | None = None
+    vote: VoteSpec | None = None
+    lottery: LotterySpec | None = None
+    countdown: CountdownSpec | None = None
+    pause_cues: Literal[True] | None = None
+    resume_cues: Literal[True] | None = None
+    alert: Text | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Action:
+        kinds = [k for k in ACTION_KINDS if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise PydanticCustomError(
+                "action_kind",
+                "one action",
+                {"kinds": ", ".join(kinds) or "-", "allowed": ", ".join(ACTION_KINDS)},
+            )
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in ACTION_KINDS if getattr(self, k) is not None)
+
+
+class UnlessRecent(Strict):
+    """Skip the plan when the same kind of thing already happened recently."""
+
+    lottery: Duration | None = None
+    coupon: Duration | None = None
+    vote: Duration | None = None
+
+
+class ContingencyPlan(Strict):
+    id: Id
+    title: str = ""
+    when: Condition
+    do: Annotated[list[Action], Field(min_length=1)]
+    cooldown: Duration = 300.0
+    unless_recent: UnlessRecent = UnlessRecent()
+
+
 # ---- the whole rulebook ------------------------------------------------------
 
 
@@ -484,6 +619,7 @@ class Rulebook:
     coupons: tuple[Coupon, ...] = ()
     shows: dict[str, ShowScript] = field(default_factory=dict)
     alerts: AlertsFile = field(default_factory=AlertsFile)
+    contingency: tuple[ContingencyPlan, ...] = ()
 
     def product(self, sku: str) -> Product | None:
         return next((p for p in self.products if p.sku == sku), None)
