@@ -143,6 +143,10 @@ def check_show(
     coupon_ids: Sequence[str],
 ) -> None:
     starts = show.segment_starts()
+    for key in ("prices", "targets"):
+        for promised in getattr(show, key):
+            if promised not in skus:
+                _unknown(checker, source, (key, promised), "sku", promised, skus)
     checker.unique(source, ((("segments", i, "id"), s.id) for i, s in enumerate(show.segments)))
     segment_id_count: dict[str, int] = {}
     for segment in show.segments:

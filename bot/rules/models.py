@@ -358,6 +358,8 @@ class ShowScript(Strict):
     theme: str = ""
     starts_at: Annotated[dt.datetime, AfterValidator(_aware)]
     roles: Roles = Roles()
+    prices: dict[Sku, Money] = {}
+    targets: dict[Sku, Annotated[int, Field(ge=0)]] = {}
     segments: Annotated[list[Segment], Field(min_length=1)]
 
     def segment_starts(self) -> list[float]:
