@@ -18,11 +18,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian's chromium for the browser tests (test tools cannot download browsers here).
+# Debian's chromium for the browser tests (test tools cannot download browsers here),
+# and nginx so the test suite can `nginx -t` the reverse-proxy config in deploy/.
 chromium:
-	@test -x /usr/bin/chromium || { \
-	  echo "installing Debian chromium…"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	@missing=""; test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	test -x /usr/sbin/nginx || missing="$$missing nginx-light"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing…"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	  $(SUDO) systemctl disable --now nginx >/dev/null 2>&1 || true; fi
 
 # PostgreSQL and Redis on 127.0.0.1 for the tests that are about them (skipped with a reason when absent).
 services:
