@@ -239,7 +239,12 @@ def find_conflicts(rulebook: Rulebook, shows: list[PlannedShow]) -> list[Conflic
             conflicts.append(
                 Conflict(
                     "stock_short",
-                    {"sku": sku, "name": catalogue_item.name, "planned": units, "stock": catalogue_item.stock},
+                    {
+                        "sku": sku,
+                        "name": catalogue_item.name,
+                        "planned": units,
+                        "stock": catalogue_item.stock,
+                    },
                     tuple(s.id for s in shows if any(p.sku == sku and p.planned_units for p in s.products)),
                 )
             )
