@@ -19,10 +19,12 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Debian's chromium for the browser tests (test tools cannot download browsers here),
-# and nginx so the test suite can `nginx -t` the reverse-proxy config in deploy/.
+# a Chinese font so pages and the demo's test pattern render 中文, and nginx so the test suite
+# can `nginx -t` the reverse-proxy config in deploy/.
 chromium:
 	@missing=""; test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	test -x /usr/sbin/nginx || missing="$$missing nginx-light"; \
+	test -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || missing="$$missing fonts-wqy-microhei"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing…"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
