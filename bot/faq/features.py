@@ -1,0 +1,181 @@
+"""Text → matcher features: synonym concepts, words (jieba), English stems, numbers and
+character bigrams, plus the products a question names."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import jieba
+
+from bot.faq.lexicon import Lexicon
+from bot.faq.normalise import CJK_RUN, LATIN_WORD, is_cjk, normalise, stem
+from bot.faq.typos import EnglishRepair, PinyinRepair
+from bot.rules.models import Product
+
+ZH_STOP = frozenset(
+    "吗 呢 吧 么 的 地 得 了 是 是不是 是否 我 你 您 他 她 它 们 这 那 这个 那个 这款 那款 这件 那件 一下 一个 个 也 都 就 还 和 跟 给 把 被 在 "
+    "有 要 会 不 没 下 上 又 再 呗 滴 哈 吖 嘛 咋样 么样 请 谢谢 一 就是 还是 现在 今天 话".split()
+)
+EN_STOP = frozenset(
+    stem(w)
+    for w in "a an the is are am was were be been do does did i you it its this that these those my your me we "
+    "our us to of for on in at with and or if so please pls plz thanks thank u ur r there will would should "
+    "shall may might have has had what it's i'm just also".split()
+)
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z]+|[\u3400-\u4dbf\u4e00-\u9fff]+")
+
+
+@cache
+def _tokenizer() -> jieba.Tokenizer:
+    """jieba's dictionary takes about a second to load: once per process, on first use."""
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
+
+
+def segment(text: str) -> list[str]:
+    return [w for w in _tokenizer().lcut(text) if w.strip()]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the matcher sees of one text."""
+
+    normalised: str
+    words: tuple[str, ...]
+    bigrams: tuple[str, ...]
+    products: frozenset[str]
+    weak: frozenset[str]
+
+    @property
+    def empty(self) -> bool:
+        return not self.words and not self.bigrams
+
+
+class Analyzer:
+    """Built once per rulebook; `analyse` is then pure and fast."""
+
+    def __init__(self, lexicon: Lexicon, products: Sequence[Product], corpus: Iterable[str]) -> None:
+        self.lexicon = lexicon
+        alias_products: dict[str, set[str]] = {}
+        for product in products:
+            for alias in (product.name, *product.aliases):
+                term = normalise(alias)
+                if term:
+                    alias_products.setdefault(term, set()).add(product.sku)
+        # A synonym of an alias names the product too ("kettle" → 水壶 → KETTLE-02).
+        concept_products: dict[str, set[str]] = {}
+        for term, skus in alias_products.items():
+            concept = lexicon.concept_of.get(term)
+            if concept is not None:
+                concept_products.setdefault(concept, set()).update(skus)
+        self.term_products: dict[str, frozenset[str]] = {}
+        for term, concept in lexicon.concept_of.items():
+            if concept in concept_products:
+                self.term_products[term] = frozenset(concept_products[concept])
+        for term, skus in alias_products.items():
+            self.term_products[term] = frozenset(skus)
+
+        # Single characters are left to jieba ("退" in 能退吗, not in 退休), except product aliases
+        # the operators chose (锅), which jieba would glue to the next character (锅能).
+        scanned = [
+            t
+            for t in {*lexicon.concept_of, *self.term_products}
+            if len(t) > 1 or not is_cjk(t) or t in self.term_products
+        ]
+        scanned.sort(key=len, reverse=True)
+        parts = [
+            re.escape(t) if is_cjk(t[0]) and is_cjk(t[-1]) else rf"(?<![a-z0-9]){re.escape(t)}(?![a-z0-9])"
+            for t in scanned
+        ]
+        self._scan = re.compile("|".join(parts)) if parts else re.compile(r"(?!x)x")
+
+        corpus_words: set[str] = set()
+        for text in corpus:
+            norm = normalise(text)
+            for run in CJK_RUN.findall(norm):
+                corpus_words.update(w for w in segment(run) if len(w) >= 2)
+            corpus_words.update(LATIN_WORD.findall(norm))
+        cjk_terms = [t for t in [*lexicon.concept_of, *alias_products] if t and all(is_cjk(c) for c in t)]
+        self.pinyin = PinyinRepair([*cjk_terms, *(w for w in corpus_words if is_cjk(w[0]))])
+        latin_terms = [w for t in lexicon.concept_of for w in t.split() if w.isascii()]
+        self.english = EnglishRepair([*latin_terms, *(w for w in corpus_words if w.isascii()), *EN_STOP])
+
+    def _repair(self, text: str) -> str:
+        text = CJK_RUN.sub(lambda m: self.pinyin.repair(m.group(0)), text)
+        return LATIN_WORD.sub(lambda m: self.english.repair(m.group(0)), text)
+
+    def _words(self, run: str) -> list[str]:
+        """jieba's words, except that a word made only of single-character concepts and
+        particles is split into them: 能换 is 能 + 换, and 换 is what the FAQ knows."""
+        out: list[str] = []
+        for word in segment(run):
+            if (
+                len(word) > 1
+                and word not in self.lexicon.concept_of
+                and word not in self.term_products
+                and all(c in ZH_STOP or c in self.lexicon.concept_of for c in word)
+            ):
+                out.extend(word)
+            else:
+                out.append(word)
+        return out
+
+    def analyse(self, text: str) -> Analysis:
+        norm = self._repair(normalise(text))
+        words: list[str] = []
+        weak: set[str] = set()
+        units: list[str] = []
+        products: set[str] = set()
+
+        def plain(span: str) -> None:
+            for token in _TOKEN.findall(span):
+                if _NUMBER.fullmatch(token):
+                    words.append("n:" + token)
+                    units.append(token)
+                elif token.isascii():
+                    if token not in EN_STOP:
+                        concept = self.lexicon.concept_of.get(token)
+                        words.append("c:" + concept if concept else "e:" + token)
+                        units.append(concept or token)
+                else:
+                    for word in self._words(token):
+                        skus = self.term_products.get(word)
+                        if skus:
+                            products.update(skus)
+                            continue
+                        if word in ZH_STOP:
+                            continue
+                        concept = self.lexicon.concept_of.get(word)
+                        feature = "c:" + concept if concept else "w:" + word
+                        words.append(feature)
+                        if len(word) == 1 and concept is None:
+                            weak.add(feature)
+                        units.extend(concept or word)
+
+        cursor = 0
+        for hit in self._scan.finditer(norm):
+            plain(norm[cursor : hit.start()])
+            cursor = hit.end()
+            term = hit.group(0)
+            skus = self.term_products.get(term)
+            if skus:
+                products.update(skus)
+                continue
+            concept = self.lexicon.concept_of[term]
+            words.append("c:" + concept)
+            units.extend(concept if is_cjk(concept[0]) else [concept])
+        plain(norm[cursor:])
+
+        if len(units) == 1:
+            bigrams = ["b:" + units[0]]
+        else:
+            bigrams = ["b:" + a + b for a, b in itertools.pairwise(units)]
+        return Analysis(norm, tuple(words), tuple(bigrams), frozenset(products), frozenset(weak))
