@@ -28,6 +28,12 @@ WORD_CHANNEL = 0.6
 ANSWER_CREDIT = 0.5
 WEAK = 0.5
 UNKNOWN_NUMBER = 0.5
+# A word no entry knows is a sign the viewer asks about something else.
+UNKNOWN = 1.25
+# Question scaffolding (can / how / what / use / is there): it says a question is being
+# asked, rarely what about, so sharing it with an entry proves little.
+FUNCTION_CONCEPTS = frozenset({"c:可以", "c:怎么", "c:什么", "c:有没有", "c:使用", "c:哪个", "c:哪里"})
+FUNCTION = 0.3
 
 
 @dataclass(frozen=True)
@@ -127,9 +133,11 @@ class FaqIndex:
     # -- scoring -------------------------------------------------------------
 
     def _weight(self, feature: str, analysis: Analysis) -> float:
+        if feature in FUNCTION_CONCEPTS:
+            return FUNCTION * self._idf.get(feature, self._idf_max)
         idf = self._idf.get(feature)
         if idf is None:
-            return self._idf_max * (UNKNOWN_NUMBER if feature.startswith("n:") else 1.0)
+            return self._idf_max * (UNKNOWN_NUMBER if feature.startswith("n:") else UNKNOWN)
         return idf * (WEAK if feature in analysis.weak else 1.0)
 
     def _channel(
@@ -155,7 +163,10 @@ class FaqIndex:
             example_set = set(example)
             if not example_set:
                 continue
-            ex_weights = {f: self._idf.get(f, self._idf_max) for f in example_set}
+            ex_weights = {
+                f: self._idf.get(f, self._idf_max) * (FUNCTION if f in FUNCTION_CONCEPTS else 1.0)
+                for f in example_set
+            }
             ex_total = sum(ex_weights.values())
             covered = sum(w for f, w in ex_weights.items() if f in asked_set)
             example_cover = covered / ex_total if ex_total else 0.0

@@ -39,7 +39,7 @@ _FILLER_PHRASES = (
 _FILLER_CHARS = "啊呀哈哦噢喔嘛啦咯哇吖呐嘿哎诶欸嗯呗"
 _FILLER_RE = re.compile("|".join(map(re.escape, _FILLER_PHRASES)) + f"|[{_FILLER_CHARS}]+")
 # 亲 alone is filler only where it addresses someone (start or end), not in 亲肤.
-_QIN_RE = re.compile(r"^亲+|亲+$")
+_QIN_RE = re.compile(r"^亲+(?![肤人子自戚手密切爱属])|亲+$")
 _CN_DIGITS = {
     "一": "1",
     "二": "2",
