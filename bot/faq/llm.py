@@ -12,6 +12,7 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import openai
 from openai import AsyncOpenAI
@@ -106,12 +107,19 @@ class LlmAnswerer:
         settings: LlmSettings,
         *,
         client: AsyncOpenAI | None = None,
+        http_client: Any = None,
         budget: TokenBudget | None = None,
     ) -> None:
+        """`http_client` (an `httpx2.AsyncClient`, the openai SDK's HTTP layer) is the seam
+        for tests and proxies; by default the SDK makes its own."""
         self.offline = offline
         self.settings = settings
         self.client = client or AsyncOpenAI(
-            api_key=settings.api_key, base_url=settings.base_url, timeout=settings.timeout, max_retries=0
+            api_key=settings.api_key,
+            base_url=settings.base_url,
+            timeout=settings.timeout,
+            max_retries=0,
+            http_client=http_client,
         )
         self.budget = budget or TokenBudget(settings.token_budget)
 
