@@ -1,0 +1,53 @@
+"""Where each segment of a show script fell in wall time for one run (a run at `--speed X` is X times shorter)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from bot.rules.models import ShowScript, WinnerOf
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentWindow:
+    """One segment's half-open window `[start, end)` in wall time; empty when the run ended before it."""
+
+    index: int
+    id: str
+    kind: str
+    title: str
+    product: str | None
+    start: dt.datetime
+    end: dt.datetime
+
+    @property
+    def seconds(self) -> float:
+        return max(0.0, (self.end - self.start).total_seconds())
+
+
+def segment_windows(
+    script: ShowScript, run_start: dt.datetime, speed: float = 1.0, run_end: dt.datetime | None = None
+) -> list[SegmentWindow]:
+    """The script's segments placed on the run's clock: offset/speed after the start, clipped to the run's end."""
+    if speed <= 0:
+        raise ValueError("speed must be > 0")
+    out: list[SegmentWindow] = []
+    for index, (offset, segment) in enumerate(zip(script.segment_starts(), script.segments, strict=True)):
+        start = run_start + dt.timedelta(seconds=offset / speed)
+        end = start + dt.timedelta(seconds=segment.duration / speed)
+        if run_end is not None:
+            start = min(start, run_end)
+            end = min(end, run_end)
+        product = segment.product
+        out.append(
+            SegmentWindow(
+                index=index,
+                id=segment.id,
+                kind=segment.kind,
+                title=segment.title,
+                product=f"winner_of:{product.winner_of}" if isinstance(product, WinnerOf) else product,
+                start=start,
+                end=end,
+            )
+        )
+    return out
