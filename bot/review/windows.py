@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.rules.models import ShowScript, WinnerOf
 
@@ -50,4 +50,36 @@ def segment_windows(
                 end=end,
             )
         )
+    return out
+
+
+def place_segments(
+    script: ShowScript,
+    run_start: dt.datetime,
+    speed: float = 1.0,
+    run_end: dt.datetime | None = None,
+    observed: dict[str, dt.datetime] | None = None,
+) -> list[SegmentWindow]:
+    """Segment windows, moved to where the log says segments really started (`segment_started`).
+
+    A segment the log has no start for keeps the delay of the last one it has (a paused run shifts
+    everything after the pause); a window ends no later than the next one starts.
+    """
+    observed = observed or {}
+    planned = segment_windows(script, run_start, speed)
+    delay = dt.timedelta(0)
+    moved: list[SegmentWindow] = []
+    for window in planned:
+        if window.id in observed:
+            delay = observed[window.id] - window.start
+        moved.append(replace(window, start=window.start + delay, end=window.end + delay))
+    out: list[SegmentWindow] = []
+    for i, window in enumerate(moved):
+        end = window.end
+        if i + 1 < len(moved):
+            end = min(end, moved[i + 1].start)
+        start = window.start
+        if run_end is not None:
+            start, end = min(start, run_end), min(end, run_end)
+        out.append(replace(window, start=start, end=max(start, end)))
     return out

@@ -1,0 +1,72 @@
+"""`liveroom report SHOW [--run N] [--json] [--html FILE] [--csv DIR]`: the review (复盘) of a show run."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from media.i18n import CATALOGUE, t
+
+CATALOGUE.add(
+    {
+        "review.no_run": {
+            "zh-CN": "“{show}”还没有开播记录（数据库 {url}）",
+            "en": "show '{show}' has no run in the database ({url})",
+        },
+        "review.no_such_run": {
+            "zh-CN": "“{show}”没有场次 {run}（已有：{known}）",
+            "en": "show '{show}' has no run {run} (known: {known})",
+        },
+        "review.no_script": {
+            "zh-CN": "规则里找不到“{show}”的脚本，只算整场和商品，不分环节",
+            "en": "no script for '{show}' in the rules: show and product KPIs only, no segments",
+        },
+        "review.wrote": {"zh-CN": "已写入 {path}", "en": "wrote {path}"},
+        "review.db_error": {"zh-CN": "读取数据库失败：{error}", "en": "cannot read the database: {error}"},
+    }
+)
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("report", help="复盘报告 / KPIs of a show run")
+    parser.add_argument("show", help="show id")
+    parser.add_argument("--run", type=int, default=None, metavar="N", help="run id (default: the latest run)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    parser.add_argument("--html", default=None, metavar="FILE", help="write a self-contained HTML report")
+    parser.add_argument("--csv", default=None, metavar="DIR", help="write every table as a CSV file")
+    parser.add_argument("--rules", default=None, help="rules directory (default $LIVEROOM_RULES or ./rules)")
+    parser.add_argument("--lang", default=None, choices=["zh-CN", "en"], help="default: the room's language")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from bot.review.export import to_json, write_csv
+    from bot.review.html import render_html
+    from bot.review.source import ReviewError, load_review
+    from bot.review.tables import build_tables
+    from bot.review.terminal import print_review
+
+    try:
+        loaded = asyncio.run(load_review(args.show, args.run, args.rules, args.lang))
+    except ReviewError as exc:
+        print(exc.render(), file=sys.stderr)
+        return 1
+    lang, review, info = loaded.lang, loaded.review, loaded.info
+    for warning in loaded.warnings:
+        print(warning, file=sys.stderr)
+    if args.json:
+        print(json.dumps(to_json(review, info), ensure_ascii=False))
+    else:
+        print_review(review, info, lang, Console())
+    if args.html:
+        Path(args.html).write_text(render_html(review, info, lang), encoding="utf-8")
+        print(t(lang, "review.wrote", path=args.html), file=sys.stderr)
+    if args.csv:
+        for path in write_csv(build_tables(review, lang, info.product_names), Path(args.csv), lang):
+            print(t(lang, "review.wrote", path=path), file=sys.stderr)
+    return 0

@@ -1,0 +1,188 @@
+"""The report as JSON (one object, rates as fractions with their parts under `ratios`) and as CSV files."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from bot.review.kpi import Kpis, ProductKpis, ShowReview
+from bot.review.records import Ratio
+from bot.review.tables import KPI_ROWS, Table, format_cell, kpi_value
+from media.i18n import t
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What the report says about the run beyond its numbers."""
+
+    show_id: str
+    title: str = ""
+    run_id: int | None = None
+    speed: float = 1.0
+    product_names: Mapping[str, str] = field(default_factory=dict)
+
+
+def _plain(value: object) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, float):
+        return round(value, 4)
+    return value
+
+
+def _kpi_fields(k: Kpis) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    ratios: dict[str, dict[str, Any]] = {}
+    for key, unit in KPI_ROWS:
+        if key.startswith("bot_"):
+            continue
+        value = kpi_value(k, key)
+        if isinstance(value, Ratio):
+            ratios[key] = {"numerator": _plain(value.numerator), "denominator": value.denominator}
+            out[key] = float(value.money()) if unit == "money" else round(value.value, 6)
+        else:
+            out[key] = _plain(value)
+    out["bot"] = {"answered": k.bot.answered, "abstained": k.bot.abstained, "escalated": k.bot.escalated}
+    out["human_answers"] = len(k.human_answer_seconds)
+    out["ratios"] = ratios
+    return out
+
+
+def _product_fields(p: ProductKpis, names: Mapping[str, str]) -> dict[str, Any]:
+    ratios = {
+        key: {"numerator": _plain(r.numerator), "denominator": r.denominator}
+        for key, r in (
+            ("ctr", p.ctr),
+            ("conversion", p.conversion),
+            ("buyer_rate", p.buyer_rate),
+            ("gmv_per_viewer", p.gmv_per_viewer),
+        )
+    }
+    exposed, clicked, bought = p.funnel
+    return {
+        "sku": p.sku,
+        "name": names.get(p.sku, ""),
+        "pinned_seconds": round(p.pinned_seconds, 3),
+        "exposed": p.exposed,
+        "clickers": p.clickers,
+        "clicks": p.clicks,
+        "ctr": round(p.ctr.value, 6),
+        "buyers": p.buyers,
+        "conversion": round(p.conversion.value, 6),
+        "buyer_rate": round(p.buyer_rate.value, 6),
+        "orders": p.orders,
+        "units": p.units,
+        "gmv": float(p.gmv),
+        "gmv_per_viewer": float(p.gmv_per_viewer.money()),
+        "funnel": {"exposed": exposed, "clicked": clicked, "bought": bought},
+        "ratios": ratios,
+    }
+
+
+def to_json(review: ShowReview, info: RunInfo) -> dict[str, Any]:
+    """The whole report as one JSON-ready object."""
+    out: dict[str, Any] = {
+        "show_id": info.show_id,
+        "title": info.title,
+        "run_id": info.run_id,
+        "speed": info.speed,
+        "started_at": review.start.isoformat(),
+        "ended_at": review.end.isoformat(),
+        "duration_seconds": round(review.seconds, 3),
+    }
+    out.update(_kpi_fields(review.show))
+    out["segments"] = [
+        {
+            "id": s.window.id,
+            "kind": s.window.kind,
+            "title": s.window.title,
+            "product": s.product,
+            "start_seconds": round((s.window.start - review.start).total_seconds(), 3),
+            "end_seconds": round((s.window.end - review.start).total_seconds(), 3),
+            **_kpi_fields(s.kpis),
+        }
+        for s in review.segments
+    ]
+    out["products"] = [_product_fields(p, info.product_names) for p in review.products]
+    out["coupons"] = [
+        {
+            "coupon_id": c.coupon_id,
+            "title": c.title,
+            "pushed": c.pushed,
+            "claimed": c.claimed,
+            "refused": c.refused,
+            "used": c.used,
+            "sold_out": c.sold_out,
+        }
+        for c in review.coupons
+    ]
+    out["lotteries"] = [
+        {
+            "lottery_id": x.lottery_id,
+            "prize": x.prize,
+            "entries": x.entries,
+            "entrants": x.entrants,
+            "winners": x.winners,
+        }
+        for x in review.lotteries
+    ]
+    out["votes"] = [
+        {
+            "vote_id": v.vote_id,
+            "question": v.question,
+            "turnout": round(v.turnout.value, 6),
+            "winner": v.winner,
+            "ratios": {"turnout": {"numerator": v.turnout.numerator, "denominator": v.turnout.denominator}},
+        }
+        for v in review.votes
+    ]
+    return out
+
+
+def write_csv(tables: list[Table], directory: Path, lang: str) -> list[Path]:
+    """One CSV file per table (UTF-8 with BOM, so spreadsheet programs read the Chinese right).
+
+    Numbers stay numbers; a column holding rates becomes three: the fraction, its numerator and its
+    denominator.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    numerator, denominator = t(lang, "review.col.numerator"), t(lang, "review.col.denominator")
+    written: list[Path] = []
+    for table in tables:
+        ratio_columns = {
+            c for c in range(len(table.columns)) if any(isinstance(row[c], Ratio) for row in table.rows)
+        }
+        header: list[str] = []
+        for c, column in enumerate(table.columns):
+            header.append(column.label)
+            if c in ratio_columns:
+                header += [f"{column.label} {numerator}", f"{column.label} {denominator}"]
+        path = directory / f"{table.name}.csv"
+        with path.open("w", encoding="utf-8-sig", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(header)
+            for r, row in enumerate(table.rows):
+                cells: list[str] = []
+                for c, cell in enumerate(row):
+                    unit = table.unit(r, c)
+                    if isinstance(cell, Ratio):
+                        value = f"{cell.money():.2f}" if unit == "money" else f"{cell.value:.6g}"
+                        cells += [value, str(_plain(cell.numerator)), str(cell.denominator)]
+                        continue
+                    if isinstance(cell, Decimal):
+                        cells.append(f"{cell:.2f}")
+                    elif unit == "clock" and cell is not None:
+                        cells.append(format_cell(cell, unit))
+                    elif isinstance(cell, float):
+                        cells.append(f"{cell:.6g}")
+                    else:
+                        cells.append("" if cell is None else str(cell))
+                    if c in ratio_columns:
+                        cells += ["", ""]
+                writer.writerow(cells)
+        written.append(path)
+    return written

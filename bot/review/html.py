@@ -1,0 +1,106 @@
+"""The review report as one self-contained HTML page: headline numbers, inline SVG charts, every table."""
+
+from __future__ import annotations
+
+from html import escape
+
+from bot.review.charts import all_charts
+from bot.review.export import RunInfo
+from bot.review.kpi import ShowReview
+from bot.review.tables import build_tables, format_cell, format_clock, format_seconds
+from media.i18n import CATALOGUE, t
+
+CATALOGUE.add(
+    {
+        "review.html.title": {"zh-CN": "复盘报告：{title}", "en": "Show review: {title}"},
+        "review.html.run": {
+            "zh-CN": "场次 {run}　开播 {start}　时长 {length}　倍速 {speed}×",
+            "en": "run {run}   started {start}   length {length}   speed {speed}×",
+        },
+        "review.html.charts": {"zh-CN": "图表", "en": "Charts"},
+        "review.html.tables": {"zh-CN": "数据表", "en": "Tables"},
+        "review.html.empty": {"zh-CN": "（无）", "en": "(none)"},
+        "review.html.formulas": {
+            "zh-CN": "口径见 docs/metrics.md：比率保留分子/分母，分母为 0 时记 0。",
+            "en": "Definitions in docs/metrics.md: rates keep numerator/denominator; 0 when the denominator is 0.",
+        },
+    }
+)
+
+_CSS = """
+*{box-sizing:border-box}body{font-family:-apple-system,"PingFang SC","Noto Sans CJK SC","WenQuanYi Micro Hei",
+"Microsoft YaHei",sans-serif;margin:0 auto;padding:16px;color:#1f2328;background:#fff;line-height:1.5;max-width:1040px}
+h1{font-size:1.4em;margin:.2em 0}h2{font-size:1.15em;border-bottom:2px solid #ff4d4f;padding-bottom:4px;margin-top:1.4em}
+.muted{color:#656d76}.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:8px;margin:12px 0}
+.card{border:1px solid #d0d7de;border-radius:8px;padding:8px 10px}.card b{display:block;font-size:1.35em;
+font-variant-numeric:tabular-nums}.card span{color:#656d76;font-size:.85em}
+figure.chart{margin:12px 0;border:1px solid #eaeef2;border-radius:8px;padding:6px;overflow-x:auto}
+figure.chart svg{max-width:100%;height:auto;display:block}
+table{border-collapse:collapse;width:100%;margin:.4em 0 1em;font-size:.88em}th,td{border:1px solid #d0d7de;
+padding:3px 6px;text-align:left;vertical-align:top;white-space:nowrap}th{background:#f6f8fa}td.n{text-align:right;
+font-variant-numeric:tabular-nums}.scroll{overflow-x:auto}
+@media print{body{max-width:none}h2{page-break-after:avoid}figure.chart{page-break-inside:avoid}}
+"""
+
+
+def render_html(review: ShowReview, info: RunInfo, lang: str = "zh-CN") -> str:
+    """The whole page; nothing in it is fetched from elsewhere."""
+    show = review.show
+    title = t(lang, "review.html.title", title=info.title or info.show_id)
+    run = t(
+        lang,
+        "review.html.run",
+        run=info.run_id if info.run_id is not None else "—",
+        start=review.start.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z"),
+        length=format_clock(review.seconds),
+        speed=f"{info.speed:g}",
+    )
+    cards = [
+        ("review.kpi.unique_viewers", str(show.unique_viewers)),
+        ("review.kpi.peak_concurrent", f"{show.peak_concurrent} @ {format_clock(show.peak_at)}"),
+        ("review.kpi.avg_watch_seconds", format_seconds(show.avg_watch_seconds)),
+        ("review.kpi.ctr", format_cell(show.ctr)),
+        ("review.kpi.conversion", format_cell(show.conversion)),
+        ("review.kpi.orders", str(show.orders)),
+        ("review.kpi.gmv", f"¥{show.gmv:.2f}"),
+        ("review.kpi.gmv_per_viewer", f"¥{show.gmv_per_viewer.money():.2f}"),
+        ("review.kpi.interaction_rate", format_cell(show.interaction)),
+    ]
+    parts = [
+        f"<h1>{escape(title)}</h1>",
+        f'<p class="muted">{escape(run)}</p>',
+        '<div class="cards">'
+        + "".join(
+            f"<div class='card'><b>{escape(v)}</b><span>{escape(t(lang, k))}</span></div>" for k, v in cards
+        )
+        + "</div>",
+        f"<h2>{escape(t(lang, 'review.html.charts'))}</h2>",
+    ]
+    for name, svg in all_charts(review, lang, info.product_names).items():
+        parts.append(f'<figure class="chart" data-chart="{name}">{svg}</figure>')
+    parts.append(f"<h2>{escape(t(lang, 'review.html.tables'))}</h2>")
+    for table in build_tables(review, lang, info.product_names):
+        parts.append(f'<h3 id="table-{table.name}">{escape(table.title)}</h3>')
+        if not table.rows:
+            parts.append(f'<p class="muted">{escape(t(lang, "review.html.empty"))}</p>')
+            continue
+        head = "".join(f"<th>{escape(c.label)}</th>" for c in table.columns)
+        body = "".join(
+            "<tr>"
+            + "".join(
+                f"<td{' class=n' if not isinstance(cell, str) else ''}>{escape(text)}</td>"
+                for cell, text in zip(row, texts, strict=True)
+            )
+            + "</tr>"
+            for row, texts in zip(table.rows, table.formatted(), strict=True)
+        )
+        parts.append(
+            f'<div class="scroll"><table data-table="{table.name}"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>"
+        )
+    parts.append(f'<p class="muted">{escape(t(lang, "review.html.formulas"))}</p>')
+    return (
+        f'<!doctype html><html lang="{escape(lang)}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>{''.join(parts)}</body></html>"
+    )

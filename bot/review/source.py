@@ -1,0 +1,91 @@
+"""Everything a review needs, gathered at the edges: the rulebook (script, product names, language),
+the database (`DATABASE_URL`) and the run; shared by `liveroom report` and `liveroom compare`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.review.export import RunInfo
+from bot.review.kpi import ShowReview
+from bot.review.load import RunNotFound, find_run, list_runs, review_run
+from bot.rules import Rulebook, RuleErrors, load_rulebook
+from media.i18n import t
+from media.store.db import Database, database_url_from_env
+
+
+class ReviewError(Exception):
+    """A user error: no such show or run, or the database cannot be read."""
+
+    def __init__(self, key: str, lang: str, **params: object) -> None:
+        super().__init__(key)
+        self.key, self.lang, self.params = key, lang, params
+
+    def render(self) -> str:
+        return t(self.lang, self.key, **self.params)
+
+
+@dataclass(frozen=True)
+class LoadedReview:
+    lang: str
+    review: ShowReview
+    info: RunInfo
+    warnings: list[str] = field(default_factory=list)
+
+
+def _rulebook(rules: str | None) -> Rulebook | None:
+    from bot.cli import default_rules_dir
+
+    try:
+        return load_rulebook(rules or default_rules_dir())
+    except (RuleErrors, OSError):
+        return None
+
+
+async def load_review(
+    show_id: str,
+    run_id: int | None = None,
+    rules: str | None = None,
+    lang: str | None = None,
+    db: Database | None = None,
+    rulebook: Rulebook | None = None,
+) -> LoadedReview:
+    """The review of run `run_id` of `show_id` (default: its latest run)."""
+    book = rulebook or _rulebook(rules)
+    lang = lang or (book.room.language if book else "zh-CN")
+    script = book.shows.get(show_id) if book else None
+    warnings = [] if script is not None else [t(lang, "review.no_script", show=show_id)]
+    own = db is None
+    url = database_url_from_env()
+    database = db or Database.open(url)
+    try:
+        async with database.sessions() as session:
+            try:
+                run = await find_run(session, show_id, run_id)
+            except RunNotFound:
+                if run_id is None:
+                    raise ReviewError("review.no_run", lang, show=show_id, url=_safe(url)) from None
+                known = ", ".join(str(r.id) for r in await list_runs(session, show_id)) or "—"
+                raise ReviewError("review.no_such_run", lang, show=show_id, run=run_id, known=known) from None
+        review = await review_run(database, run, script)
+    except SQLAlchemyError as exc:
+        raise ReviewError("review.db_error", lang, error=str(exc).splitlines()[0]) from exc
+    finally:
+        if own:
+            await database.close()
+    names = {p.sku: p.name for p in book.products} if book else {}
+    info = RunInfo(
+        show_id=show_id,
+        title=script.title if script else show_id,
+        run_id=run.id,
+        speed=run.speed,
+        product_names=names,
+    )
+    return LoadedReview(lang, review, info, warnings)
+
+
+def _safe(url: str) -> str:
+    from sqlalchemy import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,338 @@
+"""The report's tables (show, segments, products, coupons, lotteries, votes) as plain rows of typed cells,
+so the terminal, the HTML page and the CSV files all show the same numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from bot.review.kpi import Kpis, ShowReview
+from bot.review.records import Ratio
+from media.i18n import CATALOGUE, t
+
+CATALOGUE.add(
+    {
+        "review.table.show": {"zh-CN": "整场指标", "en": "Show KPIs"},
+        "review.table.segments": {"zh-CN": "分环节", "en": "Per segment"},
+        "review.table.products": {"zh-CN": "分商品", "en": "Per product"},
+        "review.table.coupons": {"zh-CN": "优惠券", "en": "Coupons"},
+        "review.table.lotteries": {"zh-CN": "福袋抽奖", "en": "Lotteries"},
+        "review.table.votes": {"zh-CN": "投票", "en": "Votes"},
+        "review.col.kpi": {"zh-CN": "指标", "en": "KPI"},
+        "review.col.value": {"zh-CN": "数值", "en": "Value"},
+        "review.col.numerator": {"zh-CN": "分子", "en": "Numerator"},
+        "review.col.denominator": {"zh-CN": "分母", "en": "Denominator"},
+        "review.col.segment": {"zh-CN": "环节", "en": "Segment"},
+        "review.col.kind": {"zh-CN": "类型", "en": "Kind"},
+        "review.col.time": {"zh-CN": "时间", "en": "Time"},
+        "review.col.product": {"zh-CN": "商品", "en": "Product"},
+        "review.col.sku": {"zh-CN": "SKU", "en": "SKU"},
+        "review.col.coupon": {"zh-CN": "优惠券", "en": "Coupon"},
+        "review.col.lottery": {"zh-CN": "福袋", "en": "Lottery"},
+        "review.col.prize": {"zh-CN": "奖品", "en": "Prize"},
+        "review.col.vote": {"zh-CN": "投票", "en": "Vote"},
+        "review.col.question": {"zh-CN": "问题", "en": "Question"},
+        "review.col.winner": {"zh-CN": "胜出", "en": "Winner"},
+        "review.col.pushed": {"zh-CN": "推送", "en": "Pushed"},
+        "review.col.claimed": {"zh-CN": "领取", "en": "Claimed"},
+        "review.col.refused": {"zh-CN": "领取失败", "en": "Refused"},
+        "review.col.used": {"zh-CN": "核销", "en": "Used"},
+        "review.col.sold_out": {"zh-CN": "抢光", "en": "Sold out"},
+        "review.col.entries": {"zh-CN": "参与次数", "en": "Entries"},
+        "review.col.entrants": {"zh-CN": "参与人数", "en": "Entrants"},
+        "review.col.winners": {"zh-CN": "中奖人数", "en": "Winners"},
+        "review.col.pinned": {"zh-CN": "讲解时长", "en": "Pinned"},
+        "review.col.exposed": {"zh-CN": "曝光人数", "en": "Exposed"},
+        "review.col.clickers": {"zh-CN": "点击人数", "en": "Clickers"},
+        "review.col.buyers": {"zh-CN": "购买人数", "en": "Buyers"},
+        "review.kpi.unique_viewers": {"zh-CN": "观看人数", "en": "Unique viewers"},
+        "review.kpi.avg_watch_seconds": {"zh-CN": "人均观看时长", "en": "Avg watch time"},
+        "review.kpi.peak_concurrent": {"zh-CN": "在线峰值", "en": "Peak concurrent"},
+        "review.kpi.peak_at": {"zh-CN": "峰值时刻", "en": "Peak at"},
+        "review.kpi.retention": {"zh-CN": "留存率", "en": "Retention"},
+        "review.kpi.ctr": {"zh-CN": "商品点击率", "en": "Click-through"},
+        "review.kpi.conversion": {"zh-CN": "成交转化率", "en": "Conversion"},
+        "review.kpi.buyer_rate": {"zh-CN": "购买率", "en": "Buyers / viewers"},
+        "review.kpi.orders": {"zh-CN": "订单", "en": "Orders"},
+        "review.kpi.units": {"zh-CN": "件数", "en": "Units"},
+        "review.kpi.gmv": {"zh-CN": "成交额", "en": "GMV"},
+        "review.kpi.gmv_per_viewer": {"zh-CN": "UV价值", "en": "GMV per viewer"},
+        "review.kpi.interaction_rate": {"zh-CN": "互动率", "en": "Interaction rate"},
+        "review.kpi.likes": {"zh-CN": "点赞", "en": "Likes"},
+        "review.kpi.gifts": {"zh-CN": "礼物", "en": "Gifts"},
+        "review.kpi.chat_messages": {"zh-CN": "评论", "en": "Chat messages"},
+        "review.kpi.clicks": {"zh-CN": "点击次数", "en": "Clicks"},
+        "review.kpi.follows": {"zh-CN": "新增关注", "en": "Follows"},
+        "review.kpi.bot_answered": {"zh-CN": "机器人已答", "en": "Bot answered"},
+        "review.kpi.bot_abstained": {"zh-CN": "机器人不答", "en": "Bot abstained"},
+        "review.kpi.bot_escalated": {"zh-CN": "转人工", "en": "Escalated"},
+        "review.kpi.median_human_answer_seconds": {"zh-CN": "人工回复中位时长", "en": "Median human answer"},
+        "review.kpi.coupons_pushed": {"zh-CN": "发券", "en": "Coupons pushed"},
+        "review.kpi.coupons_claimed": {"zh-CN": "领券", "en": "Coupons claimed"},
+        "review.kpi.coupons_used": {"zh-CN": "用券", "en": "Coupons used"},
+        "review.kpi.lottery_entries": {"zh-CN": "福袋参与", "en": "Lottery entries"},
+        "review.kpi.vote_turnout": {"zh-CN": "投票参与率", "en": "Vote turnout"},
+        "review.yes": {"zh-CN": "是", "en": "yes"},
+        "review.no": {"zh-CN": "否", "en": "no"},
+    }
+)
+
+Cell = str | int | float | Decimal | Ratio | None
+"""A table cell. A `Ratio` cell is a rate (shown as a percentage) unless its column says otherwise."""
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    unit: str = ""  # "" | "rate" | "seconds" | "money" | "clock"
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str  # the CSV file name
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    row_units: tuple[str, ...] = ()  # a vertical table (KPIs down the side) has one unit per row
+
+    def unit(self, row: int, column: int) -> str:
+        if self.row_units and column > 0:
+            return self.row_units[row]
+        return self.columns[column].unit
+
+    def transposed(self) -> Table:
+        """Rows become columns: the first column's cells head the new columns, the other labels the rows."""
+        heads = (
+            Column("kpi", self.columns[0].label),
+            *(Column(str(row[0]), str(row[0])) for row in self.rows),
+        )
+        rows = tuple(
+            (column.label, *(row[c] for row in self.rows)) for c, column in enumerate(self.columns) if c > 0
+        )
+        return Table(self.name, self.title, heads, rows, tuple(column.unit for column in self.columns[1:]))
+
+    def formatted(self) -> list[list[str]]:
+        """Every cell as people read it."""
+        return [
+            [format_cell(cell, self.unit(r, c)) for c, cell in enumerate(row)]
+            for r, row in enumerate(self.rows)
+        ]
+
+
+# The KPIs that exist for the show and for each segment: key, unit, how to read it off `Kpis`.
+KPI_ROWS: tuple[tuple[str, str], ...] = (
+    ("unique_viewers", ""),
+    ("avg_watch_seconds", "seconds"),
+    ("peak_concurrent", ""),
+    ("peak_at", "clock"),
+    ("retention", "rate"),
+    ("ctr", "rate"),
+    ("conversion", "rate"),
+    ("buyer_rate", "rate"),
+    ("orders", ""),
+    ("units", ""),
+    ("gmv", "money"),
+    ("gmv_per_viewer", "money"),
+    ("interaction_rate", "rate"),
+    ("chat_messages", ""),
+    ("likes", ""),
+    ("gifts", ""),
+    ("follows", ""),
+    ("clicks", ""),
+    ("bot_answered", ""),
+    ("bot_abstained", ""),
+    ("bot_escalated", ""),
+    ("median_human_answer_seconds", "seconds"),
+    ("coupons_pushed", ""),
+    ("coupons_claimed", ""),
+    ("coupons_used", ""),
+    ("lottery_entries", ""),
+    ("vote_turnout", "rate"),
+)
+
+
+def kpi_value(k: Kpis, key: str) -> Cell:
+    """One KPI by its report key (the JSON and CSV name)."""
+    match key:
+        case "avg_watch_seconds":
+            return k.watch
+        case "interaction_rate":
+            return k.interaction
+        case "bot_answered" | "bot_abstained" | "bot_escalated":
+            value: int = getattr(k.bot, key.removeprefix("bot_"))
+            return value
+        case "median_human_answer_seconds":
+            return k.median_human_answer_seconds
+        case _:
+            cell: Cell = getattr(k, key)
+            return cell
+
+
+SEGMENT_KPIS = (
+    "unique_viewers",
+    "avg_watch_seconds",
+    "peak_concurrent",
+    "retention",
+    "ctr",
+    "conversion",
+    "orders",
+    "gmv",
+    "gmv_per_viewer",
+    "interaction_rate",
+    "chat_messages",
+    "likes",
+    "bot_answered",
+    "bot_escalated",
+    "coupons_claimed",
+    "lottery_entries",
+)
+_UNITS = dict(KPI_ROWS)
+
+
+def build_tables(review: ShowReview, lang: str, names: Mapping[str, str] | None = None) -> list[Table]:
+    """Every table of the report; `names` maps sku → product name."""
+    names = names or {}
+    show = Table(
+        "show",
+        t(lang, "review.table.show"),
+        (Column("kpi", t(lang, "review.col.kpi")), Column("value", t(lang, "review.col.value"))),
+        tuple((t(lang, f"review.kpi.{key}"), kpi_value(review.show, key)) for key, _ in KPI_ROWS),
+        row_units=tuple(unit for _, unit in KPI_ROWS),
+    )
+    seg_columns = (
+        Column("segment", t(lang, "review.col.segment")),
+        Column("kind", t(lang, "review.col.kind")),
+        Column("start", t(lang, "review.col.time"), "clock"),
+        Column("product", t(lang, "review.col.product")),
+        *(Column(key, t(lang, f"review.kpi.{key}"), _UNITS[key]) for key in SEGMENT_KPIS),
+    )
+    segments = Table(
+        "segments",
+        t(lang, "review.table.segments"),
+        seg_columns,
+        tuple(
+            (
+                s.window.title or s.window.id,
+                s.window.kind,
+                (s.window.start - review.start).total_seconds(),
+                s.product or "",
+                *(kpi_value(s.kpis, key) for key in SEGMENT_KPIS),
+            )
+            for s in review.segments
+        ),
+    )
+    products = Table(
+        "products",
+        t(lang, "review.table.products"),
+        (
+            Column("sku", t(lang, "review.col.sku")),
+            Column("name", t(lang, "review.col.product")),
+            Column("pinned_seconds", t(lang, "review.col.pinned"), "seconds"),
+            Column("exposed", t(lang, "review.col.exposed")),
+            Column("clickers", t(lang, "review.col.clickers")),
+            Column("ctr", t(lang, "review.kpi.ctr"), "rate"),
+            Column("buyers", t(lang, "review.col.buyers")),
+            Column("conversion", t(lang, "review.kpi.conversion"), "rate"),
+            Column("buyer_rate", t(lang, "review.kpi.buyer_rate"), "rate"),
+            Column("orders", t(lang, "review.kpi.orders")),
+            Column("units", t(lang, "review.kpi.units")),
+            Column("gmv", t(lang, "review.kpi.gmv"), "money"),
+            Column("gmv_per_viewer", t(lang, "review.kpi.gmv_per_viewer"), "money"),
+        ),
+        tuple(
+            (
+                p.sku,
+                names.get(p.sku, ""),
+                p.pinned_seconds,
+                p.exposed,
+                p.clickers,
+                p.ctr,
+                p.buyers,
+                p.conversion,
+                p.buyer_rate,
+                p.orders,
+                p.units,
+                p.gmv,
+                p.gmv_per_viewer,
+            )
+            for p in review.products
+        ),
+    )
+    yes, no = t(lang, "review.yes"), t(lang, "review.no")
+    coupons = Table(
+        "coupons",
+        t(lang, "review.table.coupons"),
+        tuple(
+            Column(k, t(lang, f"review.col.{k}"))
+            for k in ("coupon", "pushed", "claimed", "refused", "used", "sold_out")
+        ),
+        tuple(
+            (c.title or c.coupon_id, c.pushed, c.claimed, c.refused, c.used, yes if c.sold_out else no)
+            for c in review.coupons
+        ),
+    )
+    lotteries = Table(
+        "lotteries",
+        t(lang, "review.table.lotteries"),
+        tuple(
+            Column(k, t(lang, f"review.col.{k}"))
+            for k in ("lottery", "prize", "entries", "entrants", "winners")
+        ),
+        tuple((x.lottery_id, x.prize, x.entries, x.entrants, x.winners) for x in review.lotteries),
+    )
+    votes = Table(
+        "votes",
+        t(lang, "review.table.votes"),
+        (
+            Column("vote", t(lang, "review.col.vote")),
+            Column("question", t(lang, "review.col.question")),
+            Column("turnout", t(lang, "review.kpi.vote_turnout"), "rate"),
+            Column("winner", t(lang, "review.col.winner")),
+        ),
+        tuple((v.vote_id, v.question, v.turnout, v.winner or "") for v in review.votes),
+    )
+    return [show, segments, products, coupons, lotteries, votes]
+
+
+def format_clock(seconds: float) -> str:
+    """Seconds from the start as m:ss or h:mm:ss."""
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def format_cell(value: Cell, unit: str = "") -> str:
+    """A cell as people read it: rates as percentages with their parts, money with two decimals."""
+    if value is None:
+        return "—"
+    if isinstance(value, Ratio):
+        if unit == "seconds":
+            return format_seconds(value.value)
+        if unit == "money":
+            return f"{value.money():.2f}"
+        return f"{value.value * 100:.1f}% ({_num(value.numerator)}/{value.denominator})"
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if unit == "clock" and isinstance(value, int | float):
+        return format_clock(value)
+    if unit == "seconds" and isinstance(value, int | float):
+        return format_seconds(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def format_seconds(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.0f}s"
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}m{secs:02d}s"
+
+
+def _num(value: int | float | Decimal) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
