@@ -1,0 +1,190 @@
+"""The database handle: one async engine, its session factory, and the migrations that shape it.
+
+db = Database.open(database_url_from_env())
+await db.migrate()
+async with db.sessions() as session, session.begin():
+    ...
+await db.close()
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, event, make_url, text
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+DEFAULT_URL = "sqlite+aiosqlite:///var/liveroom.db"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+# How long a SQLite writer waits for another writer's lock before giving up.
+SQLITE_BUSY_SECONDS = 30.0
+
+
+def database_url_from_env(env: dict[str, str] | None = None) -> str:
+    """`DATABASE_URL`, or the SQLite file under ./var/."""
+    env = dict(os.environ) if env is None else env
+    return normalize_url(env.get("DATABASE_URL") or DEFAULT_URL)
+
+
+def normalize_url(url: str) -> str:
+    """Give plain `postgres://`, `postgresql://` and `sqlite://` URLs their async driver."""
+    for plain, driver in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url
+
+
+def _server_settings(url: URL) -> tuple[URL, dict[str, str]]:
+    """Move libpq's `options=-c name=value …` query parameter into asyncpg's server settings.
+
+    asyncpg takes no `options`; this keeps URLs such as
+    `postgresql://u@host/db?options=-csearch_path%3Dshop` working as they do in psql.
+    """
+    options = url.query.get("options")
+    if options is None:
+        return url, {}
+    if not isinstance(options, str):
+        raise ValueError("DATABASE_URL: give `options` once")
+    settings: dict[str, str] = {}
+    words = iter(shlex.split(options))
+    for word in words:
+        if word == "-c":
+            word = next(words, "")
+        elif word.startswith("-c"):
+            word = word[2:]
+        elif word.startswith("--"):
+            word = word[2:]
+        else:
+            raise ValueError(f"DATABASE_URL: cannot read options {options!r}; expected -c name=value")
+        name, sep, value = word.partition("=")
+        if not sep or not name:
+            raise ValueError(f"DATABASE_URL: cannot read options {options!r}; expected -c name=value")
+        settings[name.replace("-", "_")] = value
+    return url.difference_update_query(["options"]), settings
+
+
+def _sqlite_path(url: URL) -> Path | None:
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers go on while one writer writes; the busy timeout makes a second
+    # writer wait for the lock instead of failing with "database is locked".
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class Database:
+    """Owns the engine and the `async_sessionmaker`; open once per process, close at exit."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str | None = None, *, echo: bool = False) -> Database:
+        """Create the engine for `url` (default: `DATABASE_URL`). Connects lazily."""
+        parsed = make_url(normalize_url(url or database_url_from_env()))
+        backend = parsed.get_backend_name()
+        if backend == "sqlite":
+            path = _sqlite_path(parsed)
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            engine = create_async_engine(parsed, echo=echo, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+            event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
+        elif backend == "postgresql":
+            parsed, settings = _server_settings(parsed)
+            connect_args: dict[str, Any] = {"server_settings": settings} if settings else {}
+            engine = create_async_engine(
+                parsed,
+                echo=echo,
+                connect_args=connect_args,
+                pool_size=5,
+                max_overflow=10,
+                pool_timeout=30,
+                pool_recycle=1800,
+                pool_pre_ping=True,
+            )
+        else:
+            raise ValueError(f"DATABASE_URL: unsupported database {backend!r}; use sqlite or postgresql")
+        return cls(engine)
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        """The session factory: `async with db.sessions() as session: …` — one session per task."""
+        return self._sessions
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    async def migrate(self, revision: str = "head") -> None:
+        """Bring the schema up to `revision` (Alembic `upgrade`), in the URL's schema on PostgreSQL."""
+        async with self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                await conn.run_sync(_ensure_schema)
+            await conn.run_sync(_upgrade, revision)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic `Config` built in code (no alembic.ini); `connection` is used by env.py when given."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("path_separator", "os")
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade(connection: Connection, revision: str) -> None:
+    command.upgrade(alembic_config(connection), revision)
+
+
+def _ensure_schema(connection: Connection) -> None:
+    """Create the first schema named in PostgreSQL's search_path when it is missing.
+
+    PostgreSQL silently skips a missing schema in search_path, so without this the
+    tables would land in the next one (usually `public`).
+    """
+    search_path = connection.execute(text("SHOW search_path")).scalar_one()
+    first = search_path.split(",")[0].strip()
+    if first.startswith('"') and first.endswith('"'):
+        first = first[1:-1].replace('""', '"')
+    if not first or first == "$user" or first.startswith("pg_"):
+        return
+    exists = connection.execute(
+        text("SELECT 1 FROM pg_namespace WHERE nspname = :name"), {"name": first}
+    ).first()
+    if exists is None:
+        quoted = connection.dialect.identifier_preparer.quote_identifier(first)
+        connection.execute(text(f"CREATE SCHEMA {quoted}"))

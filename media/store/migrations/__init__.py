@@ -1,0 +1,1 @@
+"""Alembic migrations for the room database (run by `Database.migrate()`)."""

@@ -1,0 +1,131 @@
+"""Fixtures shared by the whole suite: fresh databases of either kind.
+
+Use them from any test module, no import needed:
+
+    async def test_something(database):            # runs twice: [sqlite] and [postgresql]
+        async with database.sessions() as session, session.begin():
+            ...                                     # `database` is a migrated media.store.Database
+
+    async def test_server(database_url):           # a fresh, *empty* database's URL, both kinds
+        db = Database.open(database_url); await db.migrate(); ...   # or give it to the server as DATABASE_URL
+
+    async def test_sqlite_only(make_database_url):  # pick the kind yourself, as many as you like
+        url = await make_database_url("sqlite")
+
+SQLite databases are files under the test's tmp_path. PostgreSQL databases are a new
+schema with a unique name in the `test` database on 127.0.0.1:5432 (override with
+LIVEROOM_TEST_POSTGRES=postgresql+asyncpg://user@host:port/db); the URL selects it through
+`options=-csearch_path=<schema>`, and the schema is dropped when the test ends, so several
+developers can run the suite against one server at once. When PostgreSQL cannot be
+reached the `postgresql` cases are skipped with the reason (see `pytest -rs`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from urllib.parse import quote
+
+import asyncpg
+import pytest
+from sqlalchemy import make_url
+
+from media.store.db import Database
+
+KINDS = ("sqlite", "postgresql")
+
+MakeDatabaseUrl = Callable[[str], Awaitable[str]]
+
+
+def _postgres_candidates() -> list[str]:
+    configured = os.environ.get("LIVEROOM_TEST_POSTGRES")
+    if configured:
+        return [configured]
+    return [f"postgresql+asyncpg://{user}@127.0.0.1:5432/test" for user in ("postgres", getpass.getuser())]
+
+
+async def _admin_connect(url: str) -> asyncpg.Connection:
+    parts = make_url(url)
+    return await asyncpg.connect(
+        host=parts.host or "127.0.0.1",
+        port=parts.port or 5432,
+        user=parts.username,
+        password=parts.password,
+        database=parts.database,
+        timeout=5,
+    )
+
+
+async def _find_postgres() -> tuple[str | None, str]:
+    errors = []
+    for url in _postgres_candidates():
+        try:
+            connection = await _admin_connect(url)
+        except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+            errors.append(f"{make_url(url).render_as_string(hide_password=True)}: {error}")
+            continue
+        await connection.close()
+        return url, ""
+    return None, "PostgreSQL not reachable (" + "; ".join(errors) + ")"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> tuple[str | None, str]:
+    """(base URL, "") of the test PostgreSQL server, or (None, why it cannot be used)."""
+    return asyncio.run(_find_postgres())
+
+
+@pytest.fixture
+async def make_database_url(
+    tmp_path: Path, postgres_server: tuple[str | None, str]
+) -> AsyncIterator[MakeDatabaseUrl]:
+    """`await make_database_url("sqlite" | "postgresql")` -> URL of a new, empty database."""
+    schemas: list[str] = []
+    base_url, why_not = postgres_server
+
+    async def make(kind: str) -> str:
+        if kind == "sqlite":
+            return f"sqlite+aiosqlite:///{tmp_path / f'liveroom-{uuid.uuid4().hex[:8]}.db'}"
+        if kind != "postgresql":
+            raise ValueError(f"unknown database kind {kind!r}; expected one of {KINDS}")
+        if base_url is None:
+            pytest.skip(why_not)
+        schema = f"lr_test_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+        connection = await _admin_connect(base_url)
+        try:
+            await connection.execute(f'CREATE SCHEMA "{schema}"')
+        finally:
+            await connection.close()
+        schemas.append(schema)
+        return f"{base_url}?options={quote(f'-csearch_path={schema}')}"
+
+    yield make
+
+    if schemas and base_url is not None:
+        connection = await _admin_connect(base_url)
+        try:
+            for schema in schemas:
+                await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        finally:
+            await connection.close()
+
+
+@pytest.fixture(params=[pytest.param("sqlite"), pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def database_url(request: pytest.FixtureRequest, make_database_url: MakeDatabaseUrl) -> str:
+    """URL of a fresh, empty database; the test runs once per kind."""
+    return await make_database_url(request.param)
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """A migrated, open `Database` on a fresh database of each kind; closed afterwards."""
+    db = Database.open(database_url)
+    try:
+        await db.migrate()
+        yield db
+    finally:
+        await db.close()

@@ -1,0 +1,1 @@
+"""Tests of media/store: migrations, database-enforced rules, atomic helpers."""
