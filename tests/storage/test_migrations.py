@@ -4,11 +4,12 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, inspect, make_url, text
 
-from media.store.db import Database, database_url_from_env, normalize_url
+from media.store.db import Database, alembic_config, database_url_from_env, normalize_url
 from media.store.models import Base
 
 TABLES = {table.name for table in Base.metadata.sorted_tables}
@@ -32,6 +33,16 @@ async def test_migrate_twice_is_harmless(database: Database) -> None:
     async with database.engine.connect() as conn:
         versions = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalars().all()
     assert versions == ["0001"]
+
+
+async def test_downgrade_to_base_and_upgrade_again(database: Database) -> None:
+    async with database.engine.begin() as conn:
+        await conn.run_sync(lambda c: command.downgrade(alembic_config(c), "base"))
+        left = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+    assert left <= {"alembic_version"}
+    await database.migrate()
+    async with database.engine.connect() as conn:
+        assert TABLES <= set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
 
 
 @pytest.mark.postgres
