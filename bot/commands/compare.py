@@ -1,0 +1,99 @@
+"""`liveroom compare SHOW SHOW… [--run N …]`: shows side by side, deltas against the first, highlights."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from media.i18n import CATALOGUE, t
+
+CATALOGUE.add(
+    {
+        "review.cmp.need_two": {
+            "zh-CN": "至少要两场才能对比（SHOW 或 SHOW@场次）",
+            "en": "compare needs at least two shows (SHOW or SHOW@RUN)",
+        },
+        "review.cmp.bad_ref": {
+            "zh-CN": "“{value}”看不懂：写 SHOW 或 SHOW@场次，如 demo@3",
+            "en": "cannot read '{value}': write SHOW or SHOW@RUN, e.g. demo@3",
+        },
+    }
+)
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("compare", help="多场对比复盘 / compare shows side by side")
+    parser.add_argument(
+        "shows", nargs="+", metavar="SHOW", help="show ids; SHOW@N picks run N (default: latest)"
+    )
+    parser.add_argument(
+        "--run", type=int, action="append", default=None, metavar="N", help="run of each show, in order"
+    )
+    parser.add_argument("--json", action="store_true", help="print the highlights and rows as JSON")
+    parser.add_argument("--rules", default=None, help="rules directory (default $LIVEROOM_RULES or ./rules)")
+    parser.add_argument("--lang", default=None, choices=["zh-CN", "en"], help="default: the room's language")
+    parser.set_defaults(handler=run)
+
+
+def parse_refs(shows: list[str], runs: list[int] | None) -> list[tuple[str, int | None]]:
+    """`demo`, `demo@3` and `--run` (paired with the shows in order) as (show, run or None)."""
+    refs: list[tuple[str, int | None]] = []
+    for i, value in enumerate(shows):
+        show, sep, run = value.partition("@")
+        if not show or (sep and not run.isdigit()):
+            raise ValueError(value)
+        run_id = int(run) if sep else (runs[i] if runs and i < len(runs) else None)
+        refs.append((show, run_id))
+    return refs
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from bot.review.compare import compare, number
+    from bot.review.source import LoadedReview, ReviewError, load_review
+    from bot.review.terminal import print_comparison
+
+    lang = args.lang or "zh-CN"
+    try:
+        refs = parse_refs(args.shows, args.run)
+    except ValueError as exc:
+        print(t(lang, "review.cmp.bad_ref", value=exc.args[0]), file=sys.stderr)
+        return 2
+    if len(refs) < 2:
+        print(t(lang, "review.cmp.need_two"), file=sys.stderr)
+        return 2
+
+    async def load_all() -> list[LoadedReview]:
+        return [await load_review(show, run_id, args.rules, args.lang) for show, run_id in refs]
+
+    try:
+        loaded = asyncio.run(load_all())
+    except ReviewError as exc:
+        print(exc.render(), file=sys.stderr)
+        return 1
+    lang = loaded[0].lang
+    labels = [f"{r.info.show_id}#{r.info.run_id}" for r in loaded]
+    comparison = compare(labels, [r.review for r in loaded], lang)
+    if args.json:
+        rows = {
+            name: [
+                {"group": row.group, "key": row.key, "values": [number(v, row.unit) for v in row.values]}
+                for row in rows
+            ]
+            for name, rows in (
+                ("show", comparison.show),
+                ("kinds", comparison.kinds),
+                ("products", comparison.products),
+            )
+        }
+        print(
+            json.dumps(
+                {"labels": labels, "highlights": list(comparison.highlights), **rows}, ensure_ascii=False
+            )
+        )
+    else:
+        print_comparison(comparison, lang, Console())
+    return 0
