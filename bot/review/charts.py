@@ -26,6 +26,10 @@ CATALOGUE.add(
             "en": "Viewers online (segment bands, triangles are cues)",
         },
         "review.chart.minutes": {"zh-CN": "开播后分钟", "en": "minutes since the start"},
+        "review.chart.script_minutes": {
+            "zh-CN": "开播后分钟（按脚本时钟，{speed}× 速）",
+            "en": "minutes since the start (script clock, speed {speed}×)",
+        },
         "review.chart.viewers": {"zh-CN": "在线人数", "en": "viewers"},
         "review.chart.activity": {"zh-CN": "每分钟评论与点赞", "en": "Chat and likes per minute"},
         "review.chart.chat": {"zh-CN": "评论", "en": "chat"},
@@ -115,15 +119,23 @@ def _downsample(points: Sequence[tuple[float, int]], bins: int = 1500) -> list[t
     return out
 
 
+def _minutes_label(review: ShowReview, lang: str) -> str:
+    if review.speed == 1:
+        return t(lang, "review.chart.minutes")
+    return t(lang, "review.chart.script_minutes", speed=f"{review.speed:g}")
+
+
 def concurrency_chart(review: ShowReview, lang: str) -> str:
+    # Time runs in script minutes: a rehearsal at speed X is drawn as long as the real show.
+    per_minute = 60 / review.speed
     with _style():
         fig = Figure(figsize=(9, 3.4))
         ax = fig.add_subplot()
-        end = review.seconds / 60
+        end = review.seconds / per_minute
         top = max([review.show.peak_concurrent, 1]) * 1.18
         for i, seg in enumerate(review.segments):
-            a = (seg.window.start - review.start).total_seconds() / 60
-            b = (seg.window.end - review.start).total_seconds() / 60
+            a = (seg.window.start - review.start).total_seconds() / per_minute
+            b = (seg.window.end - review.start).total_seconds() / per_minute
             if b <= a:
                 continue
             ax.axvspan(a, b, color=_BANDS[i % len(_BANDS)], zorder=0)
@@ -131,11 +143,11 @@ def concurrency_chart(review: ShowReview, lang: str) -> str:
                 (a + b) / 2, top * 0.97, seg.window.kind, ha="center", va="top", fontsize=8, color="#595959"
             )
         points = _downsample(review.concurrency)
-        xs = [0.0] + [p[0] / 60 for p in points] + [end]
+        xs = [0.0] + [p[0] / per_minute for p in points] + [end]
         ys = [0] + [p[1] for p in points] + [points[-1][1] if points else 0]
         ax.step(xs, ys, where="post", color="#cf1322", linewidth=1.4, zorder=3)
         for kind in sorted({c.kind for c in review.cues}):
-            marks = [c.offset / 60 for c in review.cues if c.kind == kind and not c.missed]
+            marks = [c.offset / per_minute for c in review.cues if c.kind == kind and not c.missed]
             if marks:
                 ax.plot(
                     marks,
@@ -147,10 +159,10 @@ def concurrency_chart(review: ShowReview, lang: str) -> str:
                     label=f"{t(lang, 'review.chart.cue')} {kind}",
                     zorder=4,
                 )
-        missed = [c.offset / 60 for c in review.cues if c.missed]
+        missed = [c.offset / per_minute for c in review.cues if c.missed]
         if missed:
             ax.plot(missed, [top * 0.86] * len(missed), linestyle="none", marker="x", color="#000", zorder=4)
-        peak_at = review.show.peak_at / 60
+        peak_at = review.show.peak_at / per_minute
         ax.annotate(
             f"PCU {review.show.peak_concurrent}",
             (peak_at, review.show.peak_concurrent),
@@ -159,9 +171,9 @@ def concurrency_chart(review: ShowReview, lang: str) -> str:
             fontsize=8,
             color="#cf1322",
         )
-        ax.set_xlim(0, max(end, 1 / 60))
+        ax.set_xlim(0, max(end, 1 / per_minute))
         ax.set_ylim(0, top)
-        ax.set_xlabel(t(lang, "review.chart.minutes"))
+        ax.set_xlabel(_minutes_label(review, lang))
         ax.set_ylabel(t(lang, "review.chart.viewers"))
         ax.set_title(t(lang, "review.chart.concurrency"), loc="left")
         if review.cues:
@@ -182,7 +194,7 @@ def activity_chart(review: ShowReview, lang: str) -> str:
             label=t(lang, "review.chart.chat"),
         )
         ax.set_ylabel(t(lang, "review.chart.chat"))
-        ax.set_xlabel(t(lang, "review.chart.minutes"))
+        ax.set_xlabel(_minutes_label(review, lang))
         likes = ax.twinx()
         likes.plot(
             [m + 0.5 for m in minutes],

@@ -150,10 +150,11 @@ class ShowReview:
     lotteries: tuple[LotteryKpis, ...]
     votes: tuple[VoteKpis, ...]
     concurrency: tuple[tuple[float, int], ...]  # (seconds from start, viewers) after each change
-    chat_per_minute: tuple[int, ...]
+    chat_per_minute: tuple[int, ...]  # per minute of the script (of wall time at speed 1)
     likes_per_minute: tuple[int, ...]
     cues: tuple[CueMark, ...]
     online_now: int
+    speed: float = 1.0
 
     @property
     def seconds(self) -> float:
@@ -239,8 +240,10 @@ class Tally:
         segments: Iterable[SegmentWindow] = (),
         end: dt.datetime | None = None,
         order_grace: float = ORDER_GRACE_SECONDS,
+        speed: float = 1.0,
     ) -> None:
         self.start = start
+        self.speed = speed  # a rehearsal at speed X: the per-minute series count minutes of the script
         self.end = end
         self._end_offset = (end - start).total_seconds() if end is not None else float("inf")
         self._grace = order_grace
@@ -348,7 +351,7 @@ class Tally:
     def _chat(self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None) -> None:
         if data.get("role", "viewer") != "viewer" or viewer is None:
             return
-        minute = int(t // 60)
+        minute = int(t * self.speed // 60)
         self.chat_minutes[minute] = self.chat_minutes.get(minute, 0) + 1
         message_id = data.get("message_id")
         if message_id is not None:
@@ -360,7 +363,7 @@ class Tally:
 
     def _like(self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None) -> None:
         count = _int(data.get("count"), 1)
-        minute = int(t // 60)
+        minute = int(t * self.speed // 60)
         self.like_minutes[minute] = self.like_minutes.get(minute, 0) + count
         for b in (self.show, seg):
             if b is not None:
@@ -585,7 +588,7 @@ class Tally:
             )
             for i, (w, bucket) in enumerate(zip(self.windows, self.buckets, strict=True))
         )
-        minutes = math.ceil(e / 60) if e > 0 else 0
+        minutes = math.ceil(e * self.speed / 60) if e > 0 else 0
         return ShowReview(
             start=self.start,
             end=end,
@@ -616,6 +619,7 @@ class Tally:
             likes_per_minute=tuple(self.like_minutes.get(m, 0) for m in range(minutes)),
             cues=tuple(self.cues),
             online_now=self.presence.online_now(),
+            speed=self.speed,
         )
 
 
@@ -624,9 +628,10 @@ def compute(
     start: dt.datetime,
     end: dt.datetime | None = None,
     segments: Iterable[SegmentWindow] = (),
+    speed: float = 1.0,
 ) -> ShowReview:
     """KPIs of one run from its events in log order."""
-    return Tally(start, segments, end).add_all(events).result(end)
+    return Tally(start, segments, end, speed=speed).add_all(events).result(end)
 
 
 def _kpis(

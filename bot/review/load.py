@@ -135,7 +135,7 @@ async def review_run(db: Database, run: RunRow, script: ShowScript | None) -> Sh
             if script is not None
             else []
         )
-        tally = Tally(run.started_at, windows, end)
+        tally = Tally(run.started_at, windows, end, speed=run.speed)
         async for record in run_records(session, run, end):
             tally.add(record)
     return tally.result(end)
