@@ -3,8 +3,8 @@ viewer does — chat (questions from the FAQ), likes, clicks, coupon claims, ord
 
 `plan_audience` is pure and seeded: the same rulebook, show, viewer count and seed give the same plan.
 `room_schedule` is what the show runner makes the room do (pins, coupons, votes, lotteries). A plan is
-either driven through the real room protocol (`bot.review.drive`) or turned straight into the event
-log the room would write (`synthesize_log`, for benchmarks and tests that need no server).
+turned into the event log the room would write by `bot.review.synthetic.synthesize_log`; the steps are
+shaped like the room protocol's viewer messages so a WebSocket driver can replay them against a server.
 """
 
 from __future__ import annotations
