@@ -19,7 +19,9 @@ from bot.roomsettings import room_settings
 from bot.rules import Rulebook
 from media.app import HEALTH_PROVIDERS, ROOMS, create_app
 from media.config import ServerSettings
+from media.hub import setup_room
 from media.rooms import RoomDirectory
+from media.store.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +84,17 @@ def build_app(
             await task
 
     app.cleanup_ctx.append(watcher)
+
+    # The room hub (chat socket, pages, event log); the database is migrated before it starts.
+    db = Database.open(settings.database_url)
+
+    async def database(app: web.Application) -> AsyncIterator[None]:
+        await db.migrate()
+        yield
+        await db.close()
+
+    app.cleanup_ctx.append(database)
+    setup_room(app, db, bus_url=settings.bus_url)
     return app
 
 

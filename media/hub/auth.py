@@ -1,0 +1,109 @@
+"""Team and host sign-in: a signed session cookie (SameSite=Strict) plus a CSRF token.
+
+The studio's POSTs and its operator socket carry the CSRF token derived from the
+session, so another site cannot act with the team's cookie. A bot outside the process
+may connect with `Authorization: Bearer <team password>` instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from media.config import RoomSettings
+
+SESSION_COOKIE = "lr_session"
+SESSION_SECONDS = 12 * 3600
+LOGIN_FAILURES = 10
+LOGIN_WINDOW = 300.0
+
+StaffRole = Literal["team", "host"]
+
+
+@dataclass(frozen=True)
+class Session:
+    room_id: str
+    role: StaffRole
+    nonce: str
+    csrf: str
+
+
+@dataclass
+class TeamAuth:
+    secret: str
+    failures: dict[str, list[float]] = field(default_factory=dict)
+
+    def _mac(self, purpose: str, value: str) -> str:
+        return hmac.new(self.secret.encode(), f"{purpose}|{value}".encode(), hashlib.sha256).hexdigest()
+
+    # -- credentials
+
+    @staticmethod
+    def check_password(settings: RoomSettings, role: StaffRole, given: str) -> bool:
+        expected = settings.team_password if role == "team" else settings.publish_token
+        return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+    def throttled(self, client: str) -> bool:
+        now = time.monotonic()
+        recent = [t for t in self.failures.get(client, []) if now - t < LOGIN_WINDOW]
+        self.failures[client] = recent
+        return len(recent) >= LOGIN_FAILURES
+
+    def failed(self, client: str) -> None:
+        self.failures.setdefault(client, []).append(time.monotonic())
+
+    # -- sessions
+
+    def issue(self, room_id: str, role: StaffRole, now: float | None = None) -> str:
+        expires = int((now or time.time()) + SESSION_SECONDS)
+        payload = f"{room_id}|{role}|{expires}|{secrets.token_hex(12)}"
+        return f"{payload}|{self._mac('session', payload)}"
+
+    def session(self, request: web.Request, room_id: str) -> Session | None:
+        value = request.cookies.get(SESSION_COOKIE)
+        if not value or len(value) > 400:
+            return None
+        payload, _, signature = value.rpartition("|")
+        if not hmac.compare_digest(signature, self._mac("session", payload)):
+            return None
+        parts = payload.split("|")
+        if len(parts) != 4 or parts[0] != room_id or parts[1] not in ("team", "host"):
+            return None
+        if int(parts[2]) < time.time():
+            return None
+        role: StaffRole = "team" if parts[1] == "team" else "host"
+        return Session(room_id, role, parts[3], self._mac("csrf", parts[3])[:32])
+
+    def set_cookie(self, response: web.StreamResponse, value: str, secure: bool) -> None:
+        response.set_cookie(
+            SESSION_COOKIE,
+            value,
+            max_age=SESSION_SECONDS,
+            httponly=True,
+            samesite="Strict",
+            secure=secure,
+            path="/",
+        )
+
+    @staticmethod
+    def same_origin(request: web.Request) -> bool:
+        """A browser request whose Origin (or Referer) names this server; absent headers pass."""
+        origin = request.headers.get("Origin") or request.headers.get("Referer")
+        if not origin or origin == "null":
+            return origin is None
+        return urlsplit(origin).netloc == request.host
+
+    def csrf_ok(self, request: web.Request, session: Session, given: str | None) -> bool:
+        return bool(given) and hmac.compare_digest(str(given), session.csrf) and self.same_origin(request)
+
+    def bearer_ok(self, request: web.Request, settings: RoomSettings) -> bool:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        return scheme.lower() == "bearer" and self.check_password(settings, "team", token.strip())

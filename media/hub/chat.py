@@ -1,0 +1,281 @@
+"""Chat, likes, gifts and follows; moderation; the team's mute, delete and answer; the question queue."""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from collections import deque
+from typing import Literal
+
+from sqlalchemy import select, update
+
+from media.hub.clock import as_datetime
+from media.hub.connections import Connection
+from media.hub.core import Room
+from media.hub.eventlog import ChatRow
+from media.hub.events import HubError
+from media.hub.lotteries import LotteryOps
+from media.hub.moderation import clean, moderate
+from media.hub.protocol import (
+    ChatDeleted,
+    ChatLine,
+    ErrorReply,
+    GiftSent,
+    MuteChanged,
+    Question,
+    QuestionAnswered,
+    Role,
+)
+from media.i18n import t
+from media.store.events import append_event
+from media.store.follows import follow as store_follow
+from media.store.models import ChatMessage, Viewer
+from media.store.once import dialect_insert
+
+StaffRole = Literal["bot", "team", "host"]
+
+
+def keyword_matches(text: str, keyword: str | None) -> bool:
+    """A lottery 口令 typed in chat: the whole line, ignoring width, case and surrounding spaces."""
+    if not keyword:
+        return False
+    return _fold(text) == _fold(keyword)
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold().strip()
+
+
+class ChatOps(LotteryOps):
+    def default_nickname(self, room: Room, role: Role) -> str:
+        if role == "bot":
+            return room.state.settings.bot_name
+        return t(self.lang(room), f"hub.role.{role}")
+
+    async def post_line(
+        self,
+        room: Room,
+        *,
+        text: str,
+        role: Role,
+        nickname: str,
+        viewer_id: str | None = None,
+        reply_to: int | None = None,
+        cue: str | None = None,
+        arrived: float | None = None,
+    ) -> ChatLine:
+        data: dict[str, object] = {"role": role, "nickname": nickname, "text": text}
+        if reply_to is not None:
+            data["reply_to"] = reply_to
+        if cue is not None:
+            data["cue"] = cue
+        line = self.line(
+            room, "chat", viewer_id=viewer_id, data=data, chat=ChatRow(nickname, role, text, reply_to, cue)
+        )
+        (message_id,) = await self.log(line)
+        assert message_id is not None
+        chat = ChatLine(
+            id=message_id,
+            role=role,
+            nickname=nickname,
+            text=text,
+            ts=line.ts,
+            reply_to=reply_to,
+            quote=room.state.quote_for(reply_to),
+            cue=cue,
+            viewer_id=viewer_id,
+        )
+        await self.dispatch(room, chat, arrived=arrived)
+        return chat
+
+    async def viewer_chat(
+        self, room: Room, conn: Connection, text: str, arrived: float | None = None
+    ) -> None:
+        now = self.clock.time()
+        recent = room.recent_chat.setdefault(conn.viewer_id, deque(maxlen=100))
+        decision = moderate(
+            text,
+            rule=room.state.settings.moderation,
+            staff=conn.staff,
+            muted=conn.viewer_id in room.state.muted and not conn.staff,
+            recent=recent,
+            now=now,
+        )
+        if not decision.allowed:
+            reason = decision.reason or "empty"
+            self.metrics.rejected.labels(reason).inc()
+            if reason != "empty":
+                await self.log(
+                    self.line(
+                        room,
+                        "chat_rejected",
+                        viewer_id=conn.viewer_id,
+                        data={"reason": reason, "text": text[:500]},
+                    )
+                )
+            conn.send(ErrorReply(code=reason, message=t(self.lang(room), f"hub.chat.{reason}")))
+            return
+        recent.append(now)
+        lottery = room.state.lottery
+        await self.post_line(
+            room,
+            text=decision.text,
+            role=conn.role,
+            nickname=conn.nickname,
+            viewer_id=conn.viewer_id if conn.role == "viewer" else None,
+            arrived=arrived,
+        )
+        if (
+            conn.role == "viewer"
+            and lottery is not None
+            and keyword_matches(decision.text, lottery.offer.keyword)
+        ):
+            await self.enter_lottery_as(room, conn, lottery.offer.lottery_id, via="keyword")
+
+    async def say(
+        self,
+        room_id: str,
+        text: str,
+        *,
+        cue: str | None = None,
+        reply_to: int | None = None,
+        role: StaffRole = "bot",
+        nickname: str | None = None,
+    ) -> ChatLine:
+        """Post a line as the bot (default), the team or the host."""
+        room = await self.room(room_id)
+        line = clean(text)
+        if not line:
+            raise HubError("empty")
+        return await self.post_line(
+            room,
+            text=line[:2000],
+            role=role,
+            nickname=nickname or self.default_nickname(room, role),
+            reply_to=reply_to,
+            cue=cue,
+        )
+
+    async def delete_message(self, room_id: str, message_id: int, *, by: str = "team") -> None:
+        room = await self.room(room_id)
+        async with self.db.sessions() as s, s.begin():
+            found = await s.execute(
+                update(ChatMessage)
+                .where(ChatMessage.id == message_id, ChatMessage.room_id == room_id)
+                .values(deleted=True)
+            )
+            if found.rowcount == 0:  # type: ignore[attr-defined]
+                raise HubError("unknown_message", str(message_id))
+            data = {"message_id": message_id, "by": by}
+            await append_event(s, room_id, "message_deleted", run_id=room.state.run_id, data=data)
+        self.logged(room, "message_deleted", None, data)
+        room.state.questions.pop(message_id, None)
+        await self.dispatch(room, ChatDeleted(message_id=message_id))
+
+    async def mute(self, room_id: str, viewer_id: str, *, muted: bool = True, by: str = "team") -> None:
+        room = await self.room(room_id)
+        now = self.clock.time()
+        async with self.db.sessions() as s, s.begin():
+            stmt = dialect_insert(s, Viewer).values(
+                id=viewer_id,
+                room_id=room_id,
+                nickname=viewer_id[-8:],
+                first_seen=as_datetime(now),
+                last_seen=as_datetime(now),
+                muted=muted,
+            )
+            await s.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={"muted": muted}))
+            await append_event(
+                s,
+                room_id,
+                "mute" if muted else "unmute",
+                run_id=room.state.run_id,
+                viewer_id=viewer_id,
+                data={"by": by},
+            )
+        self.logged(room, "mute" if muted else "unmute", viewer_id, {"by": by})
+        await self.dispatch(room, MuteChanged(viewer_id=viewer_id, muted=muted, by=by))
+
+    async def escalate(self, room_id: str, message_id: int, *, reason: str | None = None) -> Question:
+        """Put a viewer's question in the studio's queue of questions waiting for a human."""
+        room = await self.room(room_id)
+        line = next((c for c in room.state.history if c.id == message_id), None)
+        if line is None:
+            async with self.db.sessions() as s:
+                row = await s.scalar(
+                    select(ChatMessage).where(ChatMessage.id == message_id, ChatMessage.room_id == room_id)
+                )
+            if row is None:
+                raise HubError("unknown_message", str(message_id))
+            question = Question(
+                message_id=row.id,
+                viewer_id=row.viewer_id,
+                nickname=row.nickname,
+                text=row.text,
+                ts=row.ts.timestamp(),
+            )
+        else:
+            question = Question(
+                message_id=line.id,
+                viewer_id=line.viewer_id,
+                nickname=line.nickname,
+                text=line.text,
+                ts=line.ts,
+            )
+        question = question.model_copy(update={"reason": reason})
+        await self.dispatch(room, question)
+        return question
+
+    def waiting_questions(self, room_id: str) -> list[Question]:
+        room = self.active(room_id)
+        return sorted(room.state.questions.values(), key=lambda q: q.ts) if room else []
+
+    async def answer_question(self, room_id: str, message_id: int, text: str, by: str) -> ChatLine:
+        """Post a team answer quoting the viewer, and take the question off the queue."""
+        room = await self.room(room_id)
+        question = room.state.questions.get(message_id)
+        answer = await self.say(room_id, text, reply_to=message_id, role="team", nickname=by)
+        data = {"message_id": message_id, "answer_message_id": answer.id, "by": by}
+        await self.log(
+            self.line(
+                room, "question_answered", viewer_id=question.viewer_id if question else None, data=data
+            )
+        )
+        await self.dispatch(room, QuestionAnswered(message_id=message_id, answer_message_id=answer.id, by=by))
+        return answer
+
+    # -- likes, gifts, follows
+
+    def like(self, room: Room, conn: Connection, count: int) -> None:
+        """Coalesced per viewer and logged once a second (docs/events.md allows it)."""
+        room.pending_likes[conn.viewer_id] = room.pending_likes.get(conn.viewer_id, 0) + count
+
+    async def gift(self, room: Room, conn: Connection, gift_id: str) -> None:
+        gift = next((g for g in room.state.settings.gifts if g.id == gift_id), None)
+        if gift is None:
+            conn.send(ErrorReply(code="unknown_gift", message=t(self.lang(room), "hub.error.unknown_gift")))
+            return
+        await self.log(
+            self.line(room, "gift", viewer_id=conn.viewer_id, data={"gift_id": gift.id, "name": gift.name})
+        )
+        await self.dispatch(
+            room,
+            GiftSent(
+                nickname=conn.nickname,
+                gift_id=gift.id,
+                name=gift.name,
+                icon=gift.icon,
+                viewer_id=conn.viewer_id,
+            ),
+            arrived=time.perf_counter(),
+        )
+
+    async def follow(self, room: Room, conn: Connection) -> None:
+        async with self.db.sessions() as s, s.begin():
+            recorded = await store_follow(s, room.id, conn.viewer_id)
+            if recorded.created:
+                await append_event(
+                    s, room.id, "follow", run_id=room.state.run_id, viewer_id=conn.viewer_id, data={}
+                )
+        if recorded.created:
+            self.logged(room, "follow", conn.viewer_id, {})

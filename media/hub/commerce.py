@@ -1,0 +1,207 @@
+"""Products, coupons and flash-sale countdowns: pin, click, push, claim."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+from sqlalchemy import select, update
+
+from media.hub.clock import as_datetime
+from media.hub.connections import Connection
+from media.hub.core import HubCore, Room
+from media.hub.events import HubError
+from media.hub.protocol import (
+    Countdown,
+    CouponClaimReply,
+    CouponOut,
+    CouponSpec,
+    Pinned,
+    ProductCardOut,
+)
+from media.hub.recovery import product_card
+from media.hub.state import Counted, CouponTaken
+from media.store.coupons import ClaimStatus, claim_coupon
+from media.store.coupons import push_coupon as store_push_coupon
+from media.store.events import append_event
+from media.store.models import CouponStock, ProductClick, ProductPin
+
+
+class CommerceOps(HubCore):
+    async def pin_product(self, room_id: str, sku: str | None, cue: str | None = None) -> Pinned:
+        """Pin a product card for every viewer; `sku=None` unpins."""
+        room = await self.room(room_id)
+        card = None
+        if sku is not None:
+            card = product_card(room.state.settings, sku)
+            if card is None:
+                raise HubError("unknown_product", sku)
+        now = as_datetime(self.clock.time())
+        data: dict[str, Any] = {"sku": sku}
+        if cue is not None:
+            data["cue"] = cue
+        async with self.db.sessions() as s, s.begin():
+            await s.execute(
+                update(ProductPin)
+                .where(ProductPin.room_id == room_id, ProductPin.unpinned_at.is_(None))
+                .values(unpinned_at=now)
+            )
+            if sku is not None:
+                s.add(ProductPin(room_id=room_id, run_id=room.state.run_id, sku=sku, pinned_at=now, cue=cue))
+            await append_event(s, room_id, "pin", run_id=room.state.run_id, data=data, ts=now)
+        self.logged(room, "pin", None, data)
+        pinned = Pinned(product=ProductCardOut.model_validate(card) if card else None, cue=cue)
+        await self.dispatch(room, pinned)
+        return pinned
+
+    async def record_click(
+        self, room_id: str, sku: str, viewer_id: str | None, source: Literal["card", "link"]
+    ) -> None:
+        room = await self.room(room_id)
+        if room.state.settings.product(sku) is None:
+            raise HubError("unknown_product", sku)
+        now = as_datetime(self.clock.time())
+        data = {"sku": sku, "source": source}
+        async with self.db.sessions() as s, s.begin():
+            s.add(
+                ProductClick(room_id=room_id, run_id=room.state.run_id, sku=sku, viewer_id=viewer_id, ts=now)
+            )
+            await append_event(
+                s, room_id, "click", run_id=room.state.run_id, viewer_id=viewer_id, data=data, ts=now
+            )
+        self.logged(room, "click", viewer_id, data)
+        await self.dispatch(room, Counted(counter="clicks"))
+
+    async def push_coupon(
+        self, room_id: str, coupon: dict[str, Any] | CouponSpec, cue: str | None = None
+    ) -> CouponOut:
+        """Offer a coupon (id, title, link, discount, quantity, valid_minutes) to every viewer."""
+        room = await self.room(room_id)
+        spec = coupon if isinstance(coupon, CouponSpec) else CouponSpec.model_validate(coupon)
+        now = self.clock.time()
+        expires = now + spec.valid_minutes * 60 if spec.valid_minutes else None
+        async with self.db.sessions() as s, s.begin():
+            stock = await store_push_coupon(
+                s,
+                room_id,
+                spec.id,
+                title=spec.title,
+                link=spec.link,
+                quantity=spec.quantity,
+                run_id=room.state.run_id,
+                pushed_at=as_datetime(now),
+                expires_at=as_datetime(expires) if expires else None,
+            )
+            remaining = None if stock.quantity is None else stock.quantity - stock.claimed
+            data: dict[str, Any] = {
+                "coupon_id": spec.id,
+                "title": spec.title,
+                "discount": spec.discount,
+                "quantity": spec.quantity,
+                "expires_at": as_datetime(expires).isoformat() if expires else None,
+            }
+            if cue is not None:
+                data["cue"] = cue
+            await append_event(
+                s, room_id, "coupon_pushed", run_id=room.state.run_id, data=data, ts=as_datetime(now)
+            )
+        self.logged(room, "coupon_pushed", None, data)
+        room.coupon_links[spec.id] = spec.link
+        offer = CouponOut(
+            coupon_id=spec.id,
+            title=spec.title,
+            discount=spec.discount,
+            quantity=stock.quantity,
+            remaining=remaining,
+            expires_at=expires,
+            sold_out=remaining is not None and remaining <= 0,
+            cue=cue,
+        )
+        await self.dispatch(room, offer)
+        return offer
+
+    async def claim(self, room: Room, conn: Connection, coupon_id: str) -> CouponClaimReply:
+        """One viewer claims one coupon; the database decides (never oversold, one per viewer)."""
+        now = self.clock.time()
+        result = await claim_coupon(
+            self.db.sessions, room.id, coupon_id, conn.viewer_id, room.state.run_id, as_datetime(now)
+        )
+        if result.status is ClaimStatus.CLAIMED:
+            lines = [
+                self.line(
+                    room,
+                    "coupon_claimed",
+                    viewer_id=conn.viewer_id,
+                    data={"coupon_id": coupon_id, "remaining": result.remaining},
+                )
+            ]
+            if result.remaining == 0:
+                lines.append(self.line(room, "coupon_sold_out", data={"coupon_id": coupon_id}))
+            await self.log(*lines)
+            reply = CouponClaimReply(
+                coupon_id=coupon_id,
+                ok=True,
+                remaining=result.remaining,
+                link=await self._coupon_link(room, coupon_id),
+            )
+            conn.send(reply)
+            await self.dispatch(
+                room,
+                CouponTaken(coupon_id=coupon_id, viewer_id=conn.viewer_id, remaining=result.remaining),
+                arrived=time.perf_counter(),
+            )
+            return reply
+        await self.log(
+            self.line(
+                room,
+                "coupon_claim_refused",
+                viewer_id=conn.viewer_id,
+                data={"coupon_id": coupon_id, "reason": result.status.value},
+            )
+        )
+        reply = CouponClaimReply(
+            coupon_id=coupon_id,
+            ok=False,
+            reason=result.status.value,  # type: ignore[arg-type]
+            remaining=result.remaining,
+        )
+        conn.send(reply)
+        return reply
+
+    async def _coupon_link(self, room: Room, coupon_id: str) -> str | None:
+        link = room.coupon_links.get(coupon_id)
+        if link:
+            return link
+        async with self.db.sessions() as s:
+            link = await s.scalar(
+                select(CouponStock.link).where(
+                    CouponStock.room_id == room.id, CouponStock.coupon_id == coupon_id
+                )
+            )
+        if link:
+            room.coupon_links[coupon_id] = link
+        return link
+
+    async def start_countdown(
+        self,
+        room_id: str,
+        title: str,
+        duration_s: float,
+        sku: str | None = None,
+        stock: int | None = None,
+        cue: str | None = None,
+    ) -> Countdown:
+        """A flash-sale (秒杀) countdown every viewer sees, optionally for a product and stock."""
+        room = await self.room(room_id)
+        if sku is not None and room.state.settings.product(sku) is None:
+            raise HubError("unknown_product", sku)
+        countdown = Countdown(
+            title=title, deadline=self.clock.time() + duration_s, sku=sku, stock=stock, cue=cue
+        )
+        await self.log(
+            self.line(
+                room, "countdown_started", data=countdown.model_dump(exclude={"type"}, exclude_none=True)
+            )
+        )
+        await self.dispatch(room, countdown)
+        return countdown

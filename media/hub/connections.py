@@ -1,0 +1,76 @@
+"""One socket in a room, and the fan-out that writes a pre-built frame to thousands of them.
+
+A batch is serialised and framed once, then the same bytes are written to every
+socket's transport. Going around `WebSocketResponse.send_str` saves re-encoding and
+re-framing the payload per socket, which is most of the fan-out cost at thousands of
+viewers; frames are uncompressed and written whole, so they cannot interleave with
+aiohttp's own writes (pings, close).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import struct
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from media.hub.protocol import Out, Role
+
+# A socket whose unsent output exceeds this is skipped (counted as dropped) until it drains.
+SLOW_BUFFER_BYTES = 512 * 1024
+
+
+def dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def text_frame(payload: bytes) -> bytes:
+    """An unmasked, final RFC 6455 text frame (server → client)."""
+    n = len(payload)
+    if n < 126:
+        header = struct.pack("!BB", 0x81, n)
+    elif n < 65536:
+        header = struct.pack("!BBH", 0x81, 126, n)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, n)
+    return header + payload
+
+
+@dataclass(eq=False)
+class Connection:
+    id: str
+    room_id: str
+    viewer_id: str
+    nickname: str
+    role: Role
+    ws: web.WebSocketResponse
+    transport: asyncio.Transport | None
+    joined_at: float
+    recent_chat: deque[float] = field(default_factory=lambda: deque(maxlen=50))
+    recent_actions: deque[float] = field(default_factory=lambda: deque(maxlen=100))
+    errors: deque[float] = field(default_factory=lambda: deque(maxlen=100))
+    dropped: int = 0
+
+    @property
+    def staff(self) -> bool:
+        return self.role != "viewer"
+
+    def write(self, frame: bytes) -> bool:
+        """Write a ready frame; False when the socket is closing or too far behind."""
+        transport = self.transport
+        if transport is None or transport.is_closing() or self.ws.closed:
+            return False
+        if transport.get_write_buffer_size() > SLOW_BUFFER_BYTES:
+            self.dropped += 1
+            return False
+        transport.write(frame)
+        return True
+
+    def send(self, message: Out) -> bool:
+        """Send one message to this socket alone, in the form its role may see."""
+        body = message.for_staff() if self.staff else message.for_viewers()
+        return self.write(text_frame(dumps(body)))

@@ -1,0 +1,130 @@
+"""The shop's side: `POST /api/orders` (HMAC-signed webhook) and `GET /go/{room}/{sku}` (tracked link)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from media.hub.clock import as_datetime
+from media.hub.events import HubError
+from media.hub.hub import RoomHub
+from media.hub.identity import VIEWER_COOKIE
+from media.hub.state import Counted
+from media.i18n import t
+from media.store.events import append_event
+from media.store.orders import record_order
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Liveroom-Signature"
+VIEWER_PARAM = "lr_viewer"  # the viewer id added to product links, for the shop to send back
+
+
+class OrderIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    order_id: Annotated[str, Field(min_length=1, max_length=128)]
+    room: Annotated[str, Field(min_length=1, max_length=64)]
+    sku: Annotated[str, Field(min_length=1, max_length=64)]
+    quantity: int = Field(default=1, ge=1)
+    amount: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
+    viewer_id: Annotated[str | None, Field(default=None, max_length=128)]
+    coupon_id: Annotated[str | None, Field(default=None, max_length=64)]
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The signature header value for a body: `sha256=<hex HMAC-SHA256>`."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
+    return bool(header) and hmac.compare_digest(sign(secret, body), str(header).strip())
+
+
+async def orders_webhook(request: web.Request, hub: RoomHub) -> web.Response:
+    body = await request.read()
+    if not signature_ok(hub.secret, body, request.headers.get(SIGNATURE_HEADER)):
+        return web.json_response(
+            {"error": "bad_signature", "message": t(None, "hub.http.bad_signature")}, status=401
+        )
+    try:
+        order = OrderIn.model_validate_json(body)
+    except ValidationError as exc:
+        return web.json_response(
+            {"error": "invalid", "detail": exc.errors(include_url=False)[:3]}, status=400
+        )
+    if order.room not in hub.directory:
+        return web.json_response({"error": "unknown_room"}, status=404)
+    room = await hub.room(order.room)
+    now = as_datetime(hub.clock.time())
+    data: dict[str, Any] = {
+        "order_id": order.order_id,
+        "sku": order.sku,
+        "quantity": order.quantity,
+        "amount": f"{order.amount:.2f}",
+    }
+    if order.coupon_id:
+        data["coupon_id"] = order.coupon_id
+    async with hub.db.sessions() as s, s.begin():
+        recorded = await record_order(
+            s,
+            order.order_id,
+            order.room,
+            order.sku,
+            order.quantity,
+            order.amount,
+            run_id=room.state.run_id,
+            viewer_id=order.viewer_id,
+            ts=now,
+        )
+        if recorded.created:
+            await append_event(
+                s, order.room, "order", run_id=room.state.run_id, viewer_id=order.viewer_id, data=data, ts=now
+            )
+            if order.coupon_id and order.viewer_id:
+                await append_event(
+                    s,
+                    order.room,
+                    "coupon_used",
+                    run_id=room.state.run_id,
+                    viewer_id=order.viewer_id,
+                    data={"coupon_id": order.coupon_id, "order_id": order.order_id},
+                    ts=now,
+                )
+    if not recorded.created:
+        return web.json_response({"status": "duplicate", "order_id": order.order_id}, status=200)
+    hub.logged(room, "order", order.viewer_id, data)
+    await hub.dispatch(room, Counted(counter="orders"))
+    return web.json_response({"status": "recorded", "order_id": order.order_id}, status=201)
+
+
+def with_viewer(link: str, viewer_id: str | None) -> str:
+    if not viewer_id:
+        return link
+    parts = urlsplit(link)
+    query = [*parse_qsl(parts.query, keep_blank_values=True), (VIEWER_PARAM, viewer_id)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+async def tracked_link(request: web.Request, hub: RoomHub) -> web.StreamResponse:
+    room_id, sku = request.match_info["room"], request.match_info["sku"]
+    settings = hub.directory.get(room_id)
+    product = settings.product(sku) if settings else None
+    if settings is None or product is None:
+        raise web.HTTPNotFound(text=t(settings.language if settings else None, "hub.error.unknown_product"))
+    if urlsplit(product.link).scheme not in ("http", "https"):
+        raise web.HTTPNotFound(text=t(settings.language, "hub.error.unknown_product"))
+    viewer_id = hub.ids.verify(request.cookies.get(VIEWER_COOKIE))
+    source: Literal["card", "link"] = "card" if request.query.get("src") == "card" else "link"
+    try:
+        await hub.record_click(room_id, sku, viewer_id, source)
+    except HubError:
+        raise web.HTTPNotFound() from None
+    raise web.HTTPFound(with_viewer(product.link, viewer_id))

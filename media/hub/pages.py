@@ -1,0 +1,196 @@
+"""The room's pages: viewer (`/room/{room}`), studio (`/studio/{room}`, team login) and host (`/host/{room}`).
+
+Templates are plain HTML with `$name` slots (string.Template); every value is escaped
+here, and the page scripts render chat with `textContent`, never as HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from aiohttp import web
+
+from media.config import RoomSettings
+from media.hub.auth import SESSION_COOKIE, StaffRole, TeamAuth
+from media.hub.hub import RoomHub
+from media.hub.identity import VIEWER_COOKIE
+from media.hub.texts import page_texts
+from media.i18n import normalise_language, t
+
+MEDIA = Path(__file__).resolve().parent.parent
+TEMPLATES = MEDIA / "templates"
+STATIC = MEDIA / "static"
+VIEWER_COOKIE_SECONDS = 365 * 24 * 3600
+
+
+def render(name: str, **values: Any) -> str:
+    """Fill `media/templates/<name>`; `config` is embedded as JSON, everything else escaped."""
+    template = Template((TEMPLATES / name).read_text(encoding="utf-8"))
+    filled = {k: html.escape(str(v)) for k, v in values.items() if k != "config"}
+    if "config" in values:
+        # JSON in a <script type="application/json">: keep "</script>" and friends inert.
+        text = json.dumps(values["config"], ensure_ascii=False)
+        filled["config"] = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return template.substitute(filled)
+
+
+def optional_script(name: str) -> str:
+    """A script tag for a file another part may add (player.js, publisher.js), only if it is there."""
+    if (STATIC / name).exists():
+        return f'<script src="/static/{html.escape(name)}" defer></script>'
+    return ""
+
+
+def _room(request: web.Request, hub: RoomHub) -> RoomSettings:
+    settings = hub.directory.get(request.match_info["room"])
+    if settings is None:
+        raise web.HTTPNotFound(text=t(None, "hub.http.unknown_room"))
+    return settings
+
+
+def _html(body: str, status: int = 200) -> web.Response:
+    response = web.Response(text=body, content_type="text/html", charset="utf-8", status=status)
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob: mediastream:; "
+        "connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def _lang(settings: RoomSettings) -> str:
+    return "en" if normalise_language(settings.language) == "en" else "zh-CN"
+
+
+async def viewer_page(request: web.Request, hub: RoomHub) -> web.Response:
+    settings = _room(request, hub)
+    identity = hub.ids.ensure(request.cookies.get(VIEWER_COOKIE))
+    config = {
+        "room": settings.id,
+        "title": settings.title,
+        "language": _lang(settings),
+        "texts": page_texts(settings.language, "room"),
+        "ice": [{"urls": list(s.urls)} for s in settings.ice_servers],
+    }
+    response = _html(
+        render(
+            "room.html",
+            lang=_lang(settings),
+            title=settings.title,
+            config=config,
+            player=optional_script("player.js"),
+            no_video=page_texts(settings.language)["no_video"],
+            placeholder=page_texts(settings.language)["chat_placeholder"],
+            send=page_texts(settings.language)["send"],
+            like=page_texts(settings.language, "room")["like"],
+        )
+    )
+    response.set_cookie(
+        VIEWER_COOKIE,
+        identity.token,
+        max_age=VIEWER_COOKIE_SECONDS,
+        httponly=True,
+        samesite="Lax",
+        secure=request.secure,
+        path="/",
+    )
+    return response
+
+
+def login_page(settings: RoomSettings, role: StaffRole, error: str = "", status: int = 200) -> web.Response:
+    lang = settings.language
+    return _html(
+        render(
+            "login.html",
+            lang=_lang(settings),
+            title=settings.title,
+            heading=t(lang, "hub.login.title" if role == "team" else "hub.login.host_title"),
+            label=t(lang, "hub.login.password" if role == "team" else "hub.login.token"),
+            submit=t(lang, "hub.login.submit"),
+            action=f"/{'studio' if role == 'team' else 'host'}/{settings.id}/login",
+            error=error,
+        ),
+        status=status,
+    )
+
+
+async def login(request: web.Request, hub: RoomHub, auth: TeamAuth, role: StaffRole) -> web.Response:
+    settings = _room(request, hub)
+    if not auth.same_origin(request):
+        return login_page(settings, role, t(settings.language, "hub.http.csrf"), status=403)
+    client = request.remote or "?"
+    if auth.throttled(client):
+        return login_page(settings, role, t(settings.language, "hub.login.throttled"), status=429)
+    form = await request.post()
+    given = str(form.get("password", ""))
+    if not auth.check_password(settings, role, given):
+        auth.failed(client)
+        return login_page(settings, role, t(settings.language, "hub.login.failed"), status=401)
+    response = web.HTTPSeeOther(f"/{'studio' if role == 'team' else 'host'}/{settings.id}")
+    auth.set_cookie(response, auth.issue(settings.id, role), secure=request.secure)
+    raise response
+
+
+async def logout(request: web.Request, hub: RoomHub, auth: TeamAuth) -> web.Response:
+    settings = _room(request, hub)
+    session = auth.session(request, settings.id)
+    form = await request.post()
+    if session is None or not auth.csrf_ok(request, session, str(form.get("csrf", ""))):
+        raise web.HTTPForbidden(text=t(settings.language, "hub.http.csrf"))
+    response = web.HTTPSeeOther(f"/studio/{settings.id}")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    raise response
+
+
+async def studio_page(request: web.Request, hub: RoomHub, auth: TeamAuth) -> web.Response:
+    settings = _room(request, hub)
+    session = auth.session(request, settings.id)
+    if session is None or session.role != "team":
+        return login_page(settings, "team")
+    texts = page_texts(settings.language, "studio")
+    config = {
+        "room": settings.id,
+        "language": _lang(settings),
+        "csrf": session.csrf,
+        "texts": texts,
+        "products": [{"sku": p.sku, "name": p.name} for p in settings.products],
+    }
+    return _html(
+        render(
+            "studio.html",
+            lang=_lang(settings),
+            title=settings.title,
+            room=settings.id,
+            config=config,
+            csrf=session.csrf,
+            **_prefixed(texts),
+        )
+    )
+
+
+async def host_page(request: web.Request, hub: RoomHub, auth: TeamAuth) -> web.Response:
+    settings = _room(request, hub)
+    session = auth.session(request, settings.id)
+    if session is None or session.role != "host":
+        return login_page(settings, "host")
+    texts = page_texts(settings.language, "host")
+    config = {"room": settings.id, "language": _lang(settings), "csrf": session.csrf, "texts": texts}
+    return _html(
+        render(
+            "host.html",
+            lang=_lang(settings),
+            title=settings.title,
+            config=config,
+            publisher=optional_script("publisher.js"),
+            **_prefixed(texts),
+        )
+    )
+
+
+def _prefixed(texts: dict[str, str]) -> dict[str, str]:
+    return {f"t_{k}": v for k, v in texts.items()}

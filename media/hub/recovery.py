@@ -1,0 +1,274 @@
+"""A room's live state read back from the database: what a late instance or a restart must know."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from media.config import RoomSettings
+from media.hub.clock import as_datetime
+from media.hub.protocol import (
+    ChatLine,
+    Countdown,
+    CouponOut,
+    Eligibility,
+    LotteryOpened,
+    Pinned,
+    Question,
+    Role,
+    VoteOpened,
+)
+from media.hub.state import Counters, CouponState, LotteryState, RoomState, VoteState
+from media.store.db import Database
+from media.store.models import (
+    Ballot,
+    ChatMessage,
+    CouponClaim,
+    CouponStock,
+    Event,
+    Lottery,
+    LotteryEntry,
+    ProductPin,
+    Viewer,
+    Vote,
+)
+
+QUESTION_HORIZON = timedelta(hours=6)
+
+
+def product_card(settings: RoomSettings, sku: str) -> dict[str, Any] | None:
+    product = settings.product(sku)
+    if product is None:
+        return None
+    return {
+        "sku": product.sku,
+        "name": product.name,
+        "price": product.price,
+        "live_price": product.live_price,
+        "stock": product.stock,
+        "description": product.description,
+        "link": f"/go/{settings.id}/{product.sku}?src=card",
+    }
+
+
+def chat_line(row: ChatMessage, quote: str | None = None) -> ChatLine:
+    role: Role = row.role  # type: ignore[assignment]
+    return ChatLine(
+        id=row.id,
+        role=role,
+        nickname=row.nickname,
+        text=row.text,
+        ts=row.ts.timestamp(),
+        reply_to=row.reply_to,
+        quote=quote,
+        cue=row.cue,
+        viewer_id=row.viewer_id,
+    )
+
+
+async def load_room(db: Database, settings: RoomSettings, instance: str, now: float) -> RoomState:
+    state = RoomState(settings=settings, instance=instance)
+    room_id = settings.id
+    at = as_datetime(now)
+    async with db.sessions() as s:
+        rows = (
+            await s.scalars(
+                select(ChatMessage)
+                .where(ChatMessage.room_id == room_id, ChatMessage.deleted.is_(False))
+                .order_by(ChatMessage.id.desc())
+                .limit(state.history.maxlen or 50)
+            )
+        ).all()
+        texts = {r.id: r.text for r in rows}
+        for row in reversed(rows):
+            state.history.append(chat_line(row, texts.get(row.reply_to) if row.reply_to else None))
+
+        pin = await s.scalar(
+            select(ProductPin).where(ProductPin.room_id == room_id).order_by(ProductPin.id.desc()).limit(1)
+        )
+        if pin is not None and pin.unpinned_at is None:
+            card = product_card(settings, pin.sku)
+            if card is not None:
+                state.pinned = Pinned.model_validate({"product": card, "cue": pin.cue})
+
+        await _load_coupons(s, state, room_id, at)
+        await _load_vote(s, state, room_id)
+        await _load_lottery(s, state, room_id)
+
+        countdown = await s.scalar(
+            select(Event)
+            .where(Event.room_id == room_id, Event.kind == "countdown_started")
+            .order_by(Event.id.desc())
+            .limit(1)
+        )
+        if countdown is not None and float(countdown.data.get("deadline", 0)) > now:
+            state.countdown = Countdown.model_validate(countdown.data)
+
+        state.muted = set(
+            (
+                await s.scalars(select(Viewer.id).where(Viewer.room_id == room_id, Viewer.muted.is_(True)))
+            ).all()
+        )
+        state.questions = await _waiting_questions(s, room_id, at)
+        latest_run = await s.scalar(
+            select(Event.run_id).where(Event.room_id == room_id).order_by(Event.id.desc()).limit(1)
+        )
+        state.run_id = latest_run
+        state.counters = await count_run(s, room_id, latest_run)
+    return state
+
+
+async def count_run(s: AsyncSession, room_id: str, run_id: int | None) -> Counters:
+    """Likes, clicks, claims and orders of a run (or of everything outside runs) from the log."""
+    run = Event.run_id == run_id if run_id is not None else Event.run_id.is_(None)
+    counts = dict(
+        (
+            await s.execute(
+                select(Event.kind, func.count())
+                .where(Event.room_id == room_id, run, Event.kind.in_(("click", "coupon_claimed", "order")))
+                .group_by(Event.kind)
+            )
+        ).all()
+    )
+    likes = 0
+    for (data,) in await s.execute(
+        select(Event.data).where(Event.room_id == room_id, run, Event.kind == "like")
+    ):
+        likes += int(data.get("count", 1))
+    return Counters(
+        likes=likes,
+        clicks=counts.get("click", 0),
+        claims=counts.get("coupon_claimed", 0),
+        orders=counts.get("order", 0),
+    )
+
+
+async def _load_coupons(s: AsyncSession, state: RoomState, room_id: str, at: Any) -> None:
+    stocks = (
+        await s.scalars(
+            select(CouponStock)
+            .where(CouponStock.room_id == room_id)
+            .where((CouponStock.expires_at.is_(None)) | (CouponStock.expires_at > at))
+            .order_by(CouponStock.pushed_at)
+        )
+    ).all()
+    discounts: dict[str, str] = {}
+    if stocks:
+        for (data,) in await s.execute(
+            select(Event.data)
+            .where(Event.room_id == room_id, Event.kind == "coupon_pushed")
+            .order_by(Event.id)
+        ):
+            discounts[str(data.get("coupon_id"))] = str(data.get("discount", ""))
+    for stock in stocks:
+        discount = discounts.get(stock.coupon_id, "")
+        remaining = None if stock.quantity is None else stock.quantity - stock.claimed
+        claimed_by = set(
+            (
+                await s.scalars(
+                    select(CouponClaim.viewer_id).where(
+                        CouponClaim.room_id == room_id, CouponClaim.coupon_id == stock.coupon_id
+                    )
+                )
+            ).all()
+        )
+        offer = CouponOut(
+            coupon_id=stock.coupon_id,
+            title=stock.title,
+            discount=discount,
+            quantity=stock.quantity,
+            remaining=remaining,
+            expires_at=stock.expires_at.timestamp() if stock.expires_at else None,
+            sold_out=remaining is not None and remaining <= 0,
+        )
+        state.coupons[stock.coupon_id] = CouponState(offer, link=stock.link, claimed_by=claimed_by)
+
+
+async def _load_vote(s: AsyncSession, state: RoomState, room_id: str) -> None:
+    vote = await s.scalar(
+        select(Vote)
+        .where(Vote.room_id == room_id, Vote.closed_at.is_(None))
+        .order_by(Vote.id.desc())
+        .limit(1)
+    )
+    if vote is None:
+        return
+    ballots = dict(
+        (await s.execute(select(Ballot.viewer_id, Ballot.option).where(Ballot.vote_id == vote.id))).all()
+    )
+    offer = VoteOpened(
+        vote_id=vote.vote_key,
+        question=vote.question,
+        options=[str(o) for o in vote.options],
+        closes_at=vote.closes_at.timestamp(),
+        allow_change=vote.allow_change,
+        tallies=[],
+        cue=vote.cue,
+    )
+    state.vote = VoteState(offer, db_id=vote.id, ballots=ballots)
+    state.vote.offer = offer.model_copy(update={"tallies": state.vote.counts()})
+
+
+async def _load_lottery(s: AsyncSession, state: RoomState, room_id: str) -> None:
+    lottery = await s.scalar(
+        select(Lottery)
+        .where(Lottery.room_id == room_id, Lottery.status == "open")
+        .order_by(Lottery.id.desc())
+        .limit(1)
+    )
+    if lottery is None:
+        return
+    entered = set(
+        (await s.scalars(select(LotteryEntry.viewer_id).where(LotteryEntry.lottery_id == lottery.id))).all()
+    )
+    offer = LotteryOpened(
+        lottery_id=lottery.lottery_key,
+        prize=lottery.prize,
+        winners=lottery.winners,
+        keyword=lottery.keyword,
+        seed_hash=lottery.seed_hash,
+        closes_at=lottery.closes_at.timestamp(),
+        eligibility=Eligibility.model_validate(lottery.eligibility or {}),
+        entrants=len(entered),
+        cue=lottery.cue,
+    )
+    state.lottery = LotteryState(offer, db_id=lottery.id, entered=entered)
+
+
+async def _waiting_questions(s: AsyncSession, room_id: str, at: Any) -> dict[int, Question]:
+    events = (
+        await s.scalars(
+            select(Event)
+            .where(
+                Event.room_id == room_id,
+                Event.kind.in_(("faq_decision", "question_answered")),
+                Event.ts >= at - QUESTION_HORIZON,
+            )
+            .order_by(Event.id)
+        )
+    ).all()
+    waiting: dict[int, str | None] = {}
+    for event in events:
+        message_id = event.data.get("message_id")
+        if not isinstance(message_id, int):
+            continue
+        if event.kind == "faq_decision" and event.data.get("decision") == "escalated":
+            waiting[message_id] = event.viewer_id
+        elif event.kind == "question_answered":
+            waiting.pop(message_id, None)
+    questions: dict[int, Question] = {}
+    if waiting:
+        rows = (await s.scalars(select(ChatMessage).where(ChatMessage.id.in_(list(waiting))))).all()
+        for row in rows:
+            if not row.deleted:
+                questions[row.id] = Question(
+                    message_id=row.id,
+                    viewer_id=row.viewer_id,
+                    nickname=row.nickname,
+                    text=row.text,
+                    ts=row.ts.timestamp(),
+                )
+    return questions

@@ -1,0 +1,88 @@
+"""`setup_room`: put the room hub, its pages and its endpoints on the app."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+
+from media.app import HEALTH_PROVIDERS, ROOMS, SETTINGS
+from media.hub.auth import TeamAuth
+from media.hub.bus import open_bus
+from media.hub.clock import Clock
+from media.hub.hub import RoomHub
+from media.hub.metrics import metrics_endpoint
+from media.hub.orders import orders_webhook, tracked_link
+from media.hub.pages import STATIC, host_page, login, logout, studio_page, viewer_page
+from media.hub.ws import room_socket
+from media.store.db import Database
+
+HUB = web.AppKey("room_hub", RoomHub)
+
+
+def setup_room(
+    app: web.Application,
+    db: Database,
+    *,
+    bus_url: str | None = None,
+    instance: str | None = None,
+    clock: Clock | None = None,
+    batch_interval: float = 0.1,
+) -> RoomHub:
+    """Create the hub for the app's rooms and register its routes; it starts and stops with the app.
+
+    `db` must be migrated before the app starts (a cleanup_ctx appended before this one).
+    """
+    settings = app[SETTINGS]
+    hub = RoomHub(
+        app[ROOMS],
+        db,
+        secret=settings.secret,
+        bus=open_bus(bus_url),
+        instance=instance,
+        clock=clock,
+        batch_interval=batch_interval,
+    )
+    auth = TeamAuth(settings.secret)
+    app[HUB] = hub
+
+    r = app.router
+    r.add_get("/ws/{room}", functools.partial(_call, room_socket, hub, auth), name="room_socket")
+    r.add_get("/room/{room}", functools.partial(_call, viewer_page, hub), name="room_page")
+    r.add_get("/studio/{room}", functools.partial(_call, studio_page, hub, auth), name="studio_page")
+    r.add_post("/studio/{room}/login", functools.partial(_call, login, hub, auth, "team"))
+    r.add_post("/studio/{room}/logout", functools.partial(_call, logout, hub, auth))
+    r.add_get("/host/{room}", functools.partial(_call, host_page, hub, auth), name="host_page")
+    r.add_post("/host/{room}/login", functools.partial(_call, login, hub, auth, "host"))
+    r.add_get("/go/{room}/{sku}", functools.partial(_call, tracked_link, hub), name="tracked_link")
+    r.add_post("/api/orders", functools.partial(_call, orders_webhook, hub), name="orders_webhook")
+    if not any(getattr(res, "canonical", None) == "/metrics" for res in r.resources()):
+        r.add_get("/metrics", functools.partial(_call_metrics, hub), name="metrics")
+    if "static" not in r.named_resources():
+        r.add_static("/static", STATIC, name="static")
+
+    def health() -> dict[str, Any]:
+        return {
+            "hub": {"instance": hub.instance, "running": hub.started, "connections": hub.connection_count()}
+        }
+
+    app[HEALTH_PROVIDERS].append(health)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        await hub.start()
+        yield
+        await hub.stop()
+
+    app.cleanup_ctx.append(lifecycle)
+    return hub
+
+
+async def _call(handler: Any, *args: Any) -> web.StreamResponse:
+    *bound, request = args
+    return await handler(request, *bound)  # type: ignore[no-any-return]
+
+
+async def _call_metrics(hub: RoomHub, request: web.Request) -> web.Response:
+    return await metrics_endpoint(request, hub.metrics)

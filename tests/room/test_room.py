@@ -1,0 +1,323 @@
+"""The room over real sockets: chat, late joiners, moderation, coupons, votes, lotteries, operators."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from sqlalchemy import func, select
+
+from media.hub import RoomEvent
+from media.hub.lottery import draw, seed_hash
+from media.hub.orders import SIGNATURE_HEADER, sign
+from media.store.models import ChatMessage, Event
+
+from .conftest import PASSWORD, SECRET, MakeRoomApp, RoomApp
+
+
+async def events(app: RoomApp, kind: str) -> list[Event]:
+    async with app.db.sessions() as s:
+        return list((await s.scalars(select(Event).where(Event.kind == kind).order_by(Event.id))).all())
+
+
+async def test_chat_reaches_everyone_and_is_logged_before_it_is_sent(make_room_app: MakeRoomApp) -> None:
+    app = await make_room_app()
+    a, b, team = await app.viewer(), await app.viewer(), await app.team()
+    await a.send({"type": "chat", "text": "多久发货"})
+    seen_by_b = await b.wait_for(lambda m: m["type"] == "chat" and m["text"] == "多久发货")
+    seen_by_team = await team.wait_for(lambda m: m["type"] == "chat" and m["text"] == "多久发货")
+    # Viewers never see each other's ids; the team does (to mute).
+    assert "viewer_id" not in seen_by_b
+    welcome_a = a.of("welcome")[0]
+    assert seen_by_team["viewer_id"] == welcome_a["viewer_id"]
+    logged = await events(app, "chat")
+    assert [(e.data["text"], e.data["message_id"], e.viewer_id) for e in logged] == [
+        ("多久发货", seen_by_b["id"], welcome_a["viewer_id"])
+    ]
+    joined = await events(app, "viewer_joined")
+    assert len(joined) == 3 and all(e.data["instance"] == app.hub.instance for e in joined)
+
+
+async def test_a_late_joiner_gets_the_last_50_lines_and_what_is_open(make_room_app: MakeRoomApp) -> None:
+    app = await make_room_app()
+    for i in range(55):
+        await app.hub.say("demo", f"第{i}条")
+    await app.hub.pin_product("demo", "tea-01")
+    await app.hub.push_coupon(
+        "demo",
+        {
+            "id": "c50",
+            "title": "满199减50",
+            "link": "https://shop.example.com/c50",
+            "discount": "¥50",
+            "quantity": 10,
+        },
+    )
+    await app.hub.open_vote("demo", "v1", "下一款看哪个", ["龙井", "茶杯"], 60)
+    await app.hub.open_lottery("demo", "l1", "茶具一套", 1, "我要茶具", 60, {})
+    late = await app.viewer()
+    snap = late.of("welcome")[0]["snapshot"]
+    assert [m["text"] for m in snap["messages"]] == [f"第{i}条" for i in range(5, 55)]
+    assert snap["pinned"]["product"]["sku"] == "tea-01"
+    assert snap["pinned"]["product"]["link"] == "/go/demo/tea-01?src=card"
+    assert snap["coupons"][0]["coupon_id"] == "c50" and snap["coupons"][0]["remaining"] == 10
+    assert "link" not in snap["coupons"][0]  # the coupon link is given only to a claimer
+    assert snap["vote"]["options"] == ["龙井", "茶杯"]
+    assert snap["lottery"]["keyword"] == "我要茶具" and len(snap["lottery"]["seed_hash"]) == 64
+    assert "seed" not in snap["lottery"]
+
+
+async def test_refused_chat_goes_back_to_the_sender_only(make_room_app: MakeRoomApp) -> None:
+    app = await make_room_app()
+    a, b = await app.viewer(), await app.viewer()
+    await a.send({"type": "chat", "text": "加我微信便宜"})
+    await a.send({"type": "chat", "text": "看 www.cheap.com"})
+    await a.send({"type": "chat", "text": "<script>alert(1)</script>"})
+    error = await a.wait_for(lambda m: m["type"] == "error")
+    assert error["code"] == "blocked_word" and error["message"] == "消息包含违禁词，未发送"
+    line = await b.wait_for(lambda m: m["type"] == "chat")
+    assert line["text"] == "<script>alert(1)</script>"  # sent as text; pages render it with textContent
+    assert [e["code"] for e in a.of("error")] == ["blocked_word", "link"]
+    assert not b.of("error") and len(b.of("chat")) == 1
+    assert [e.data["reason"] for e in await events(app, "chat_rejected")] == ["blocked_word", "link"]
+
+
+async def test_rate_limit_per_viewer_across_tabs(make_room_app: MakeRoomApp) -> None:
+    app = await make_room_app()
+    first = await app.viewer()
+    token = app.hub.ids.issue().token
+    tab1, tab2 = await app.viewer(token), await app.viewer(token)
+    assert tab1.of("welcome")[0]["viewer_id"] == tab2.of("welcome")[0]["viewer_id"]
+    for i in range(3):
+        await tab1.send({"type": "chat", "text": f"一{i}"})
+        await tab2.send({"type": "chat", "text": f"二{i}"})
+    await first.wait_for(lambda m: m["type"] == "chat" and len(first.of("chat")) == 5)
+    await asyncio.sleep(0.3)
+    assert len(first.of("chat")) == 5  # 5 per 10 s for the viewer, whichever tab
+    assert len(tab1.of("error")) + len(tab2.of("error")) == 1
+
+
+async def test_coupon_claimed_once_and_never_oversold(make_room_app: MakeRoomApp) -> None:
+    app = await make_room_app()
+    token = app.hub.ids.issue().token
+    a, b = await app.viewer(token), await app.viewer()
+    await app.hub.push_coupon(
+        "demo",
+        {
+            "id": "c1",
+            "title": "满199减50",
+            "link": "https://shop.example.com/c1",
+            "discount": "¥50",
+            "quantity": 1,
+        },
+    )
+    await a.wait_for(lambda m: m["type"] == "coupon")
+    await a.send({"type": "claim_coupon", "coupon_id": "c1"})
+    ok = await a.wait_for(lambda m: m["type"] == "coupon_claim")
+    assert ok["ok"] and ok["link"] == "https://shop.example.com/c1" and ok["remaining"] == 0
+    sold = await b.wait_for(lambda m: m["type"] == "coupon_stock")
+    assert sold == {"type": "coupon_stock", "coupon_id": "c1", "remaining": 0, "sold_out": True}
+    await a.send({"type": "claim_coupon", "coupon_id": "c1"})
+    await b.send({"type": "claim_coupon", "coupon_id": "c1"})
+    again = await a.wait_for(lambda m: m["type"] == "coupon_claim" and not m["ok"])
+    refused = await b.wait_for(lambda m: m["type"] == "coupon_claim")
+    assert again["reason"] == "already_claimed" and "link" not in again
+    assert refused["reason"] == "sold_out"
+    assert [e.data for e in await events(app, "coupon_claimed")] == [{"coupon_id": "c1", "remaining": 0}]
+    assert len(await events(app, "coupon_sold_out")) == 1
+    # A reload keeps the "已领取" state: the snapshot says this viewer claimed it.
+    await a.close()
+    a_again = await app.viewer(token)
+    assert a_again.of("welcome")[0]["snapshot"]["coupons"][0]["claimed"] is True
+    assert b.of("welcome")[0]["snapshot"]["coupons"] == []  # b joined before the push
+
+
+async def test_vote_tallies_live_and_closes_with_a_winner(make_room_app: MakeRoomApp) -> None:
+    app = await make_room_app()
+    viewers = [await app.viewer() for _ in range(3)]
+    await app.hub.open_vote("demo", "v1", "下一款", ["龙井", "茶杯", "茶盘"], 60)
+    for v, option in zip(viewers, [1, 1, 2], strict=True):
+        await v.send({"type": "vote", "vote_id": "v1", "option": option})
+    update = await viewers[0].wait_for(
+        lambda m: m["type"] == "vote_update" and sum(m["tallies"]) == 3, timeout=3
+    )
+    assert update["tallies"] == [0, 2, 1]
+    await viewers[0].send({"type": "vote", "vote_id": "v1", "option": 0})
+    refused = await viewers[0].wait_for(lambda m: m["type"] == "vote_ack" and not m["ok"])
+    assert refused["reason"] == "already_voted"
+    result = await app.hub.close_vote("demo", "v1")
+    assert result.winner == 1 and result.winner_text == "茶杯" and result.tallies == [0, 2, 1]
+    closed = await viewers[2].wait_for(lambda m: m["type"] == "vote_close")
+    assert closed["winner"] == 1
+    assert (await app.hub.close_vote("demo", "v1")).winner == 1  # closing again changes nothing
+    assert len(await events(app, "vote_closed")) == 1 and len(await events(app, "ballot")) == 3
+
+
+async def test_lottery_by_keyword_and_button_with_a_checkable_draw(make_room_app: MakeRoomApp) -> None:
+    app = await make_room_app()
+    a, b, c = await app.viewer(), await app.viewer(), await app.viewer()
+    opened = await app.hub.open_lottery("demo", "l1", "茶具一套", 2, "我要茶具", 60, {"present": True})
+    await a.send({"type": "chat", "text": " 我要茶具 "})
+    await b.send({"type": "enter_lottery", "lottery_id": "l1"})
+    await c.send({"type": "enter_lottery", "lottery_id": "l1"})
+    assert (await a.wait_for(lambda m: m["type"] == "lottery_entered"))["ok"]
+    assert (await b.wait_for(lambda m: m["type"] == "lottery_entered"))["ok"]
+    await c.wait_for(lambda m: m["type"] == "lottery_entered")
+    await b.send({"type": "enter_lottery", "lottery_id": "l1"})
+    twice = await b.wait_for(lambda m: m["type"] == "lottery_entered" and not m["ok"])
+    assert twice["reason"] == "already_entered"
+    await c.close()  # not present at the draw: not eligible
+    await asyncio.sleep(0.2)
+    result = await app.hub.draw_lottery("demo", "l1")
+    ids = sorted([a.of("welcome")[0]["viewer_id"], b.of("welcome")[0]["viewer_id"]])
+    assert seed_hash(result.seed) == opened.seed_hash
+    assert result.entrants == 3 and result.eligible == 2
+    assert [w.viewer_id for w in result.winners] == draw(result.seed, ids, 2)
+    shown = await a.wait_for(lambda m: m["type"] == "lottery_result")
+    assert shown["seed"] == result.seed and {w["viewer_id"] for w in shown["winners"]} == set(ids)
+    assert (await app.hub.draw_lottery("demo", "l1")).seed == result.seed
+    assert len(await events(app, "lottery_drawn")) == 1
+    assert sorted(e.data["via"] for e in await events(app, "lottery_entry")) == [
+        "button",
+        "button",
+        "keyword",
+    ]
+
+
+async def test_operators_need_a_login_and_csrf(make_room_app: MakeRoomApp) -> None:
+    app = await make_room_app()
+    viewer = await app.viewer()
+    await viewer.send({"type": "say", "text": "我是官方"})
+    assert (await viewer.wait_for(lambda m: m["type"] == "error"))["code"] == "forbidden"
+    bad = await app.client.post("/studio/demo/login", data={"password": "wrong"}, allow_redirects=False)
+    assert bad.status == 401
+    page = await app.client.get("/studio/demo")
+    assert "password" in await page.text() and PASSWORD not in await page.text()
+    resp = await app.client.get("/ws/demo", params={"role": "team"}, headers={"Upgrade": "websocket"})
+    assert resp.status in (400, 403)
+    team = await app.team()
+    resp = await app.client.get("/ws/demo", params={"role": "team", "csrf": "forged"})
+    assert resp.status == 403
+    await team.send({"type": "pin_product", "sku": "cup-02"})
+    pinned = await viewer.wait_for(lambda m: m["type"] == "pin_product")
+    assert pinned["product"]["name"] == "青瓷茶杯"
+    await team.send({"type": "pin_product", "sku": "nope"})
+    assert (await team.wait_for(lambda m: m["type"] == "error"))["code"] == "unknown_product"
+    # A bot outside the process uses the team password as a bearer token.
+    bot = await app.client.ws_connect(
+        "/ws/demo", params={"role": "bot"}, headers={"Authorization": f"Bearer {PASSWORD}"}
+    )
+    await bot.send_str(json.dumps({"type": "say", "text": "欢迎来到直播间", "cue": "welcome"}))
+    said = await viewer.wait_for(lambda m: m["type"] == "chat" and m["role"] == "bot")
+    assert said["cue"] == "welcome" and said["nickname"] == "助理"
+    await bot.close()
+
+
+async def test_team_mutes_and_deletes(make_room_app: MakeRoomApp) -> None:
+    app = await make_room_app()
+    a, b, team = await app.viewer(), await app.viewer(), await app.team()
+    await a.send({"type": "chat", "text": "捣乱"})
+    line = await team.wait_for(lambda m: m["type"] == "chat")
+    await team.send({"type": "delete_message", "message_id": line["id"]})
+    assert (await b.wait_for(lambda m: m["type"] == "chat_deleted"))["message_id"] == line["id"]
+    await team.send({"type": "mute", "viewer_id": line["viewer_id"]})
+    await a.wait_for(lambda m: m["type"] == "notice")
+    await a.send({"type": "chat", "text": "还要说"})
+    assert (await a.wait_for(lambda m: m["type"] == "error"))["code"] == "muted"
+    late = await app.viewer()
+    assert late.of("welcome")[0]["snapshot"]["messages"] == []
+    assert [e.data["by"] for e in await events(app, "mute")] == ["运营"]
+    assert len(await events(app, "message_deleted")) == 1
+
+
+async def test_bot_api_subscription_and_question_queue(make_room_app: MakeRoomApp) -> None:
+    app = await make_room_app()
+    seen: list[RoomEvent] = []
+    app.hub.subscribe(seen.append)
+    viewer, team = await app.viewer(), await app.team()
+    await viewer.send({"type": "chat", "text": "茶叶是今年的吗"})
+    line = await team.wait_for(lambda m: m["type"] == "chat")
+    chat = next(e for e in seen if e.kind == "chat")
+    assert (
+        chat.is_viewer_chat
+        and chat.data["text"] == "茶叶是今年的吗"
+        and chat.data["message_id"] == line["id"]
+    )
+    await app.hub.escalate("demo", line["id"], reason="abstained")
+    question = await team.wait_for(lambda m: m["type"] == "question")
+    assert question["text"] == "茶叶是今年的吗"
+    assert not viewer.of("question")  # the queue is for the team only
+    answer = await app.hub.answer_question("demo", line["id"], "是今年的明前茶", by="小李")
+    reply = await viewer.wait_for(lambda m: m["type"] == "chat" and m.get("reply_to") == line["id"])
+    assert reply["quote"] == "茶叶是今年的吗" and reply["role"] == "team" and reply["nickname"] == "小李"
+    assert (await team.wait_for(lambda m: m["type"] == "question_answered"))["answer_message_id"] == answer.id
+    assert app.hub.waiting_questions("demo") == []
+    assert [e.data for e in await events(app, "question_answered")] == [
+        {"message_id": line["id"], "answer_message_id": answer.id, "by": "小李"}
+    ]
+
+
+async def test_orders_webhook_is_signed_and_idempotent(make_room_app: MakeRoomApp) -> None:
+    app = await make_room_app()
+    order: dict[str, Any] = {
+        "order_id": "o-1",
+        "room": "demo",
+        "sku": "tea-01",
+        "amount": "159.00",
+        "viewer_id": "v1",
+    }
+    body = json.dumps(order).encode()
+    bad = await app.client.post("/api/orders", data=body, headers={SIGNATURE_HEADER: sign("wrong", body)})
+    assert bad.status == 401
+    good = await app.client.post("/api/orders", data=body, headers={SIGNATURE_HEADER: sign(SECRET, body)})
+    assert good.status == 201
+    again = await app.client.post("/api/orders", data=body, headers={SIGNATURE_HEADER: sign(SECRET, body)})
+    assert again.status == 200 and (await again.json())["status"] == "duplicate"
+    assert [e.data for e in await events(app, "order")] == [
+        {"order_id": "o-1", "sku": "tea-01", "quantity": 1, "amount": "159.00"}
+    ]
+
+
+async def test_tracked_link_records_the_click_and_redirects(make_room_app: MakeRoomApp) -> None:
+    app = await make_room_app()
+    page = await app.client.get("/room/demo")  # sets the viewer cookie
+    assert page.status == 200
+    resp = await app.client.get("/go/demo/tea-01?src=card", allow_redirects=False)
+    assert resp.status == 302
+    assert resp.headers["Location"].startswith("https://shop.example.com/p/tea-01?lr_viewer=v")
+    (click,) = await events(app, "click")
+    assert click.data == {"sku": "tea-01", "source": "card"} and click.viewer_id is not None
+    assert (await app.client.get("/go/demo/nope", allow_redirects=False)).status == 404
+
+
+async def test_bad_frames_get_errors_and_abuse_closes_the_socket(make_room_app: MakeRoomApp) -> None:
+    app = await make_room_app()
+    bad, good = await app.viewer(), await app.viewer()
+    await bad.send("{not json")
+    await bad.send({"type": "teleport"})
+    await bad.send({"type": "chat", "text": "x" * 5000})
+    await bad.ws.send_bytes(b"\x00\x01")
+    await bad.wait_for(lambda m: len(bad.of("error")) >= 4)
+    assert sorted(e["code"] for e in bad.of("error")) == ["binary", "malformed", "too_large", "unknown_type"]
+    for _ in range(30):
+        await bad.send("nope")
+    await asyncio.wait_for(bad._task, 5)  # type: ignore[arg-type]
+    assert bad.closed_code == 1008
+    await good.send({"type": "chat", "text": "还在吗"})
+    assert (await good.wait_for(lambda m: m["type"] == "chat"))["text"] == "还在吗"
+
+
+async def test_metrics_and_health(make_room_app: MakeRoomApp) -> None:
+    app = await make_room_app()
+    a = await app.viewer()
+    await a.send({"type": "chat", "text": "你好"})
+    await a.wait_for(lambda m: m["type"] == "chat")
+    text = await (await app.client.get("/metrics")).text()
+    assert 'liveroom_ws_connections{role="viewer"} 1.0' in text
+    assert 'liveroom_ws_messages_in_total{type="chat"} 1.0' in text
+    assert "liveroom_delivery_seconds_count" in text
+    health = await (await app.client.get("/healthz")).json()
+    assert health["hub"]["connections"] == 1 and health["hub"]["running"] is True
+    async with app.db.sessions() as s:
+        assert await s.scalar(select(func.count()).select_from(ChatMessage)) == 1
