@@ -140,7 +140,7 @@ async def test_vote_tallies_live_and_closes_with_a_winner(make_room_app: MakeRoo
     for v, option in zip(viewers, [1, 1, 2], strict=True):
         await v.send({"type": "vote", "vote_id": "v1", "option": option})
     update = await viewers[0].wait_for(
-        lambda m: m["type"] == "vote_update" and sum(m["tallies"]) == 3, timeout=3
+        lambda m: m["type"] == "vote_update" and sum(m["tallies"]) == 3, within=3
     )
     assert update["tallies"] == [0, 2, 1]
     await viewers[0].send({"type": "vote", "vote_id": "v1", "option": 0})
