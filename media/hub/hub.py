@@ -58,25 +58,33 @@ class RoomHub(ChatOps, CommerceOps, VoteOps):
     # -- sockets
 
     async def join(self, room: Room, conn: Connection) -> None:
-        """Log the viewer in, then greet them with everything a late joiner must see."""
+        """Log the viewer in, then greet them with everything a late joiner must see.
+
+        Staff sockets (team, host, bot) are not viewers: they are neither logged as joins
+        nor counted online, so review numbers count the audience only.
+        """
         state = room.state
-        await self.log(
-            self.line(
-                room,
-                "viewer_joined",
-                viewer_id=conn.viewer_id,
-                data={"nickname": conn.nickname, "connection_id": conn.id, "instance": self.instance},
-                seen_viewer=conn.nickname,
+        if not conn.staff:
+            await self.log(
+                self.line(
+                    room,
+                    "viewer_joined",
+                    viewer_id=conn.viewer_id,
+                    data={"nickname": conn.nickname, "connection_id": conn.id, "instance": self.instance},
+                    seen_viewer=conn.nickname,
+                )
             )
-        )
+            state.local_online += 1
+            state.local_viewers[conn.viewer_id] = state.local_viewers.get(conn.viewer_id, 0) + 1
         room.connections[conn.id] = conn
-        state.local_online += 1
-        state.local_viewers[conn.viewer_id] = state.local_viewers.get(conn.viewer_id, 0) + 1
         self.metrics.connections.labels(conn.role).inc()
         conn.send(self.welcome(room, conn))
 
     async def leave(self, room: Room, conn: Connection) -> None:
         if room.connections.pop(conn.id, None) is None:
+            return
+        self.metrics.connections.labels(conn.role).dec()
+        if conn.staff:
             return
         state = room.state
         state.local_online -= 1
@@ -85,7 +93,6 @@ class RoomHub(ChatOps, CommerceOps, VoteOps):
             state.local_viewers.pop(conn.viewer_id, None)
         else:
             state.local_viewers[conn.viewer_id] = left
-        self.metrics.connections.labels(conn.role).dec()
         watched = round(max(0.0, self.clock.time() - conn.joined_at), 3)
         await self.log(
             self.line(

@@ -13,7 +13,7 @@ from media.hub.lottery import draw, seed_hash
 from media.hub.orders import SIGNATURE_HEADER, sign
 from media.store.models import ChatMessage, Event
 
-from .conftest import PASSWORD, SECRET, MakeRoomApp, RoomApp
+from .harness import PASSWORD, SECRET, MakeRoomApp, RoomApp
 
 
 async def events(app: RoomApp, kind: str) -> list[Event]:
@@ -36,7 +36,11 @@ async def test_chat_reaches_everyone_and_is_logged_before_it_is_sent(make_room_a
         ("多久发货", seen_by_b["id"], welcome_a["viewer_id"])
     ]
     joined = await events(app, "viewer_joined")
-    assert len(joined) == 3 and all(e.data["instance"] == app.hub.instance for e in joined)
+    assert len(joined) == 2 and all(
+        e.data["instance"] == app.hub.instance for e in joined
+    )  # the team is no viewer
+    stats = team.of("welcome")[0]["snapshot"]["stats"]
+    assert stats["online"] == 2 and stats["viewers"] == 2
 
 
 async def test_a_late_joiner_gets_the_last_50_lines_and_what_is_open(make_room_app: MakeRoomApp) -> None:
