@@ -258,7 +258,7 @@ def _type_name(annotation: Any) -> str:
 
 
 def _fields(model: type[BaseModel]) -> list[str]:
-    staff = getattr(model, "STAFF_FIELDS", frozenset())
+    staff: frozenset[str] = getattr(model, "STAFF_FIELDS", frozenset())
     rows = []
     for name, info in model.model_fields.items():
         if name == "type":
