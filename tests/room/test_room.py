@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy import func, select
 
 from media.hub import RoomEvent
+from media.hub.clock import ManualClock
 from media.hub.lottery import draw, seed_hash
 from media.hub.orders import SIGNATURE_HEADER, sign
 from media.store.models import ChatMessage, Event
 
-from .harness import PASSWORD, SECRET, MakeRoomApp, RoomApp
+from .harness import PASSWORD, SECRET, MakeRoomApp, RoomApp, demo_room
 
 
 async def events(app: RoomApp, kind: str) -> list[Event]:
@@ -325,3 +326,37 @@ async def test_metrics_and_health(make_room_app: MakeRoomApp) -> None:
     assert health["hub"]["connections"] == 1 and health["hub"]["running"] is True
     async with app.db.sessions() as s:
         assert await s.scalar(select(func.count()).select_from(ChatMessage)) == 1
+
+
+async def test_an_english_room_speaks_english(make_room_app: MakeRoomApp) -> None:
+    app = await make_room_app(room=demo_room(language="en"))
+    page = await (await app.client.get("/room/demo")).text()
+    assert '<html lang="en">' in page and ">Send<" in page and "发送" not in page
+    viewer = await app.viewer()
+    await viewer.send({"type": "chat", "text": "add 微信 for deals"})
+    assert (await viewer.wait_for(lambda m: m["type"] == "error"))[
+        "message"
+    ] == "Your message contains a blocked word"
+
+
+async def test_due_votes_close_and_due_lotteries_draw_on_the_hub_clock(make_room_app: MakeRoomApp) -> None:
+    clock = ManualClock()
+    app = await make_room_app(clock=clock)
+    viewer = await app.viewer()
+    await app.hub.set_run("demo", 7)
+    await app.hub.open_vote("demo", "v1", "下一款", ["龙井", "茶杯"], 30, cue="vote-cue")
+    await app.hub.open_lottery("demo", "l1", "茶具", 1, None, 60, {}, cue="lot-cue")
+    await viewer.send({"type": "vote", "vote_id": "v1", "option": 1})
+    await viewer.send({"type": "enter_lottery", "lottery_id": "l1"})
+    await viewer.wait_for(lambda m: m["type"] == "lottery_entered")
+    clock.advance(31)
+    closed = await viewer.wait_for(lambda m: m["type"] == "vote_close")
+    assert closed["winner"] == 1
+    await viewer.send({"type": "vote", "vote_id": "v1", "option": 0})
+    assert (await viewer.wait_for(lambda m: m["type"] == "vote_ack" and not m["ok"]))["reason"] == "unknown"
+    clock.advance(30)
+    result = await viewer.wait_for(lambda m: m["type"] == "lottery_result")
+    assert [w["viewer_id"] for w in result["winners"]] == [viewer.of("welcome")[0]["viewer_id"]]
+    logged = await events(app, "vote_opened")
+    assert logged[0].run_id == 7 and logged[0].data["cue"] == "vote-cue"
+    assert (await events(app, "lottery_opened"))[0].data["cue"] == "lot-cue"
