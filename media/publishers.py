@@ -1,0 +1,101 @@
+"""One WHIP publisher's peer connection: recvonly, its receivers forwarding instead of decoding."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+
+from media.forwarding import FrameSink, KeyframeRequester, install_forwarding
+from media.health import LinkStats
+from media.offers import MediaError, OfferSummary
+from media.viewers import codec_preferences
+
+
+@dataclass
+class PublisherPeer:
+    id: str
+    room_id: str
+    slot: str  # "host" | "guest"
+    pc: RTCPeerConnection
+    answer: str = ""
+    ice_ufrag: str | None = None
+    started_at: float = field(default_factory=time.monotonic)
+    requesters: list[KeyframeRequester] = field(default_factory=list)
+    connected: bool = False
+    closed: bool = False
+
+    def request_keyframe(self) -> bool:
+        return any([r.request_keyframe() for r in self.requesters if r.assembler.kind == "video"])
+
+    async def link_stats(self) -> LinkStats:
+        stats = LinkStats()
+        try:
+            report = await self.pc.getStats()
+        except Exception:
+            return stats
+        for s in report.values():
+            if getattr(s, "type", "") == "inbound-rtp" and getattr(s, "kind", "") == "video":
+                stats.packets_received += s.packetsReceived or 0
+                stats.packets_lost += max(0, s.packetsLost or 0)
+        return stats
+
+    async def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            await self.pc.close()
+
+
+async def open_publisher(
+    session_id: str,
+    room_id: str,
+    slot: str,
+    offer_sdp: str,
+    summary: OfferSummary,
+    ice_servers: list[RTCIceServer],
+    sink: FrameSink,
+    on_gap: Callable[[], None],
+    on_state: Callable[[PublisherPeer, str], Any],
+) -> PublisherPeer:
+    """Answer a publisher's sendonly offer (VP8 or H.264 video, Opus audio)."""
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=ice_servers))
+    peer = PublisherPeer(session_id, room_id, slot, pc, ice_ufrag=summary.ice_ufrag)
+    try:
+        for kind in summary.kinds:
+            transceiver = pc.addTransceiver(kind, direction="recvonly")
+            prefs = (
+                codec_preferences(kind, "opus")
+                if kind == "audio"
+                else (codec_preferences("video", "VP8") + codec_preferences("video", "H264"))
+            )
+            transceiver.setCodecPreferences(prefs)
+        await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
+    except Exception as exc:
+        await pc.close()
+        message = str(exc)
+        if "codec" in message.lower() or "parameters" in message.lower():
+            raise MediaError(
+                406, "the offer has no codec this server accepts (video VP8/H.264, audio Opus)"
+            ) from exc
+        raise MediaError(400, f"cannot accept this offer: {exc}") from exc
+    for transceiver in pc.getTransceivers():
+        peer.requesters.append(install_forwarding(transceiver, sink, on_gap))
+
+    @pc.on("connectionstatechange")
+    async def _state() -> None:
+        peer.connected = pc.connectionState == "connected"
+        result = on_state(peer, pc.connectionState)
+        if asyncio.iscoroutine(result):
+            await result
+
+    try:
+        await pc.setLocalDescription(await pc.createAnswer())
+    except Exception as exc:
+        await pc.close()
+        raise MediaError(400, f"cannot answer this offer: {exc}") from exc
+    peer.answer = pc.localDescription.sdp
+    return peer

@@ -1,0 +1,167 @@
+"""The forwarding relay: one publisher's encoded frames to many viewers' senders.
+
+Nothing here encodes. A frame becomes one `av.Packet`, shared by every viewer's
+track; aiortc's sender only packetizes an `av.Packet`. Each viewer has a bounded
+queue: one that falls behind is cut back to the next keyframe, so it never slows
+the others. A new viewer starts at a keyframe, asked of the publisher at most
+every half second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+import av
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+CLOCK_RATE = {"video": 90000, "audio": 48000}
+VIDEO_QUEUE = 45  # ~1.5 s at 30 fps; beyond that a viewer is cut back to a keyframe
+AUDIO_QUEUE = 75
+
+
+class ViewerTrack(MediaStreamTrack):
+    """What one viewer's `RTCRtpSender` reads: packets of one feed (host or guest, audio or video)."""
+
+    def __init__(self, kind: str, codec: str, on_codec_mismatch: Callable[[], None] | None = None) -> None:
+        super().__init__()
+        self.kind = kind
+        self.codec = codec
+        self.waiting_keyframe = kind == "video"
+        self.joined_at = time.monotonic()
+        self.first_frame_at: float | None = None
+        self.delivered = 0
+        self.dropped = 0
+        self._queue: deque[av.Packet[Any]] = deque()
+        self._limit = VIDEO_QUEUE if kind == "video" else AUDIO_QUEUE
+        self._waiter: asyncio.Future[None] | None = None
+        self._on_codec_mismatch = on_codec_mismatch
+
+    def push(self, packet: av.Packet[Any], keyframe: bool) -> bool:
+        """Queue a packet; False when this viewer waits for a keyframe (the caller asks for one)."""
+        if self.readyState != "live":
+            return True
+        if self.waiting_keyframe:
+            if not keyframe:
+                self.dropped += 1
+                return False
+            self.waiting_keyframe = False
+        if len(self._queue) >= self._limit:
+            self.dropped += len(self._queue)
+            self._queue.clear()
+            if self.kind == "video" and not keyframe:
+                self.waiting_keyframe = True
+                self.dropped += 1
+                return False
+        self._queue.append(packet)
+        if self.first_frame_at is None:
+            self.first_frame_at = time.monotonic()
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        return True
+
+    def codec_mismatch(self) -> None:
+        if self._on_codec_mismatch is not None:
+            callback, self._on_codec_mismatch = self._on_codec_mismatch, None
+            callback()
+
+    async def recv(self) -> av.Packet[Any]:
+        while not self._queue:
+            if self.readyState != "live":
+                raise MediaStreamError
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        self.delivered += 1
+        return self._queue.popleft()
+
+    def stop(self) -> None:
+        super().stop()
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+
+class Timeline:
+    """Rebases a publisher session's RTP timestamps onto one continuous timeline.
+
+    Viewers keep their connection (and their senders' RTP timestamp origin) across
+    publisher reconnects; a timestamp that jumped back would look like stale media
+    to their jitter buffers.
+    """
+
+    def __init__(self, clock_rate: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock_rate = clock_rate
+        self._clock = clock
+        self._origin: int | None = None
+        self._base = 0
+        self._last_out: int | None = None
+        self._last_wall = 0.0
+
+    def new_session(self) -> None:
+        self._origin = None
+
+    def map(self, timestamp: int) -> int:
+        if self._origin is None:
+            self._origin = timestamp
+            if self._last_out is not None:
+                gap = max(1, round((self._clock() - self._last_wall) * self.clock_rate))
+                self._base = self._last_out + gap
+        out = self._base + timestamp - self._origin
+        if self._last_out is None or out > self._last_out:
+            self._last_out = out
+            self._last_wall = self._clock()
+        return out
+
+
+class Fanout:
+    """Hands one feed's packets to every subscribed viewer track in this process."""
+
+    def __init__(self, kind: str, request_keyframe: Callable[[], object] | None = None) -> None:
+        self.kind = kind
+        self.codec: str | None = None
+        self.tracks: set[ViewerTrack] = set()
+        self.request_keyframe = request_keyframe
+        self.time_base = Fraction(1, CLOCK_RATE[kind])
+        self.keyframe_requests = 0
+        self.packets = 0
+
+    def add(self, track: ViewerTrack) -> None:
+        self.tracks.add(track)
+        if track.waiting_keyframe:
+            self.want_keyframe()
+
+    def discard(self, track: ViewerTrack) -> None:
+        self.tracks.discard(track)
+
+    def want_keyframe(self) -> None:
+        if self.kind == "video" and self.request_keyframe is not None:
+            self.keyframe_requests += 1
+            self.request_keyframe()
+
+    def deliver(self, codec: str, pts: int, keyframe: bool, data: bytes) -> None:
+        self.codec = codec
+        self.packets += 1
+        if not self.tracks:
+            return
+        packet = av.Packet(data)
+        packet.pts = pts
+        packet.dts = pts
+        packet.time_base = self.time_base
+        needs_keyframe = False
+        for track in list(self.tracks):
+            if track.readyState != "live":
+                self.tracks.discard(track)
+            elif track.codec != codec:
+                track.codec_mismatch()
+            elif not track.push(packet, keyframe):
+                needs_keyframe = True
+        if needs_keyframe:
+            self.want_keyframe()

@@ -1,0 +1,136 @@
+"""One WHEP viewer's peer connection: sendonly tracks fed by the relay's fanouts.
+
+Used in the main process and, with `--media-workers`, in each worker process.
+The viewer's m-lines map in order onto slots: the first video/audio pair is the
+host, the second the co-host guest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+
+from media.offers import MediaError, OfferSummary
+from media.relay import Fanout, ViewerTrack
+
+log = logging.getLogger(__name__)
+
+SLOTS = ("host", "guest")
+SUPPORTED_VIDEO = ("VP8", "H264")
+
+FanoutFor = Callable[[str, str], Fanout]  # (slot, kind) → fanout
+
+
+def codec_preferences(kind: str, codec: str) -> list[Any]:
+    caps = RTCRtpSender.getCapabilities(kind).codecs
+    wanted = codec.lower()
+    chosen = [c for c in caps if c.mimeType.lower() == f"{kind}/{wanted}"]
+    if kind == "video":
+        chosen += [c for c in caps if c.mimeType.lower() == "video/rtx"]
+    return chosen
+
+
+def pick_video_codec(offered: tuple[str, ...], preferred: str | None) -> str:
+    offered_upper = {c.upper() for c in offered}
+    order = ([preferred] if preferred else []) + [c for c in SUPPORTED_VIDEO if c != preferred]
+    for codec in order:
+        if codec.upper() in offered_upper:
+            return codec
+    raise MediaError(406, f"the offer has no video codec this server relays ({', '.join(SUPPORTED_VIDEO)})")
+
+
+@dataclass
+class ViewerPeer:
+    id: str
+    room_id: str
+    pc: RTCPeerConnection
+    answer: str
+    tracks: list[tuple[Fanout, ViewerTrack]] = field(default_factory=list)
+    closed: bool = False
+    closing: asyncio.Future[None] | None = None
+
+    async def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        for fanout, track in self.tracks:
+            fanout.discard(track)
+            track.stop()
+        await self.pc.close()
+
+    def first_frame_delay(self) -> float | None:
+        delays = [
+            t.first_frame_at - t.joined_at for _, t in self.tracks if t.kind == "video" and t.first_frame_at
+        ]
+        return min(delays) if delays else None
+
+    async def rtt_ms(self) -> float | None:
+        try:
+            report = await self.pc.getStats()
+        except Exception:
+            return None
+        rtts = [s.roundTripTime for s in report.values() if getattr(s, "type", "") == "remote-inbound-rtp"]
+        rtts = [r for r in rtts if r is not None]
+        return round(min(rtts) * 1000, 1) if rtts else None
+
+
+async def open_viewer(
+    session_id: str,
+    room_id: str,
+    offer_sdp: str,
+    summary: OfferSummary,
+    fanout_for: FanoutFor,
+    ice_servers: list[RTCIceServer],
+    preferred_video: str | None,
+    on_gone: Callable[[str], None],
+) -> ViewerPeer:
+    """Answer a viewer's recvonly offer; its tracks start receiving at the next keyframe."""
+    video_codec = pick_video_codec(summary.video_codecs, preferred_video) if "video" in summary.kinds else ""
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=ice_servers))
+    peer = ViewerPeer(session_id, room_id, pc, answer="")
+
+    def mismatch() -> None:
+        # The publisher came back with another codec: end the session; the player reconnects.
+        peer.closing = asyncio.ensure_future(_gone())
+
+    async def _gone() -> None:
+        await peer.close()
+        on_gone(session_id)
+
+    seen = {"audio": 0, "video": 0}
+    try:
+        for kind in summary.kinds:
+            slot = SLOTS[seen[kind]]
+            seen[kind] += 1
+            codec = video_codec if kind == "video" else "opus"
+            track = ViewerTrack(kind, codec, on_codec_mismatch=mismatch)
+            transceiver = pc.addTransceiver(track, direction="sendonly")
+            transceiver.setCodecPreferences(codec_preferences(kind, codec))
+            fanout = fanout_for(slot, kind)
+            peer.tracks.append((fanout, track))
+            if kind == "video":
+                # A viewer's PLI/FIR: aiortc would flag its (unused) encoder; ask the publisher instead.
+                transceiver.sender._send_keyframe = fanout.want_keyframe  # type: ignore[method-assign]
+
+        @pc.on("connectionstatechange")
+        async def _state() -> None:
+            if pc.connectionState in ("failed", "closed") and not peer.closed:
+                peer.closing = asyncio.ensure_future(_gone())
+
+        await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
+        await pc.setLocalDescription(await pc.createAnswer())
+    except MediaError:
+        await peer.close()
+        raise
+    except Exception as exc:
+        await peer.close()
+        raise MediaError(400, f"cannot answer this offer: {exc}") from exc
+    peer.answer = pc.localDescription.sdp
+    for fanout, track in peer.tracks:
+        fanout.add(track)
+    return peer

@@ -1,0 +1,345 @@
+"""`--media-workers N`: viewers spread over N processes, all fed the same encoded frames.
+
+The per-viewer work (packetize, SRTP, send) runs on one event loop, so one process
+tops out near one core. With N > 1 the main process keeps ingest, HTTP and the
+stream health; each worker process holds viewer peer connections. The main
+process sends every relayed frame once per worker over a Unix socket (no
+re-encode); workers send back answers, keyframe requests, departures and stats.
+
+Wire format, both ways: 4-byte length, 1-byte type (`J` JSON, `F` frame), payload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import struct
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from media.config import IceServer
+from media.offers import MediaError, OfferSummary, rtc_ice_servers
+
+FRAME_HEADER = struct.Struct("!BB?qH")  # slot, kind+codec, keyframe, pts, room id length
+SLOTS = ("host", "guest")
+CODECS = (("audio", "opus"), ("video", "VP8"), ("video", "H264"))
+MAX_WORKER_BACKLOG = 4 * 1024 * 1024
+KEYFRAME_ASK_INTERVAL = 0.25
+
+
+def encode_message(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack("!IB", len(payload) + 1, kind[0]) + payload
+
+
+def encode_json(message: dict[str, Any]) -> bytes:
+    return encode_message(b"J", json.dumps(message).encode())
+
+
+def encode_frame(
+    room_id: str, slot: str, kind: str, codec: str, pts: int, keyframe: bool, data: bytes
+) -> bytes:
+    room = room_id.encode()
+    header = FRAME_HEADER.pack(SLOTS.index(slot), CODECS.index((kind, codec)), keyframe, pts, len(room))
+    return encode_message(b"F", header + room + data)
+
+
+def decode_frame(payload: bytes) -> tuple[str, str, str, str, int, bool, bytes]:
+    slot, kc, keyframe, pts, room_len = FRAME_HEADER.unpack_from(payload)
+    start = FRAME_HEADER.size
+    room_id = payload[start : start + room_len].decode()
+    kind, codec = CODECS[kc]
+    return room_id, SLOTS[slot], kind, codec, pts, keyframe, payload[start + room_len :]
+
+
+async def read_message(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
+    head = await reader.readexactly(5)
+    length, kind = struct.unpack("!IB", head)
+    return bytes([kind]), await reader.readexactly(length - 1)
+
+
+# -- main process side ------------------------------------------------------
+
+
+@dataclass
+class WorkerLink:
+    index: int
+    process: asyncio.subprocess.Process
+    writer: asyncio.StreamWriter | None = None
+    viewers: dict[str, str] = field(default_factory=dict)  # session id → room id
+    rtts: dict[str, list[float]] = field(default_factory=dict)
+    behind: set[tuple[str, str]] = field(default_factory=set)  # (room, slot) cut back to a keyframe
+    dropped: int = 0
+
+
+class WorkerPool:
+    def __init__(
+        self,
+        count: int,
+        on_keyframe: Callable[[str, str], None],
+        on_gone: Callable[[str], None],
+        start_timeout: float = 30.0,
+    ) -> None:
+        self.count = count
+        self.on_keyframe = on_keyframe
+        self.on_gone = on_gone
+        self.start_timeout = start_timeout
+        self.links: list[WorkerLink] = []
+        self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._dir = tempfile.mkdtemp(prefix="liveroom-media-")
+        self._path = os.path.join(self._dir, "workers.sock")
+        self._server: asyncio.AbstractServer | None = None
+        self._connected: dict[int, asyncio.Event] = {}
+        self._readers: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_unix_server(self._accept, path=self._path)
+        for index in range(self.count):
+            self._connected[index] = asyncio.Event()
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "media.workers", self._path, str(index)
+            )
+            self.links.append(WorkerLink(index, process))
+        await asyncio.wait_for(
+            asyncio.gather(*(e.wait() for e in self._connected.values())), self.start_timeout
+        )
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        _kind, payload = await read_message(reader)
+        hello = json.loads(payload)
+        link = self.links[int(hello["worker"])]
+        link.writer = writer
+        self._connected[link.index].set()
+        try:
+            while True:
+                _kind, payload = await read_message(reader)
+                self._handle(link, json.loads(payload))
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            for session_id in list(link.viewers):
+                self.on_gone(session_id)
+            link.viewers.clear()
+            link.writer = None
+
+    def _handle(self, link: WorkerLink, message: dict[str, Any]) -> None:
+        op = message.get("op")
+        if op in ("answer", "error"):
+            future = self._pending.pop(message["id"], None)
+            if future is not None and not future.done():
+                future.set_result(message)
+        elif op == "keyframe":
+            self.on_keyframe(message["room"], message["slot"])
+        elif op == "gone":
+            link.viewers.pop(message["id"], None)
+            self.on_gone(message["id"])
+        elif op == "stats":
+            link.rtts = {room: list(values) for room, values in message.get("rtts", {}).items()}
+
+    def tap(self, frame: Any) -> None:
+        """Main-process slot tap: one frame to every worker that has viewers in the room."""
+        data: bytes | None = None
+        for link in self.links:
+            writer = link.writer
+            if writer is None or frame.room_id not in link.viewers.values():
+                continue
+            key = (frame.room_id, frame.slot)
+            if writer.transport.get_write_buffer_size() > MAX_WORKER_BACKLOG:
+                link.dropped += 1
+                link.behind.add(key)  # this worker resumes at the next keyframe
+                continue
+            if key in link.behind:
+                if frame.kind == "video" and not frame.keyframe:
+                    link.dropped += 1
+                    continue
+                if frame.kind == "video":
+                    link.behind.discard(key)
+            if data is None:
+                data = encode_frame(
+                    frame.room_id, frame.slot, frame.kind, frame.codec, frame.pts, frame.keyframe, frame.data
+                )
+            writer.write(data)
+
+    async def play(
+        self,
+        room_id: str,
+        session_id: str,
+        offer_sdp: str,
+        summary: OfferSummary,
+        ice_servers: tuple[IceServer, ...],
+        preferred_video: str | None,
+    ) -> tuple[int, str]:
+        live = [link for link in self.links if link.writer is not None]
+        if not live:
+            raise MediaError(503, "no media worker is running")
+        link = min(live, key=lambda w: len(w.viewers))
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[session_id] = future
+        assert link.writer is not None
+        link.writer.write(
+            encode_json(
+                {
+                    "op": "play",
+                    "id": session_id,
+                    "room": room_id,
+                    "sdp": offer_sdp,
+                    "kinds": list(summary.kinds),
+                    "video_codecs": list(summary.video_codecs),
+                    "ice": [
+                        {"urls": list(s.urls), "username": s.username, "credential": s.credential}
+                        for s in ice_servers
+                    ],
+                    "preferred": preferred_video,
+                }
+            )
+        )
+        try:
+            reply = await asyncio.wait_for(future, 20)
+        finally:
+            self._pending.pop(session_id, None)
+        if reply["op"] == "error":
+            raise MediaError(int(reply["status"]), str(reply["message"]))
+        link.viewers[session_id] = room_id
+        return link.index, str(reply["sdp"])
+
+    async def end(self, worker: int, session_id: str) -> None:
+        link = self.links[worker]
+        link.viewers.pop(session_id, None)
+        if link.writer is not None:
+            link.writer.write(encode_json({"op": "end", "id": session_id}))
+
+    def rtts(self, room_id: str) -> list[float]:
+        return [r for link in self.links for r in link.rtts.get(room_id, [])]
+
+    async def close(self) -> None:
+        for link in self.links:
+            if link.writer is not None:
+                link.writer.write(encode_json({"op": "quit"}))
+        for link in self.links:
+            try:
+                await asyncio.wait_for(link.process.wait(), 10)
+            except TimeoutError:
+                link.process.kill()
+                await link.process.wait()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        with contextlib.suppress(OSError):
+            os.unlink(self._path)
+            os.rmdir(self._dir)
+
+
+# -- worker process side ----------------------------------------------------
+
+
+class Worker:
+    def __init__(self, index: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        from media.relay import Fanout
+        from media.viewers import ViewerPeer
+
+        self.index = index
+        self.reader = reader
+        self.writer = writer
+        self.fanouts: dict[tuple[str, str, str], Fanout] = {}
+        self.viewers: dict[str, ViewerPeer] = {}
+        self._asked: dict[tuple[str, str], float] = {}
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.writer.write(encode_json(message))
+
+    def fanout(self, room_id: str, slot: str, kind: str) -> Any:
+        from media.relay import Fanout
+
+        key = (room_id, slot, kind)
+        if key not in self.fanouts:
+            self.fanouts[key] = Fanout(kind, lambda: self.ask_keyframe(room_id, slot))
+        return self.fanouts[key]
+
+    def ask_keyframe(self, room_id: str, slot: str) -> None:
+        now = time.monotonic()
+        if now - self._asked.get((room_id, slot), -1e9) >= KEYFRAME_ASK_INTERVAL:
+            self._asked[(room_id, slot)] = now
+            self.send({"op": "keyframe", "room": room_id, "slot": slot})
+
+    async def play(self, message: dict[str, Any]) -> None:
+        from media.viewers import open_viewer
+
+        session_id, room_id = message["id"], message["room"]
+        summary = OfferSummary(tuple(message["kinds"]), (), tuple(message["video_codecs"]), None)
+        ice = rtc_ice_servers(
+            tuple(IceServer(tuple(s["urls"]), s.get("username"), s.get("credential")) for s in message["ice"])
+        )
+        try:
+            peer = await open_viewer(
+                session_id,
+                room_id,
+                message["sdp"],
+                summary,
+                lambda slot, kind: self.fanout(room_id, slot, kind),
+                ice,
+                message.get("preferred"),
+                self.gone,
+            )
+        except MediaError as exc:
+            self.send({"op": "error", "id": session_id, "status": exc.status, "message": exc.message})
+            return
+        self.viewers[session_id] = peer
+        self.send({"op": "answer", "id": session_id, "sdp": peer.answer})
+
+    def gone(self, session_id: str) -> None:
+        if self.viewers.pop(session_id, None) is not None:
+            self.send({"op": "gone", "id": session_id})
+
+    async def report(self) -> None:
+        while True:
+            await asyncio.sleep(2.0)
+            rtts: dict[str, list[float]] = {}
+            for peer in list(self.viewers.values()):
+                rtt = await peer.rtt_ms()
+                if rtt is not None:
+                    rtts.setdefault(peer.room_id, []).append(rtt)
+            self.send({"op": "stats", "viewers": len(self.viewers), "rtts": rtts})
+
+    async def run(self) -> None:
+        self.send({"op": "hello", "worker": self.index})
+        reporter = asyncio.create_task(self.report())
+        tasks: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                kind, payload = await read_message(self.reader)
+                if kind == b"F":
+                    room_id, slot, media_kind, codec, pts, keyframe, data = decode_frame(payload)
+                    self.fanout(room_id, slot, media_kind).deliver(codec, pts, keyframe, data)
+                    continue
+                message = json.loads(payload)
+                if message["op"] == "play":
+                    task = asyncio.create_task(self.play(message))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+                elif message["op"] == "end":
+                    peer = self.viewers.pop(message["id"], None)
+                    if peer is not None:
+                        await peer.close()
+                elif message["op"] == "quit":
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            reporter.cancel()
+            for peer in list(self.viewers.values()):
+                await peer.close()
+
+
+async def _worker_main(path: str, index: int) -> None:
+    reader, writer = await asyncio.open_unix_connection(path)
+    await Worker(index, reader, writer).run()
+    writer.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(_worker_main(sys.argv[1], int(sys.argv[2])))

@@ -1,0 +1,57 @@
+"""A room server with only the media side: WHIP/WHEP routes on a fresh app per test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from media.app import create_app
+from media.config import RoomSettings, ServerSettings
+from media.rooms import RoomDirectory
+from media.server import MediaServer, setup_media
+
+TOKEN = "test-publish-token"
+
+
+class MediaHarness:
+    def __init__(
+        self, app: web.Application, server: MediaServer, events: list[tuple[str, str, dict[str, Any]]]
+    ):
+        self.app = app
+        self.media = server
+        self.events = events
+        self.base = ""
+
+    def kinds(self) -> list[str]:
+        return [kind for _, kind, _ in self.events]
+
+
+def build(
+    tmp_path: Path, *, record: bool = False, media_workers: int = 1, sample_interval: float = 1.0
+) -> MediaHarness:
+    events: list[tuple[str, str, dict[str, Any]]] = []
+
+    async def on_event(room: str, kind: str, data: dict[str, Any]) -> None:
+        events.append((room, kind, data))
+
+    rooms = RoomDirectory([RoomSettings(id="demo", title="测试直播间", publish_token=TOKEN, record=record)])
+    app = create_app(ServerSettings(data_dir=str(tmp_path)), rooms)
+    server = setup_media(
+        app, rooms, on_event=on_event, media_workers=media_workers, sample_interval=sample_interval
+    )
+    return MediaHarness(app, server, events)
+
+
+@pytest.fixture
+async def media(tmp_path: Path) -> AsyncIterator[MediaHarness]:
+    harness = build(tmp_path)
+    server = TestServer(harness.app, host="127.0.0.1")
+    await server.start_server()
+    harness.base = str(server.make_url("")).rstrip("/")
+    yield harness
+    await server.close()
