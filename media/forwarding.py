@@ -165,10 +165,13 @@ class FrameAssembler:
     def _add_video(self, packet: RtpPacket) -> bool:
         seq = packet.sequence_number
         if self._next is None:
-            # Start at a frame boundary: the packet after the first marker we see.
-            if packet.marker:
-                self._next = (seq + 1) & 0xFFFF
-            return False
+            # Start at a frame boundary: a packet that opens a frame, or the one after a marker.
+            if self._opens_frame(packet):
+                self._next = seq
+            else:
+                if packet.marker:
+                    self._next = (seq + 1) & 0xFFFF
+                return False
         if _seq_diff(seq, self._next) < 0:
             return False  # belongs to a frame already released or skipped
         self._pending[seq] = packet
@@ -183,6 +186,15 @@ class FrameAssembler:
         ):
             self._skip_gap()
             return True
+        return False
+
+    def _opens_frame(self, packet: RtpPacket) -> bool:
+        data: bytes = packet._data  # type: ignore[attr-defined]
+        codec = self._codecs.get(packet.payload_type, "")
+        if codec == "VP8":
+            return vp8_is_keyframe(data)  # a delta frame's first packet is not recognisable
+        if codec == "H264":
+            return data.startswith(b"\x00\x00\x00\x01") and (data[4] & 0x1F) in (5, 7, 9)
         return False
 
     def _release(self) -> None:

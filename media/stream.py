@@ -77,6 +77,8 @@ class Slot:
     def on_frame(self, session_id: str, frame: MediaFrame) -> None:
         if self.publisher is None or self.publisher.id != session_id:
             return  # a replaced session's last packets
+        if frame.kind == "video" and self.counters.keyframes == 0 and not frame.keyframe:
+            self.request_keyframe()  # a session that starts mid-GOP is useless to viewers and the recording
         self.counters.count(frame)
         pts = self.timelines[frame.kind].map(frame.timestamp)
         self.fanouts[frame.kind].deliver(frame.codec, pts, frame.keyframe, frame.data)

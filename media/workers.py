@@ -126,6 +126,9 @@ class WorkerPool:
                 self.on_gone(session_id)
             link.viewers.clear()
             link.writer = None
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
 
     def _handle(self, link: WorkerLink, message: dict[str, Any]) -> None:
         op = message.get("op")
@@ -226,6 +229,11 @@ class WorkerPool:
             except TimeoutError:
                 link.process.kill()
                 await link.process.wait()
+        for link in self.links:
+            if link.writer is not None:
+                link.writer.close()
+                with contextlib.suppress(ConnectionError):
+                    await link.writer.wait_closed()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()

@@ -1,0 +1,117 @@
+"""Stream health samples and alerts, recording to WebM, and viewers served by worker processes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import aiohttp
+import av
+import pytest
+from aiohttp.test_utils import TestServer
+from prometheus_client import generate_latest
+
+from .clients import StampedPattern, count_frames, wait_connected, whep_play, whip_publish
+from .conftest import TOKEN, MediaHarness, build
+from .test_whip_whep import wait_for
+
+pytestmark = pytest.mark.timeout(60)
+
+
+async def serve(harness: MediaHarness) -> AsyncIterator[MediaHarness]:
+    server = TestServer(harness.app, host="127.0.0.1")
+    await server.start_server()
+    harness.base = str(server.make_url("")).rstrip("/")
+    yield harness
+    await server.close()
+
+
+@pytest.fixture
+async def recording(tmp_path: Path) -> AsyncIterator[MediaHarness]:
+    async for h in serve(build(tmp_path, record=True)):
+        yield h
+
+
+@pytest.fixture
+async def two_workers(tmp_path: Path) -> AsyncIterator[MediaHarness]:
+    async for h in serve(build(tmp_path, media_workers=2)):
+        yield h
+
+
+def event(media: MediaHarness, kind: str) -> Callable[[], bool]:
+    return lambda: kind in media.kinds()
+
+
+async def test_health_is_sampled_exposed_and_an_outage_raises_stream_down(media: MediaHarness) -> None:
+    async with aiohttp.ClientSession() as http:
+        pub, _resp, _ = await whip_publish(http, media.base, "demo", TOKEN, video=StampedPattern(320, 180))
+        viewer, _, tracks = await whep_play(http, media.base, "demo")
+        try:
+            await wait_connected(pub)
+            await count_frames(tracks[0], 2.5)
+            await wait_for(lambda: (media.media.health("demo").get("host") or {}).get("fps", 0) > 20)
+            health = media.media.health("demo")
+            host = health["host"]
+            assert health["live"] and health["viewers"] == 1
+            assert (host["width"], host["height"]) == (320, 180)
+            assert host["bitrate_kbps"] > 0 and host["publisher_connected"] is True
+            assert host["codec"] == "VP8" and host["packet_loss"] == 0.0
+            assert "stream_health" in media.kinds()
+            text = generate_latest(media.media.registry).decode()
+            assert 'liveroom_media_video_fps{room="demo",slot="host"}' in text
+            assert 'liveroom_media_viewers{room="demo"} 1.0' in text
+
+            # The publisher vanishes without DELETE (crash, network): an outage for the alert rules.
+            await pub.close()
+            await wait_for(event(media, "stream_down"), 15)
+            down = next(d for _, k, d in media.events if k == "stream_down")
+            assert down["slot"] == "host"
+            assert not media.media.is_live("demo")
+        finally:
+            await viewer.close()
+            await pub.close()
+
+
+async def test_recording_muxes_the_received_packets_into_webm(recording: MediaHarness) -> None:
+    media = recording
+    async with aiohttp.ClientSession() as http:
+        pub, resp, _ = await whip_publish(http, media.base, "demo", TOKEN, video=StampedPattern(320, 180))
+        try:
+            await wait_connected(pub)
+            await asyncio.sleep(3)
+            assert (await http.delete(media.base + resp.headers["Location"])).status == 200
+            await wait_for(event(media, "recording_saved"))
+        finally:
+            await pub.close()
+    saved = next(d for _, k, d in media.events if k == "recording_saved")
+    assert saved["error"] is None and saved["path"].endswith(".webm")
+    with av.open(saved["path"]) as container:
+        video = container.streams.video[0]
+        assert video.codec_context.name in ("vp8", "libvpx")
+        packets = [p for p in container.demux(video) if p.size]
+        assert len(packets) >= 60  # ~30 fps for ~3 s, as received
+    with av.open(saved["path"]) as container:
+        frame = next(container.decode(video=0))
+        assert (frame.width, frame.height) == (320, 180)
+
+
+async def test_media_workers_serve_viewers_from_the_same_encoded_stream(two_workers: MediaHarness) -> None:
+    media = two_workers
+    assert media.media.pool is not None and len(media.media.pool.links) == 2
+    async with aiohttp.ClientSession() as http:
+        pub, _resp, _ = await whip_publish(http, media.base, "demo", TOKEN, video=StampedPattern(320, 180))
+        viewers = [await whep_play(http, media.base, "demo") for _ in range(2)]
+        try:
+            results = await asyncio.gather(*(count_frames(tracks[0], 2.0) for _, _, tracks in viewers))
+            for frames, _ in results:
+                assert frames / 2.0 >= 25
+            workers = {record.worker for record in media.media.viewers.values()}
+            assert workers == {0, 1}  # one viewer per worker process
+            for _, vresp, _ in viewers:
+                assert (await http.delete(media.base + vresp.headers["Location"])).status == 200
+            assert media.media.viewer_count("demo") == 0
+        finally:
+            for pc, _, _ in viewers:
+                await pc.close()
+            await pub.close()
