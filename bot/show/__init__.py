@@ -1,0 +1,1 @@
+"""The show runner: the show script drives the room — timed cues, exactly once across restarts."""
