@@ -24,8 +24,15 @@ class StampedPattern(VideoStreamTrack):
     that decodes can read the publisher→viewer latency back.
     """
 
-    def __init__(self, width: int = 320, height: int = 180, fps: int = 30) -> None:
+    def __init__(self, width: int = 320, height: int = 180, fps: int = 30, texture: bool = False) -> None:
         super().__init__()
+        # `texture`: cycling noise below the stamp, so VP8 needs a realistic ~1 Mbps.
+        rng = np.random.default_rng(7)
+        self._noise = []
+        if texture:
+            for _ in range(8):
+                small = rng.integers(0, 255, ((height - 48) // 8 + 1, width // 8 + 1, 3), dtype=np.uint8)
+                self._noise.append(small.repeat(8, 0).repeat(8, 1)[: height - 48, :width])
         self.width, self.height, self.fps = width, height, fps
         self._start: float | None = None
         self._n = 0
@@ -41,6 +48,8 @@ class StampedPattern(VideoStreamTrack):
         if delay > 0:
             await asyncio.sleep(delay)
         img = self._base.copy()
+        if self._noise:
+            img[48:] = self._noise[self._n % len(self._noise)]
         x = (self._n * 4) % self.width
         img[48:, x : x + 8, 0] = 255
         stamp = int(time.time() * 1000) & 0xFFFFFFFF
