@@ -45,7 +45,9 @@ class StandInBotApi:
     faults: deque[tuple[int, int]] = field(default_factory=deque)  # (status, retry_after) for sendMessage
     updates: list[dict[str, Any]] = field(default_factory=list)
     conflict: bool = False  # answer getUpdates with 409, as when a second poller runs
-    hold_sends: bool = False  # keep sendMessage requests waiting (before they count as received)
+    # Keep sendMessage requests waiting: "before" they count as received (still on the network),
+    # or "after" (Telegram has the message, the answer has not gone back yet).
+    hold: str | None = None
     calls: list[str] = field(default_factory=list)
     held: int = 0
 
@@ -82,8 +84,9 @@ class StandInBotApi:
             self._runner = None
         self._release = asyncio.Event()
 
-    def release_sends(self) -> None:
-        self.hold_sends = False
+    def release(self) -> None:
+        """Let held requests go on (a request held "before" whose sender died is dropped)."""
+        self.hold = None
         self._release.set()
 
     # -- what the team types
@@ -153,17 +156,19 @@ class StandInBotApi:
                 {"ok": True, "result": {**self._chat(), "accent_color_id": 0, "max_reaction_count": 11}}
             )
         if method == "sendMessage":
-            return await self._send(params)
+            return await self._send(params, request)
         if method == "getUpdates":
             return await self._get_updates(params)
         if method in ("deleteWebhook", "setMyCommands"):
             return web.json_response({"ok": True, "result": True})
         return self._error(404, "Not Found")
 
-    async def _send(self, params: dict[str, Any]) -> web.Response:
-        if self.hold_sends:
+    async def _send(self, params: dict[str, Any], request: web.Request) -> web.Response:
+        if self.hold == "before":
             self.held += 1
             await self._release.wait()
+            if request.transport is None or request.transport.is_closing():
+                return web.Response(status=499)  # the sender is gone: never reached "Telegram"
         if self.faults:
             status, retry_after = self.faults.popleft()
             if status == 429:
@@ -178,6 +183,9 @@ class StandInBotApi:
             return self._error(400, "Bad Request: message is too long")
         self._message_id += 1
         self.sent.append(Sent(int(params["chat_id"]), text, time.monotonic()))
+        if self.hold == "after":
+            self.held += 1
+            await self._release.wait()
         return web.json_response(
             {
                 "ok": True,
