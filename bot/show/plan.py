@@ -192,7 +192,13 @@ def decide(
             plan.missed.append(Due(f, late=True, overdue=overdue))
         else:
             plan.due.append(Due(f, late=overdue > late_after, overdue=overdue))
-    plan.pending.sort(key=lambda f: (max(f.offset, not_before.get(f.key, f.offset)), f.rank))
+    order = {f.key: i for i, f in enumerate(all_firings)}
+
+    def when(f: Firing) -> tuple[float, int, int]:
+        return (max(f.offset, not_before.get(f.key, f.offset)), f.rank, order[f.key])
+
+    plan.pending.sort(key=when)
+    plan.due.sort(key=lambda d: when(d.firing))
     return plan
 
 

@@ -1,0 +1,386 @@
+"""The runner's edge on the database: show runs, cue firings and the events that record them.
+
+The database, not the scheduler, is the record of what happened: a firing is claimed by an
+INSERT that only one process can win (UNIQUE(run_id, cue_id)), acted on, then marked done
+together with its `cue_fired` event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
+
+from media.hub.clock import as_datetime
+from media.store.cues import finish_cue_firing, record_cue_firing
+from media.store.db import Database
+from media.store.events import append_event
+from media.store.models import CueFiring, Draw, Event, Lottery, ShowRun, Viewer, Vote
+
+IN_PROGRESS = ("running", "paused")
+# Events a cue's own room action writes with `data.cue` set: proof that it happened.
+EFFECT_KINDS = ("chat", "pin", "coupon_pushed", "vote_opened", "lottery_opened", "countdown_started")
+
+
+class RunConflict(Exception):
+    """Another show is in progress in the room."""
+
+    def __init__(self, show_id: str, run_id: int) -> None:
+        super().__init__(show_id, run_id)
+        self.show_id = show_id
+        self.run_id = run_id
+
+
+@dataclass(frozen=True)
+class RunRow:
+    id: int
+    show_id: str
+    room_id: str
+    started_at: float
+    speed: float
+    shift: float
+    status: str
+    paused_at: float | None
+    ended_at: float | None
+
+
+def _ts(value: datetime | None) -> float | None:
+    return value.timestamp() if value is not None else None
+
+
+def _run(row: ShowRun) -> RunRow:
+    return RunRow(
+        id=row.id,
+        show_id=row.show_id,
+        room_id=row.room_id,
+        started_at=row.started_at.timestamp(),
+        speed=row.speed,
+        shift=row.shift_seconds,
+        status=row.status,
+        paused_at=_ts(row.paused_at),
+        ended_at=_ts(row.ended_at),
+    )
+
+
+def _lock_key(room_id: str) -> int:
+    digest = hashlib.sha256(f"liveroom-show-run:{room_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+async def in_progress(db: Database, room_id: str) -> RunRow | None:
+    async with db.sessions() as s:
+        row = await s.scalar(
+            select(ShowRun)
+            .where(ShowRun.room_id == room_id, ShowRun.status.in_(IN_PROGRESS))
+            .order_by(ShowRun.id.desc())
+            .limit(1)
+        )
+    return _run(row) if row is not None else None
+
+
+async def load_run(db: Database, run_id: int) -> RunRow | None:
+    async with db.sessions() as s:
+        row = await s.get(ShowRun, run_id, populate_existing=True)
+    return _run(row) if row is not None else None
+
+
+async def last_run_of(db: Database, room_id: str, show_id: str) -> RunRow | None:
+    async with db.sessions() as s:
+        row = await s.scalar(
+            select(ShowRun)
+            .where(ShowRun.room_id == room_id, ShowRun.show_id == show_id)
+            .order_by(ShowRun.id.desc())
+            .limit(1)
+        )
+    return _run(row) if row is not None else None
+
+
+async def open_run(
+    db: Database,
+    room_id: str,
+    show_id: str,
+    *,
+    speed: float,
+    started_at: float,
+    is_over: Callable[[RunRow], bool],
+) -> tuple[RunRow, bool]:
+    """The run of `show_id` in progress in the room, or a new one (`True`): one at a time per room.
+
+    PostgreSQL serialises this with an advisory lock; SQLite's single writer refuses a
+    stale read-then-write, which is retried.
+    """
+    for attempt in range(20):
+        try:
+            return await _open_run_once(db, room_id, show_id, speed, started_at, is_over)
+        except OperationalError:
+            if db.dialect != "sqlite" or attempt == 19:
+                raise
+            await asyncio.sleep(0.02 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+async def _open_run_once(
+    db: Database,
+    room_id: str,
+    show_id: str,
+    speed: float,
+    started_at: float,
+    is_over: Callable[[RunRow], bool],
+) -> tuple[RunRow, bool]:
+    async with db.sessions() as s, s.begin():
+        if db.dialect == "postgresql":
+            await s.execute(select(func.pg_advisory_xact_lock(_lock_key(room_id))))
+        rows = (
+            await s.scalars(
+                select(ShowRun)
+                .where(ShowRun.room_id == room_id, ShowRun.status.in_(IN_PROGRESS))
+                .order_by(ShowRun.id.desc())
+            )
+        ).all()
+        for row in rows:
+            current = _run(row)
+            if not is_over(current):
+                if current.show_id != show_id:
+                    raise RunConflict(current.show_id, current.id)
+                return current, False
+            # A run left behind by a process that died after its show's time: close it.
+            row.status = "ended"
+            row.ended_at = as_datetime(started_at)
+            await append_event(
+                s,
+                room_id,
+                "show_ended",
+                run_id=row.id,
+                data={"show_id": row.show_id, "run_id": row.id, "speed": row.speed, "reason": "stale"},
+            )
+        new = ShowRun(
+            show_id=show_id,
+            room_id=room_id,
+            started_at=as_datetime(started_at),
+            speed=speed,
+            shift_seconds=0.0,
+            status="running",
+        )
+        s.add(new)
+        await s.flush()
+        await append_event(
+            s,
+            room_id,
+            "show_started",
+            run_id=new.id,
+            data={"show_id": show_id, "run_id": new.id, "speed": speed},
+            ts=as_datetime(started_at),
+        )
+        return _run(new), True
+
+
+async def update_run(db: Database, run_id: int, **values: Any) -> None:
+    async with db.sessions() as s, s.begin():
+        await s.execute(update(ShowRun).where(ShowRun.id == run_id).values(**values))
+
+
+@dataclass(frozen=True)
+class Record:
+    state: str
+    fired_at: float | None
+    scheduled_at: float
+    late: bool
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+async def records(db: Database, run_id: int) -> dict[str, Record]:
+    async with db.sessions() as s:
+        rows = (await s.scalars(select(CueFiring).where(CueFiring.run_id == run_id))).all()
+    return {
+        r.cue_id: Record(r.state, _ts(r.fired_at), r.scheduled_at.timestamp(), r.late, dict(r.detail or {}))
+        for r in rows
+    }
+
+
+async def claim(
+    db: Database,
+    run_id: int,
+    key: str,
+    *,
+    scheduled_at: float,
+    now: float,
+    late: bool,
+    detail: dict[str, Any],
+) -> bool:
+    """Record the firing as under way; False when any process recorded it first."""
+    async with db.sessions() as s, s.begin():
+        recorded = await record_cue_firing(
+            s,
+            run_id,
+            key,
+            scheduled_at=as_datetime(scheduled_at),
+            state="firing",
+            fired_at=as_datetime(now),
+            late=late,
+            detail=detail,
+        )
+    return recorded.created
+
+
+async def take_over(db: Database, run_id: int, key: str, *, claimed_at: float, now: float) -> bool:
+    """Adopt a firing whose claimer died before finishing it; only one process can."""
+    async with db.sessions() as s, s.begin():
+        result = await s.execute(
+            update(CueFiring)
+            .where(
+                CueFiring.run_id == run_id,
+                CueFiring.cue_id == key,
+                CueFiring.state == "firing",
+                CueFiring.fired_at == as_datetime(claimed_at),
+            )
+            .values(fired_at=as_datetime(now))
+            .returning(CueFiring.id)
+            .execution_options(synchronize_session=False)
+        )
+        return result.first() is not None
+
+
+Logged = tuple[str, dict[str, Any]]
+
+
+async def finish(
+    db: Database,
+    room_id: str,
+    run_id: int,
+    key: str,
+    state: str,
+    *,
+    now: float,
+    late: bool,
+    detail: dict[str, Any],
+    events: list[Logged],
+) -> bool:
+    """Mark a claimed firing `state` and write its events in the same transaction."""
+    async with db.sessions() as s, s.begin():
+        moved = await finish_cue_firing(
+            s, run_id, key, state, fired_at=as_datetime(now), late=late, detail=detail
+        )
+        if moved:
+            for kind, data in events:
+                await append_event(s, room_id, kind, run_id=run_id, data=data, ts=as_datetime(now))
+    return moved
+
+
+async def record_outcome(
+    db: Database,
+    room_id: str,
+    run_id: int,
+    key: str,
+    state: str,
+    *,
+    scheduled_at: float,
+    now: float,
+    detail: dict[str, Any],
+    events: list[Logged],
+) -> bool:
+    """Record a firing that will not act (missed, skipped) once, with its events."""
+    async with db.sessions() as s, s.begin():
+        recorded = await record_cue_firing(
+            s,
+            run_id,
+            key,
+            scheduled_at=as_datetime(scheduled_at),
+            state=state,
+            fired_at=None,
+            late=False,
+            detail=detail,
+        )
+        if recorded.created:
+            for kind, data in events:
+                await append_event(s, room_id, kind, run_id=run_id, data=data, ts=as_datetime(now))
+    return recorded.created
+
+
+async def append(
+    db: Database, room_id: str, run_id: int | None, kind: str, data: dict[str, Any], now: float
+) -> None:
+    async with db.sessions() as s, s.begin():
+        await append_event(s, room_id, kind, run_id=run_id, data=data, ts=as_datetime(now))
+
+
+async def effect_seen(db: Database, room_id: str, cue_id: str, since: float) -> bool:
+    """Did a room action with this cue id get logged at or after `since`?"""
+    async with db.sessions() as s:
+        rows = (
+            await s.scalars(
+                select(Event.data).where(
+                    Event.room_id == room_id,
+                    Event.kind.in_(EFFECT_KINDS),
+                    Event.ts >= as_datetime(since - 1.0),
+                )
+            )
+        ).all()
+    return any(isinstance(d, dict) and d.get("cue") == cue_id for d in rows)
+
+
+async def vote_result(db: Database, run_id: int, vote_key: str) -> tuple[bool, int | None]:
+    """(closed?, winning option index) of a run's vote."""
+    async with db.sessions() as s:
+        row = await s.scalar(select(Vote).where(Vote.run_id == run_id, Vote.vote_key == vote_key))
+    if row is None:
+        return False, None
+    return row.closed_at is not None, row.winner
+
+
+async def lottery_seed_hash(db: Database, run_id: int, lottery_key: str) -> str | None:
+    async with db.sessions() as s:
+        return await s.scalar(
+            select(Lottery.seed_hash).where(Lottery.run_id == run_id, Lottery.lottery_key == lottery_key)
+        )
+
+
+@dataclass(frozen=True)
+class DrawOutcome:
+    draw_id: int
+    seed: str
+    winners: list[str]  # nicknames, in the order drawn
+
+
+async def draw_outcome(db: Database, run_id: int, lottery_key: str) -> DrawOutcome | None:
+    async with db.sessions() as s:
+        row = await s.execute(
+            select(Draw)
+            .join(Lottery, Lottery.id == Draw.lottery_id)
+            .where(Lottery.run_id == run_id, Lottery.lottery_key == lottery_key)
+        )
+        drawn = row.scalar_one_or_none()
+        if drawn is None:
+            return None
+        names = dict(
+            (
+                await s.execute(select(Viewer.id, Viewer.nickname).where(Viewer.id.in_(list(drawn.winners))))
+            ).all()
+        )
+    return DrawOutcome(drawn.id, drawn.seed, [names.get(v, v[-6:]) for v in drawn.winners])
+
+
+async def recent_chat(db: Database, room_id: str, limit: int = 500) -> list[tuple[float, dict[str, Any]]]:
+    """The room's latest chat lines, oldest first: (ts, data)."""
+    async with db.sessions() as s:
+        rows = (
+            await s.execute(
+                select(Event.ts, Event.data)
+                .where(Event.room_id == room_id, Event.kind == "chat")
+                .order_by(Event.id.desc())
+                .limit(limit)
+            )
+        ).all()
+    return [(ts.timestamp(), dict(data or {})) for ts, data in reversed(rows)]
+
+
+async def last_run_id(db: Database, room_id: str) -> int | None:
+    async with db.sessions() as s:
+        return await s.scalar(
+            select(ShowRun.id).where(ShowRun.room_id == room_id).order_by(ShowRun.id.desc()).limit(1)
+        )
