@@ -116,7 +116,8 @@ class _Run:
     started: float
     speed: float
     schedule: list[tuple[float, ScheduledCue]] = field(default_factory=list)
-    done_cues: set[str] = field(default_factory=set)
+    done_cues: set[str] = field(default_factory=set)  # fired or missed
+    announced: set[str] = field(default_factory=set)  # cue_upcoming already decided
     peak: int = 0
     viewers: set[str] = field(default_factory=set)
     chats: int = 0
@@ -554,12 +555,12 @@ class RoomAlerts:
         rule = self.rules.cue_upcoming
         out: list[Alert] = []
         for due, cue in run.schedule:
-            if cue.id in run.done_cues or due <= now:
+            if cue.id in run.done_cues or cue.id in run.announced or due <= now:
                 continue
             left_show_seconds = (due - now) * run.speed
             if left_show_seconds > rule.before:
                 continue
-            run.done_cues.add(cue.id)
+            run.announced.add(cue.id)
             minutes = max(1, round(left_show_seconds / 60))
             out += self._gate(
                 "cue_upcoming",
@@ -629,7 +630,27 @@ class RoomAlerts:
             self._last_digest = now
         return alerts
 
-    # -- for /status
+    # -- for /status and /start
 
-    def status(self) -> dict[str, Any]:
-        return {"online": self.online, "peak": self.peak, "health": self.health}
+    def pick_show(self, now: float) -> str | None:
+        """The show `/start` means without a name: the one planned nearest to now."""
+        if not self.shows:
+            return None
+        return min(sorted(self.shows), key=lambda s: abs(self.shows[s].starts_at.timestamp() - now))
+
+    def position(self, now: float) -> tuple[str | None, str | None]:
+        """(segment under way, next cue) of the running show, on the script's clock."""
+        run = self.run
+        script = self.shows.get(run.show_id) if run else None
+        if run is None or script is None:
+            return None, None
+        offset = (now - run.started) * run.speed
+        segment = None
+        for start, seg in zip(script.segment_starts(), script.segments, strict=True):
+            if start <= offset < start + seg.duration:
+                segment = f"{seg.id}（{seg.kind}）" if self.lang != "en" else f"{seg.id} ({seg.kind})"
+        upcoming = [c for c in script.timeline() if c.offset >= offset and c.id not in run.done_cues]
+        if not upcoming:
+            return segment, None
+        cue = upcoming[0]
+        return segment, f"{cue.id} ({cue.kind}, +{_minutes((cue.offset - offset) / run.speed)})"

@@ -1,0 +1,208 @@
+"""Alerts plugged into `liveroom run`: room events → rules → outbox → sender, commands back, studio API.
+
+`setup_alerts(app, db, holder)` adds one cleanup_ctx (after the hub's: it subscribes to it)
+and `GET /api/alerts/{room}` (team login) listing recent alerts with their delivery state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from bot.alerts.commands import CommandPoller, LiveKpis, Pausable, ShowControl, TeamDesk
+from bot.alerts.digest import Pacer
+from bot.alerts.outbox import Outbox
+from bot.alerts.rules import Alert, RoomAlerts, WaitingQuestion
+from bot.alerts.sender import Channel, LogChannel, Sender, TelegramChannel
+from bot.alerts.startup import StartupReport, TelegramClient, TelegramSettings, check_telegram, open_bot
+from bot.reload import RulebookHolder
+from bot.rules import Rulebook, RuleError
+from media.app import HEALTH_PROVIDERS, SETTINGS
+from media.hub import HUB, RoomEvent, RoomHub
+from media.hub.auth import TeamAuth
+from media.store.db import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AlertOptions:
+    """Seams for tests and for the parts other modules provide (show runner, FAQ responder, KPIs)."""
+
+    env: Mapping[str, str] | None = None
+    clock: Callable[[], float] = time.time
+    tick_every: float = 1.0
+    pacer: Pacer | None = None
+    poll_timeout: float = 30.0
+    pausables: Sequence[Pausable] = ()
+    show: ShowControl | None = None
+    kpis: LiveKpis | None = None
+
+
+@dataclass
+class AlertService:
+    room_id: str
+    outbox: Outbox
+    rules: RoomAlerts
+    options: AlertOptions
+    report: StartupReport | None = None
+    sender: Sender | None = None
+    poller: CommandPoller | None = None
+    desk: TeamDesk | None = None
+    decided: asyncio.Queue[Alert] = field(default_factory=asyncio.Queue)
+
+    def decide(self, alerts: Sequence[Alert]) -> None:
+        """Alerts leave the (synchronous) rules in order and are stored in that order."""
+        for alert in alerts:
+            self.decided.put_nowait(alert)
+
+    def on_event(self, event: RoomEvent) -> None:
+        if event.room_id == self.room_id:
+            self.decide(self.rules.observe(event))
+
+    def on_reload(self, book: Rulebook) -> None:
+        self.rules.configure(book.alerts, lang=book.room.language, shows=book.shows)
+
+    def on_failure(self, errors: list[RuleError]) -> None:
+        lines = [e.render(self.rules.lang) for e in errors]
+        event = RoomEvent(self.room_id, "rules_reload_failed", self.options.clock(), data={"errors": lines})
+        self.decide(self.rules.observe(event))
+
+    async def store_forever(self) -> None:
+        while True:
+            alert = await self.decided.get()
+            await self._store(alert)
+
+    async def _store(self, alert: Alert) -> None:
+        for attempt in range(5):
+            try:
+                await self.outbox.put(alert)
+                return
+            except Exception:
+                log.exception("could not store alert %s (attempt %d)", alert.key, attempt + 1)
+                await asyncio.sleep(0.2 * 2**attempt)
+        log.error("告警未能存入发件箱 alert lost: %s %s", alert.key, alert.text)
+
+    async def tick_forever(self, hub: RoomHub) -> None:
+        while True:
+            await asyncio.sleep(self.options.tick_every)
+            waiting = [
+                WaitingQuestion(q.message_id, q.nickname, q.text, q.ts)
+                for q in hub.waiting_questions(self.room_id)
+            ]
+            self.decide(self.rules.tick(self.options.clock(), waiting))
+
+    def health(self) -> dict[str, Any]:
+        report = self.report
+        return {
+            "alerts": {
+                "channel": self.sender.channel.name if self.sender else None,
+                "telegram": report.message if report else None,
+                "problem": report.problem if report else None,
+                "last_error": self.sender.last_error if self.sender else None,
+                "commands_conflict": self.poller.conflict if self.poller else None,
+            }
+        }
+
+
+ALERTS = web.AppKey("alerts", AlertService)
+
+
+def setup_alerts(
+    app: web.Application, db: Database, holder: RulebookHolder, options: AlertOptions | None = None
+) -> AlertService:
+    """Put the alert service on `app`; call after `setup_room` (it needs the hub to be started)."""
+    options = options or AlertOptions()
+    book = holder.current
+    rules = RoomAlerts(book.room.id, book.alerts, lang=book.room.language, shows=book.shows)
+    service = AlertService(book.room.id, Outbox(db), rules, options)
+    app[ALERTS] = service
+    holder.on_reload.append(service.on_reload)
+    holder.on_failure.append(service.on_failure)
+    app[HEALTH_PROVIDERS].append(service.health)
+    auth = TeamAuth(app[SETTINGS].secret)
+
+    async def list_alerts(request: web.Request) -> web.Response:
+        room_id = request.match_info["room"]
+        hub = request.app[HUB]
+        if room_id not in hub.directory:
+            raise web.HTTPNotFound()
+        session = auth.session(request, room_id)
+        if (session is None or session.role != "team") and not auth.bearer_ok(request, hub.settings(room_id)):
+            raise web.HTTPUnauthorized()
+        alerts = await service.outbox.recent(room_id)
+        return web.json_response({"room": room_id, **service.health()["alerts"], "alerts": alerts})
+
+    app.router.add_get("/api/alerts/{room}", list_alerts, name="alerts")
+    app.cleanup_ctx.append(lambda app: _lifecycle(app, service, options, book))
+    return service
+
+
+async def _lifecycle(
+    app: web.Application, service: AlertService, options: AlertOptions, book: Rulebook
+) -> AsyncIterator[None]:
+    hub = app[HUB]
+    env = os.environ if options.env is None else options.env
+    settings = TelegramSettings.from_env(env, book.room.team.telegram_chat_id)
+    client: TelegramClient | None = (
+        open_bot(settings, poll_timeout=options.poll_timeout) if settings.token else None
+    )
+    report = await check_telegram(settings, client.bot if client else None, book.room.language)
+    service.report = report
+    # `liveroom run` logs at INFO: the line below is the startup's word on Telegram.
+    if report.problem:
+        log.error("Telegram: %s", report.message)
+    elif report.mode == "log":
+        log.warning("Telegram: %s", report.message)
+    else:
+        log.info("Telegram: %s", report.message)
+
+    channel: Channel = LogChannel()
+    if report.mode == "telegram" and client is not None and settings.chat_id is not None:
+        channel = TelegramChannel(client.bot, settings.chat_id)
+    service.sender = Sender(service.outbox, channel, lang=book.room.language, pacer=options.pacer)
+    tasks = [
+        asyncio.create_task(service.store_forever(), name="alerts-store"),
+        asyncio.create_task(service.tick_forever(hub), name="alerts-tick"),
+        asyncio.create_task(service.sender.run(), name="alerts-send"),
+    ]
+    service.desk = TeamDesk(
+        service.room_id,
+        hub,
+        service.rules,
+        pausables=options.pausables,
+        show=options.show,
+        kpis=options.kpis,
+        clock=options.clock,
+        lang=book.room.language,
+    )
+    if report.mode == "telegram" and client is not None and settings.chat_id is not None:
+        service.poller = CommandPoller(
+            client.bot,
+            settings.chat_id,
+            service.desk,
+            bot_username=report.bot_username,
+            poll_timeout=options.poll_timeout,
+        )
+        tasks.append(asyncio.create_task(service.poller.run(), name="alerts-commands"))
+    unsubscribe = hub.subscribe(service.on_event)
+    try:
+        yield
+    finally:
+        unsubscribe()
+        for task in tasks:
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*tasks, return_exceptions=True)
+        while not service.decided.empty():  # decided but not yet stored: store before leaving
+            await service._store(service.decided.get_nowait())
+        if client is not None:
+            await client.close()
