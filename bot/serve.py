@@ -14,7 +14,6 @@ from typing import Any
 from aiohttp import web
 
 from bot.alerts.service import setup_alerts
-from bot.alerts.service import setup_alerts
 from bot.credentials import Credentials, load_credentials
 from bot.reload import RulebookHolder, watch_rules
 from bot.roomsettings import room_settings
@@ -98,8 +97,6 @@ def build_app(
 
     app.cleanup_ctx.append(database)
     setup_room(app, db, bus_url=settings.bus_url)
-    # Team alerts and commands (Telegram, or the log without a token); after the hub, which it watches.
-    setup_alerts(app, db, holder)
     # Team alerts and commands (Telegram, or the log without a token); after the hub, which it watches.
     setup_alerts(app, db, holder)
     # The show runner: starts after the hub, resumes a run in progress, `--start SHOW --speed X`.
