@@ -240,21 +240,37 @@ class TeamDesk:
             return await self._run(command, by)
         except Exception as exc:  # the reply says what went wrong; the poller goes on
             log.warning("team command %s failed: %s", command, exc)
-            detail = getattr(exc, "code", None) or str(exc) or type(exc).__name__
-            return self._t("failed", error=detail)
+            return self._t("failed", error=self._why(exc))
+
+    def _why(self, exc: Exception) -> str:
+        """The words for a refusal: the show runner's and the hub's codes have catalogue texts."""
+        code = getattr(exc, "code", None)
+        detail = getattr(exc, "detail", "") or ""
+        for prefix in ("show.error.", "hub.error."):
+            if isinstance(code, str) and CATALOGUE.has(prefix + code):
+                return t(self.lang, prefix + code, detail=detail)
+        return str(code or exc or type(exc).__name__)
+
+    async def _switch(self, on: bool) -> str:
+        """/pause and /resume reach every part that speaks; one refusing (no show running) is fine."""
+        refusals = []
+        for part in self.pausables:
+            try:
+                await _done(part.resume() if on else part.pause())
+            except Exception as exc:
+                refusals.append(self._why(exc))
+        if self.pausables and len(refusals) == len(self.pausables):
+            return self._t("failed", error="; ".join(refusals))
+        return self._t("resumed" if on else "paused")
 
     async def _run(self, command: Command, by: str) -> str:
         match command:
             case Status():
                 return self.status()
             case Pause():
-                for p in self.pausables:
-                    await _done(p.pause())
-                return self._t("paused")
+                return await self._switch(False)
             case Resume():
-                for p in self.pausables:
-                    await _done(p.resume())
-                return self._t("resumed")
+                return await self._switch(True)
             case Say(text=text):
                 await self.room.say(self.room_id, text)
                 return self._t("said", text=text)

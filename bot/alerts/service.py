@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy import func, select
 
 from bot.alerts.commands import CommandPoller, LiveKpis, Pausable, ShowControl, TeamDesk
 from bot.alerts.digest import Pacer
@@ -25,12 +26,18 @@ from bot.alerts.sender import Channel, LogChannel, Sender, TelegramChannel
 from bot.alerts.startup import StartupReport, TelegramClient, TelegramSettings, check_telegram, open_bot
 from bot.reload import RulebookHolder
 from bot.rules import Rulebook, RuleError
+from bot.show.web import SHOW_RUNNER
 from media.app import HEALTH_PROVIDERS, SETTINGS
 from media.hub import HUB, RoomEvent, RoomHub
 from media.hub.auth import TeamAuth
 from media.store.db import Database
+from media.store.models import Event
 
 log = logging.getLogger(__name__)
+
+# The show runner writes these to the event log itself, not through the hub, so they are
+# read from the log (which also catches a runner in another process).
+LOGGED_KINDS = ("show_started", "show_ended", "segment_started", "cue_fired", "cue_missed")
 
 
 @dataclass
@@ -58,6 +65,8 @@ class AlertService:
     poller: CommandPoller | None = None
     desk: TeamDesk | None = None
     decided: asyncio.Queue[Alert] = field(default_factory=asyncio.Queue)
+    db: Database | None = None
+    last_event_id: int = 0
 
     def decide(self, alerts: Sequence[Alert]) -> None:
         """Alerts leave the (synchronous) rules in order and are stored in that order."""
@@ -91,9 +100,36 @@ class AlertService:
                 await asyncio.sleep(0.2 * 2**attempt)
         log.error("告警未能存入发件箱 alert lost: %s %s", alert.key, alert.text)
 
+    async def start_tail(self) -> None:
+        """Tail the log from its end: what happened before this start is not news."""
+        assert self.db is not None
+        async with self.db.sessions() as s:
+            self.last_event_id = int(await s.scalar(select(func.max(Event.id))) or 0)
+
+    async def read_log(self) -> None:
+        assert self.db is not None
+        query = (
+            select(Event)
+            .where(Event.id > self.last_event_id, Event.room_id == self.room_id, Event.kind.in_(LOGGED_KINDS))
+            .order_by(Event.id)
+            .limit(500)
+        )
+        async with self.db.sessions() as s:
+            rows = (await s.scalars(query)).all()
+        for row in rows:
+            self.last_event_id = row.id
+            event = RoomEvent(
+                row.room_id, row.kind, row.ts.timestamp(), row.viewer_id, dict(row.data), row.run_id
+            )
+            self.decide(self.rules.observe(event))
+
     async def tick_forever(self, hub: RoomHub) -> None:
         while True:
             await asyncio.sleep(self.options.tick_every)
+            try:
+                await self.read_log()
+            except Exception:  # the database is busy or away: the next tick reads on
+                log.exception("could not read the event log for alerts")
             waiting = [
                 WaitingQuestion(q.message_id, q.nickname, q.text, q.ts)
                 for q in hub.waiting_questions(self.room_id)
@@ -123,7 +159,7 @@ def setup_alerts(
     options = options or AlertOptions()
     book = holder.current
     rules = RoomAlerts(book.room.id, book.alerts, lang=book.room.language, shows=book.shows)
-    service = AlertService(book.room.id, Outbox(db), rules, options)
+    service = AlertService(book.room.id, Outbox(db), rules, options, db=db)
     app[ALERTS] = service
     holder.on_reload.append(service.on_reload)
     holder.on_failure.append(service.on_failure)
@@ -168,6 +204,9 @@ async def _lifecycle(
     channel: Channel = LogChannel()
     if report.mode == "telegram" and client is not None and settings.chat_id is not None:
         channel = TelegramChannel(client.bot, settings.chat_id)
+    await service.start_tail()
+    show = options.show or app.get(SHOW_RUNNER)
+    pausables = list(options.pausables) or ([app[SHOW_RUNNER]] if SHOW_RUNNER in app else [])
     service.sender = Sender(service.outbox, channel, lang=book.room.language, pacer=options.pacer)
     tasks = [
         asyncio.create_task(service.store_forever(), name="alerts-store"),
@@ -178,8 +217,8 @@ async def _lifecycle(
         service.room_id,
         hub,
         service.rules,
-        pausables=options.pausables,
-        show=options.show,
+        pausables=pausables,
+        show=show,
         kpis=options.kpis,
         clock=options.clock,
         lang=book.room.language,

@@ -321,3 +321,33 @@ async def test_bad_token_is_reported_at_startup_and_the_room_runs(
     await ws.close()
     await reader
     assert "getUpdates" not in standin.calls
+
+
+class Refuses:
+    def pause(self) -> None:
+        raise _ShowError("no_show")
+
+    def resume(self) -> None:
+        raise _ShowError("no_show")
+
+
+class _ShowError(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.detail = ""
+
+
+async def test_pause_reaches_every_part_and_a_refusal_is_worded() -> None:
+    from bot.alerts.commands import TeamDesk
+    from bot.alerts.rules import RoomAlerts
+    from bot.rules.models import AlertsFile
+
+    recorder = Recorder()
+    alerts = RoomAlerts("demo", AlertsFile())
+    desk = TeamDesk("demo", None, alerts, pausables=[Refuses(), recorder])  # type: ignore[arg-type]
+    assert await desk.run(Pause(), "ops") == "机器人已暂停（不回复、不执行提示）"
+    assert recorder.calls == [("pause", None)]
+    only_refusing = TeamDesk("demo", None, alerts, pausables=[Refuses()])  # type: ignore[arg-type]
+    assert await only_refusing.run(Resume(), "ops") == "没做成：现在没有正在进行的直播"
+    assert await only_refusing.run(Next(), "ops") == "现在用不了：show runner 没有运行"
