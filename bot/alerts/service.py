@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from bot.alerts.commands import CommandPoller, LiveKpis, Pausable, ShowControl, TeamDesk
 from bot.alerts.digest import Pacer
+from bot.alerts.kpis import RunKpis
 from bot.alerts.outbox import Outbox
 from bot.alerts.rules import Alert, RoomAlerts, WaitingQuestion
 from bot.alerts.sender import Channel, LogChannel, Sender, TelegramChannel
@@ -213,13 +214,16 @@ async def _lifecycle(
         asyncio.create_task(service.tick_forever(hub), name="alerts-tick"),
         asyncio.create_task(service.sender.run(), name="alerts-send"),
     ]
+    kpis = options.kpis
+    if kpis is None and service.db is not None:
+        kpis = RunKpis(service.db, service.room_id, lambda: service.rules.shows, options.clock)
     service.desk = TeamDesk(
         service.room_id,
         hub,
         service.rules,
         pausables=pausables,
         show=show,
-        kpis=options.kpis,
+        kpis=kpis,
         clock=options.clock,
         lang=book.room.language,
     )

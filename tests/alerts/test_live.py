@@ -86,6 +86,11 @@ async def test_start_next_pause_resume_with_the_show_runner(
     status = next(text for text in standin.texts if "当前环节" in text)
     assert "下一个提示：" in status and "推流：未推流" in status
 
+    standin.command("/report")  # the run's KPIs so far, from the event log
+    await eventually(texts("本场到目前"))
+    report = next(text for text in standin.texts if "本场到目前" in text)
+    assert "观众 1" in report and "成交额 ¥0.00" in report
+
     body = await (await client.get("/api/alerts/demo", headers=headers)).json()
     assert body["channel"] == "telegram"
     assert any(a["kind"] == "show_started" for a in body["alerts"])
