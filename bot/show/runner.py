@@ -88,6 +88,14 @@ async def wake(runner: ShowRunner) -> None:
         log.exception("show runner: run_due failed")
 
 
+async def sweep(runner: ShowRunner) -> None:
+    """APScheduler job, every second: adopt a run another process started, fire what is due."""
+    try:
+        await runner.sweep()
+    except Exception:
+        log.exception("show runner: sweep failed")
+
+
 async def auto_start(runner: ShowRunner, show_id: str) -> None:
     """APScheduler job: a show's `starts_at` has come."""
     try:
@@ -141,7 +149,7 @@ class ShowRunner:
         if self.scheduler is not None:
             self.scheduler.start()
             self.scheduler.add_job(
-                wake,
+                sweep,
                 "interval",
                 seconds=self.settings.sweep,
                 args=[self],
@@ -250,6 +258,14 @@ class ShowRunner:
         await self.run_due()
 
     # ---- the heart: fire what is due ------------------------------------------------
+
+    async def sweep(self) -> None:
+        if self.active is None:
+            row = await runs.in_progress(self.db, self.room_id)
+            if row is not None and not self._is_over(row):
+                await self._adopt(row)
+                return
+        await self.run_due()
 
     async def run_due(self) -> None:
         async with self._lock:

@@ -88,7 +88,9 @@ async def test_two_runners_on_one_database_fire_each_cue_once(make_stage: MakeSt
     other = ShowRunner(stage.hub, stage.db, stage.holder, clock=stage.clock, drive=False)
     await other.open()
     run = await stage.runner.start("mini")
-    assert (await other.start("mini")).id == run.id  # the second resumes the same run
+    await other.sweep()  # notices the run another process started
+    assert other.active is not None and other.active.row.id == run.id
+    assert (await other.start("mini")).id == run.id  # starting it there resumes the same run
     while stage.runner.active is not None and stage.runner.next_at is not None:
         stage.clock.now = stage.runner.next_at
         await asyncio.gather(stage.runner.run_due(), other.run_due())
