@@ -129,3 +129,22 @@ async def database(database_url: str) -> AsyncIterator[Database]:
         yield db
     finally:
         await db.close()
+
+
+_OUTSIDE = (
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_CHAT_ID",
+    "TELEGRAM_API_BASE",
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "LIVEROOM_LLM_MODEL",
+    "DATABASE_URL",
+    "LIVEROOM_BUS_URL",
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_services(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never reach the real Telegram or an LLM, or a database from the developer's shell."""
+    for name in _OUTSIDE:
+        monkeypatch.delenv(name, raising=False)
