@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import re
 import sys
 from html import unescape
 from pathlib import Path
 
 from bot.plan.brief import render_brief_html
+from bot.review.preflight import Check, edge_checks, rule_checks
 from bot.rules import RuleErrors, load_rulebook
 
 
@@ -42,7 +44,9 @@ def run(args: argparse.Namespace) -> int:
         known = ", ".join(sorted(rulebook.shows)) or "-"
         print(f"没有这场直播 no such show: {args.show}（已有 known: {known}）", file=sys.stderr)
         return 1
-    html = render_brief_html(rulebook, args.show, lang=args.lang)
+    checklist = [Check(True, "preflight.rules_ok", {}), *rule_checks(rulebook, args.show)]
+    checklist += asyncio.run(edge_checks())
+    html = render_brief_html(rulebook, args.show, checklist, lang=args.lang)
     if args.html:
         Path(args.html).write_text(html, encoding="utf-8")
         print(args.html)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from html import escape
 
 from bot.plan.html import page, table
 from bot.plan.week import featured_skus, promised_price
 from bot.plan.words import describe, describe_plan, human_duration
+from bot.review.preflight import Check
 from bot.rules.durations import format_duration
 from bot.rules.models import Rulebook, ShowScript, WinnerOf
 from bot.rules.placeholders import fill
@@ -45,12 +45,6 @@ CATALOGUE.add(
 )
 
 
-@dataclass(frozen=True)
-class CheckLine:
-    ok: bool
-    text: str
-
-
 def _clock(show: ShowScript, offset: float) -> str:
     at = show.starts_at + dt.timedelta(seconds=offset)
     return f"{at:%H:%M:%S}" if at.second else f"{at:%H:%M}"
@@ -71,7 +65,7 @@ def _product_text(rulebook: Rulebook, show: ShowScript, ref: object, lang: str) 
 
 
 def render_brief_html(
-    rulebook: Rulebook, show_id: str, checklist: list[CheckLine] | None = None, lang: str | None = None
+    rulebook: Rulebook, show_id: str, checklist: list[Check] | None = None, lang: str | None = None
 ) -> str:
     lang = lang or rulebook.room.language
     show = rulebook.shows[show_id]
@@ -140,7 +134,7 @@ def render_brief_html(
 
     if checklist is not None:
         parts.append(f"<h2>{escape(t(lang, 'brief.checklist'))}</h2>")
-        for line in checklist:
-            css = "ok" if line.ok else "warn"
-            parts.append(f'<div class="{css}">{"✔" if line.ok else "✘"} {escape(line.text)}</div>')
+        for check in checklist:
+            css = "warn" if check.ok is False else "ok"
+            parts.append(f'<div class="{css}">{escape(check.render(lang))}</div>')
     return page(title, "".join(parts), lang)
