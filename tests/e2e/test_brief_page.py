@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -19,11 +20,16 @@ pytestmark = pytest.mark.browser
 @pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (make test installs it)"
 )
-async def test_brief_renders_on_a_phone_with_every_segment_and_cue(tmp_path: Path) -> None:
+async def test_brief_renders_on_a_phone_with_every_segment_and_cue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from playwright.async_api import async_playwright
 
     html = tmp_path / "brief.html"
-    assert main(["brief", "demo", "--rules", str(ROOT / "rules"), "--html", str(html)]) == 0
+    monkeypatch.chdir(tmp_path)  # the checklist's database check writes under ./var
+    # The command runs its own event loop, so it goes in a thread here.
+    argv = ["brief", "demo", "--rules", str(ROOT / "rules"), "--html", str(html)]
+    assert await asyncio.to_thread(main, argv) == 0
     show = load_rulebook(ROOT / "rules").shows["demo"]
 
     async with async_playwright() as p:
@@ -49,4 +55,5 @@ async def test_brief_renders_on_a_phone_with_every_segment_and_cue(tmp_path: Pat
     for cue in show.timeline():
         assert f"[{cue.id}]" in text
     assert overflow <= 1
+    assert "开播前检查" in text and "✔ 规则文件有效" in text
     assert (OUTPUT / "brief-demo-phone.png").stat().st_size > 10_000
