@@ -84,7 +84,7 @@ def render_brief_html(
         for role in ("host", "assistant", "operator")
     ]
     roles.append([t(lang, "brief.role.bot"), rulebook.room.bot.name])
-    parts.append(f"<h2>{escape(t(lang, 'brief.roles'))}</h2>" + table(["", ""], roles))
+    parts.append(f"<h2>{escape(t(lang, 'brief.roles'))}</h2>" + table(None, roles))
 
     parts.append(f"<h2>{escape(t(lang, 'brief.timeline'))}</h2>")
     starts = show.segment_starts()

@@ -28,8 +28,10 @@ def page(title: str, body: str, lang: str = "zh-CN") -> str:
     )
 
 
-def table(headers: list[str], rows: list[list[str]]) -> str:
-    """A table; cells are escaped here, so pass plain text."""
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+def table(headers: list[str] | None, rows: list[list[str]]) -> str:
+    """A table (without a header row when `headers` is None); cells are escaped here, so pass plain text."""
+    head = (
+        "<thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in headers) + "</tr></thead>" if headers else ""
+    )
     body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<table>{head}<tbody>{body}</tbody></table>"
