@@ -19,7 +19,7 @@ from media.store.events import append_event
 from media.store.lotteries import enter_lottery, lottery_entrants, record_draw
 from media.store.models import CouponClaim, Draw, Event, Lottery, ProductClick, Viewer
 
-# Without a show run, watch time counts from this long before the lottery opened.
+# Watch time counts from this long before the lottery opened.
 WATCH_HORIZON = timedelta(hours=12)
 
 
@@ -235,11 +235,12 @@ class LotteryOps(HubCore):
         if not entrants:
             return {}
         now = self.clock.time()
-        scope: list[Any] = [Event.room_id == room.id, Event.viewer_id.in_(entrants)]
-        if row.run_id is not None:
-            scope.append(Event.run_id == row.run_id)
-        else:
-            scope.append(Event.ts >= row.opened_at - WATCH_HORIZON)
+        # Watch time is time in the room, wherever the run began: viewers who came before 开播 count too.
+        scope: list[Any] = [
+            Event.room_id == room.id,
+            Event.viewer_id.in_(entrants),
+            Event.ts >= row.opened_at - WATCH_HORIZON,
+        ]
         joins: dict[str, tuple[str, float]] = {}
         watched: dict[str, float] = {}
         for event in (

@@ -360,3 +360,21 @@ async def test_due_votes_close_and_due_lotteries_draw_on_the_hub_clock(make_room
     logged = await events(app, "vote_opened")
     assert logged[0].run_id == 7 and logged[0].data["cue"] == "vote-cue"
     assert (await events(app, "lottery_opened"))[0].data["cue"] == "lot-cue"
+
+
+async def test_watch_time_before_the_show_started_counts_for_a_lottery(make_room_app: MakeRoomApp) -> None:
+    # A viewer who arrived before 开播 has watched the whole time; the run starting must not reset it.
+    clock = ManualClock()
+    app = await make_room_app(clock=clock)
+    early = await app.viewer()
+    clock.advance(50)
+    await app.hub.set_run("demo", 9)
+    late = await app.viewer()
+    await app.hub.open_lottery("demo", "l2", "保温杯", 2, None, 30, {"min_watch_seconds": 40}, cue="lot")
+    for viewer in (early, late):
+        await viewer.send({"type": "enter_lottery", "lottery_id": "l2"})
+        await viewer.wait_for(lambda m: m["type"] == "lottery_entered")
+    clock.advance(31)
+    result = await early.wait_for(lambda m: m["type"] == "lottery_result")
+    # early: 81 s in the room (50 before the run); late: 31 s, under the 40 s minimum.
+    assert [w["viewer_id"] for w in result["winners"]] == [early.of("welcome")[0]["viewer_id"]]
