@@ -13,8 +13,10 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.alerts.service import setup_alerts
+from bot.alerts.commands import Pausable
+from bot.alerts.service import AlertOptions, setup_alerts
 from bot.credentials import Credentials, load_credentials
+from bot.faq.room import setup_faq
 from bot.reload import RulebookHolder, watch_rules
 from bot.roomsettings import room_settings
 from bot.rules import Rulebook
@@ -97,10 +99,13 @@ def build_app(
 
     app.cleanup_ctx.append(database)
     setup_room(app, db, bus_url=settings.bus_url)
+    # The FAQ bot answers viewer questions in the room; /pause and /resume switch it (and the show).
+    faq_bot = setup_faq(app, db, holder)
+    pausables: list[Pausable] = [faq_bot]
     # Team alerts and commands (Telegram, or the log without a token); after the hub, which it watches.
-    setup_alerts(app, db, holder)
+    setup_alerts(app, db, holder, AlertOptions(pausables=pausables))
     # The show runner: starts after the hub, resumes a run in progress, `--start SHOW --speed X`.
-    setup_show(app, holder, db, options)
+    pausables.append(setup_show(app, holder, db, options))
     return app
 
 
