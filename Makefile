@@ -8,7 +8,7 @@ PORT ?= 8080
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 PYTHON ?= python3
 
-.PHONY: install chromium services lint test demo bench format clean
+.PHONY: install chromium services lint test demo demo-check bench format clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,7 +54,11 @@ test: install chromium services lint
 	$(BIN)/pytest
 
 demo: install
-	$(BIN)/liveroom run --rules rules --port $(PORT)
+	$(BIN)/liveroom demo --rules rules --port $(PORT)
+
+# `make demo` end to end in headless Chromium: video playing, bot replies, a coupon and a vote; clean stop.
+demo-check: install chromium
+	$(BIN)/pytest tests/e2e/test_demo.py -p no:cacheprovider
 
 bench: install
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

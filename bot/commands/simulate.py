@@ -1,8 +1,10 @@
-"""`liveroom simulate SHOW --viewers N --seed S [--speed X]`: a deterministic synthetic audience for a show.
+"""`liveroom simulate SHOW --viewers N --seed S [--speed X] [--url URL]`: a deterministic synthetic audience.
 
-The same rules, show, viewer count and seed give the same events and so the same KPIs. The run is written
-to the configured database (`DATABASE_URL`) as the room would log it, stamped as a run that has just ended
-(a run at `--speed X` lasts the script's length / X).
+The same rules, show, viewer count and seed give the same plan. Without `--url` the plan is turned into the
+event log the room would write and stored in the configured database (`DATABASE_URL`), stamped as a run
+that has just ended (a run at `--speed X` lasts the script's length / X). With `--url` the plan is played
+live against a running server through the room protocol — one WebSocket per simulated viewer, paced by
+`--speed` (start the server with `liveroom run --start SHOW --speed X` so the show's cues line up).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import asyncio
 import datetime as dt
 import sys
 
-from bot.rules import RuleErrors, load_rulebook
+from bot.rules import Rulebook, RuleErrors, load_rulebook
 from media.i18n import CATALOGUE, t
 
 CATALOGUE.add(
@@ -24,6 +26,10 @@ CATALOGUE.add(
         "simulate.no_show": {
             "zh-CN": "没有这场直播：{show}（已有：{known}）",
             "en": "no such show: {show} (known: {known})",
+        },
+        "simulate.driving": {
+            "zh-CN": "模拟观众进入 {url} 的直播间 {room}：{viewers} 位（Ctrl-C 停止）",
+            "en": "driving {viewers} simulated viewers into room {room} at {url} (Ctrl-C stops)",
         },
         "simulate.bad_args": {
             "zh-CN": "--viewers 须 ≥ 1，--speed 须 > 0",
@@ -42,6 +48,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--speed", type=float, default=1.0, metavar="X", help="show clock speed-up (default 1)"
     )
     parser.add_argument("--rules", default=None, help="rules directory (default $LIVEROOM_RULES or ./rules)")
+    parser.add_argument(
+        "--url",
+        default=None,
+        metavar="URL",
+        help="play the audience live against this server (e.g. http://127.0.0.1:8080) over WebSockets; "
+        "without it the run is written straight to the database (DATABASE_URL)",
+    )
+    parser.add_argument("--room", default=None, help="room id with --url (default: the rules' room)")
+    parser.add_argument(
+        "--max-sockets", type=int, default=500, metavar="N", help="at most N sockets open at once with --url"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -66,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
     if args.viewers < 1 or args.speed <= 0:
         print(t(lang, "simulate.bad_args"), file=sys.stderr)
         return 2
+    if args.url:
+        return _drive(args, rulebook)
     script = rulebook.shows[args.show]
     seconds = script.length / args.speed
     end = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -91,4 +110,32 @@ def run(args: argparse.Namespace) -> int:
             speed=f"{args.speed:g}",
         )
     )
+    return 0
+
+
+def _drive(args: argparse.Namespace, rulebook: Rulebook) -> int:
+    import contextlib
+    import signal
+
+    from bot.review.driver import AudienceDriver
+    from bot.review.simulate import plan_audience
+
+    steps = plan_audience(rulebook, args.show, args.viewers, args.seed)
+    room = args.room or rulebook.room.id
+
+    async def main() -> str:
+        driver = AudienceDriver(args.url, room, steps, args.speed, max_sockets=max(1, args.max_sockets))
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+        stats = await driver.run(stop)
+        return stats.summary()
+
+    print(
+        t(rulebook.room.language, "simulate.driving", url=args.url, room=room, viewers=args.viewers),
+        flush=True,
+    )
+    print(asyncio.run(main()))
     return 0
