@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -13,7 +14,7 @@ from aiohttp import ClientWebSocketResponse, WSMsgType
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from bot.faq.room import FAQ_BOT
+from bot.faq.room import FAQ_BOT, FaqBot
 from bot.rules import load_rulebook
 from bot.serve import CREDENTIALS, RunOptions, build_app
 from media.config import ServerSettings
@@ -182,3 +183,15 @@ async def test_bot_answers_groups_escalates_and_pauses(client: TestClient[Any, A
 
     for sock in [*viewers, studio]:
         await sock.close()
+
+
+def test_reload_swaps_the_answerer_and_keeps_pause_and_grouping() -> None:
+    book = load_rulebook(RULES)
+    bot = FaqBot(None, book, gather=0.5)  # type: ignore[arg-type]  # the hub is not used here
+    bot.pause()
+    entries = tuple(
+        e.model_copy(update={"a": "今天下单，明天就发货。"}) if e.id == "ship-time" else e for e in book.faq
+    )
+    bot.on_reload(dataclasses.replace(book, faq=entries))
+    assert bot.paused and bot.responder.gather == 0.5
+    assert bot.responder.answerer.answer("多久发货").text == "今天下单，明天就发货。"
