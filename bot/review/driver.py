@@ -120,6 +120,7 @@ class _Socket:
         self.queue: asyncio.Queue[Planned | None] = asyncio.Queue()
         self.ws: aiohttp.ClientWebSocketResponse | None = None
         self.gifts: set[str] | None = None
+        self.welcomed = asyncio.Event()
         self.task = asyncio.create_task(self._work(), name=f"sim-{viewer}-{connection}")
         self.reader: asyncio.Task[None] | None = None
 
@@ -154,20 +155,26 @@ class _Socket:
         self.ws = await d.http.ws_connect(url, heartbeat=30.0, timeout=aiohttp.ClientWSTimeout(ws_close=5))
         d.stats.opened += 1
         self.reader = asyncio.create_task(self._read(self.ws))
+        with contextlib.suppress(TimeoutError):  # the room greets first; a viewer acts after that
+            await asyncio.wait_for(self.welcomed.wait(), 5)
 
     async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         d = self.driver
-        async for frame in ws:
-            if frame.type != aiohttp.WSMsgType.TEXT:
-                continue
-            data = json.loads(frame.data)
-            for message in data if isinstance(data, list) else [data]:
-                kind = str(message.get("type", "?"))
-                d.stats.received[kind] += 1
-                if kind == "welcome":
-                    self.gifts = {str(g.get("id")) for g in message.get("gifts", [])}
-                elif kind == "error":
-                    d.stats.errors[str(message.get("code", "?"))] += 1
+        try:
+            async for frame in ws:
+                if frame.type != aiohttp.WSMsgType.TEXT:
+                    continue
+                data = json.loads(frame.data)
+                for message in data if isinstance(data, list) else [data]:
+                    kind = str(message.get("type", "?"))
+                    d.stats.received[kind] += 1
+                    if kind == "welcome":
+                        self.gifts = {str(g.get("id")) for g in message.get("gifts", [])}
+                        self.welcomed.set()
+                    elif kind == "error":
+                        d.stats.errors[str(message.get("code", "?"))] += 1
+        finally:
+            self.welcomed.set()  # closed before the greeting: nobody waits for it
 
     async def _send(self, message: dict[str, Any]) -> None:
         d = self.driver
