@@ -38,6 +38,9 @@ _OWN_ORDER = re.compile(
 
 def looks_like_question(text: str) -> bool:
     """吗/呢/？/怎么/多少/how/when…: the viewer expects an answer from someone."""
+    # basic() folds "?" away, so the question mark is looked for in the raw text first.
+    if "?" in text or "？" in text:
+        return True
     return bool(_QUESTION.search(basic(text) if text.isascii() else text.lower()))
 
 

@@ -25,7 +25,10 @@ EN_STOP = frozenset(
     stem(w)
     for w in "a an the is are am was were be been do does did i you it its this that these those my your me we "
     "our us to of for on in at with and or if so please pls plz thanks thank u ur r there will would should "
-    "shall may might have has had what it's i'm just also".split()
+    "shall may might have has had what it's i'm just also "
+    # chat padding around short English questions ("refund ok?", "ship today?", "hi host")
+    "or now still yet today tonight get got gonna wanna want need know tell guys hey hi hello dear lol haha "
+    "thx ty omg".split()
 )
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z]+|[\u3400-\u4dbf\u4e00-\u9fff]+")
