@@ -19,7 +19,7 @@ from bot.rules.models import Product
 
 ZH_STOP = frozenset(
     "吗 呢 吧 么 的 地 得 了 是 是不是 是否 我 你 您 他 她 它 们 这 那 这个 那个 这款 那款 这件 那件 一下 一个 个 也 都 就 还 和 跟 给 把 被 在 "
-    "有 要 会 不 没 下 上 又 再 呗 滴 哈 吖 嘛 咋样 么样 请 谢谢 一 就是 还是 现在 今天 话".split()
+    "有 要 会 不 没 下 上 又 再 呗 滴 哈 吖 嘛 咋样 么样 请 谢谢 一 就是 还是 现在 今天 话 效果 那个 这边".split()
 )
 EN_STOP = frozenset(
     stem(w)
@@ -28,8 +28,10 @@ EN_STOP = frozenset(
     "shall may might have has had what it's i'm just also "
     # chat padding around short English questions ("refund ok?", "ship today?", "hi host")
     "or now still yet today tonight get got gonna wanna want need know tell guys hey hi hello dear lol haha "
-    "thx ty omg".split()
+    "thx ty omg item product thing stuff".split()
 )
+# Modal verbs jieba glues to the next character: 能开 → 能 + 开.
+MODALS = frozenset("能会要可想")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z]+|[\u3400-\u4dbf\u4e00-\u9fff]+")
 
@@ -107,7 +109,9 @@ class Analyzer:
                 corpus_words.update(w for w in segment(run) if len(w) >= 2)
             corpus_words.update(LATIN_WORD.findall(norm))
         cjk_terms = [t for t in [*lexicon.concept_of, *alias_products] if t and all(is_cjk(c) for c in t)]
-        self.pinyin = PinyinRepair([*cjk_terms, *(w for w in corpus_words if is_cjk(w[0]))])
+        singles = [t for t in lexicon.concept_of if len(t) == 1 and is_cjk(t)]
+        self.pinyin = PinyinRepair([*cjk_terms, *(w for w in corpus_words if is_cjk(w[0]))], singles)
+        self._corpus_words = frozenset(corpus_words)
         latin_terms = [w for t in lexicon.concept_of for w in t.split() if w.isascii()]
         self.english = EnglishRepair([*latin_terms, *(w for w in corpus_words if w.isascii()), *EN_STOP])
 
@@ -126,6 +130,15 @@ class Analyzer:
                 and word not in self.term_products
                 and all(c in ZH_STOP or c in self.lexicon.concept_of for c in word)
             ):
+                out.extend(word)
+            elif (
+                len(word) == 2
+                and word[0] in MODALS
+                and word not in self.lexicon.concept_of
+                and word not in self.term_products
+                and word not in self._corpus_words
+            ):
+                # jieba glues a modal to the verb after it (能开, 会掉): the verb is the word.
                 out.extend(word)
             else:
                 out.append(word)

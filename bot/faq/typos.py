@@ -37,10 +37,13 @@ class PinyinRepair:
     """Replaces a 2–4 character window that is not a known word but sounds like one.
 
     A window must share at least one character with the word it becomes (尺吗→尺码,
-    退活→退货): two characters that merely sound alike are too often a different word."""
+    退活→退货): two characters that merely sound alike are too often a different word.
+    Nor is a character replaced that is itself a known single-character word (`singles`):
+    能寄 is 能 + 寄, not a miswritten 能机."""
 
-    def __init__(self, vocabulary: Iterable[str]) -> None:
+    def __init__(self, vocabulary: Iterable[str], singles: Iterable[str] = ()) -> None:
         self.known = {w for w in vocabulary if len(w) >= 2}
+        self.singles = frozenset(s for s in singles if len(s) == 1)
         self.by_key: dict[str, list[str]] = {}
         for word in sorted(self.known):
             if 2 <= len(word) <= 4:
@@ -49,7 +52,10 @@ class PinyinRepair:
     def _candidate(self, window: str) -> str | None:
         best: tuple[int, str] | None = None
         for word in self.by_key.get(pinyin_key(window), ()):
-            shared = sum(1 for a, b in zip(window, word, strict=True) if a == b)
+            pairs = list(zip(window, word, strict=True))
+            if any(a != b and a in self.singles for a, b in pairs):
+                continue
+            shared = sum(1 for a, b in pairs if a == b)
             if shared >= 1 and (best is None or shared > best[0]):
                 best = (shared, word)
         return best[1] if best else None
