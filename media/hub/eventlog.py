@@ -134,18 +134,24 @@ class EventLog:
             seen = {
                 (line.room_id, line.viewer_id): line for line in flat if line.seen_viewer and line.viewer_id
             }
-            for line in seen.values():
-                stmt = dialect_insert(session, Viewer).values(
-                    id=line.viewer_id,
-                    room_id=line.room_id,
-                    nickname=line.seen_viewer,
-                    first_seen=as_datetime(line.ts),
-                    last_seen=as_datetime(line.ts),
-                )
+            if seen:
+                # One executemany for the whole batch: a join surge (thousands of viewers at
+                # show start) used to cost one round trip per viewer while chat waited behind it.
+                stmt = dialect_insert(session, Viewer)
                 await session.execute(
                     stmt.on_conflict_do_update(
                         index_elements=["id"], set_={"last_seen": stmt.excluded.last_seen}
-                    )
+                    ),
+                    [
+                        {
+                            "id": line.viewer_id,
+                            "room_id": line.room_id,
+                            "nickname": line.seen_viewer,
+                            "first_seen": as_datetime(line.ts),
+                            "last_seen": as_datetime(line.ts),
+                        }
+                        for line in seen.values()
+                    ],
                 )
             await session.execute(
                 insert(Event),
