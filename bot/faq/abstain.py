@@ -17,6 +17,8 @@ DEFAULT_THRESHOLD = 0.38
 # A line that does not read as a question ("love this stream", "东西破了") is answered
 # only when the match is clearly better than the threshold.
 STATEMENT_EXTRA = 0.1
+# A question with a word the FAQ never uses must be matched this much more clearly.
+UNKNOWN_EXTRA = 0.1
 # Two different entries this close: the index cannot tell which one was meant.
 MIN_MARGIN = 0.02
 
@@ -68,6 +70,8 @@ def decide(
         return FaqDecision("escalated", match, "own_order")
     asked = looks_like_question(question)
     needed = threshold if asked else threshold + STATEMENT_EXTRA
+    if match.unknown:
+        needed += UNKNOWN_EXTRA
     if match.entry is not None and match.score >= needed:
         if match.runner_up is None or match.margin >= min_margin:
             return FaqDecision("answered", match, "match")

@@ -19,7 +19,7 @@ from bot.rules.models import Product
 
 ZH_STOP = frozenset(
     "吗 呢 吧 么 的 地 得 了 是 是不是 是否 我 你 您 他 她 它 们 这 那 这个 那个 这款 那款 这件 那件 一下 一个 个 也 都 就 还 和 跟 给 把 被 在 "
-    "有 要 会 不 没 下 上 又 再 呗 滴 哈 吖 嘛 咋样 么样 请 谢谢 一 就是 还是 现在 今天 话 效果 那个 这边".split()
+    "有 要 会 不 没 下 上 又 再 呗 滴 哈 吖 嘛 咋样 么样 请 谢谢 一 就是 还是 现在 今天 话 效果 那个 这边 大概 大约 一般".split()
 )
 EN_STOP = frozenset(
     stem(w)
@@ -28,7 +28,7 @@ EN_STOP = frozenset(
     "shall may might have has had what it's i'm just also "
     # chat padding around short English questions ("refund ok?", "ship today?", "hi host")
     "or now still yet today tonight get got gonna wanna want need know tell guys hey hi hello dear lol haha "
-    "thx ty omg item product thing stuff".split()
+    "thx ty omg item product thing stuff who not provid offer".split()
 )
 # Modal verbs jieba glues to the next character: 能开 → 能 + 开.
 MODALS = frozenset("能会要可想")

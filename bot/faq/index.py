@@ -54,6 +54,9 @@ class Match:
     candidates: tuple[Scored, ...] = ()
     products_named: frozenset[str] = frozenset()
     empty: bool = False
+    # Words of the question that appear nowhere in the FAQ (examples, tags or answers): a
+    # sign the viewer asks about something next to what the matched entry says.
+    unknown: tuple[str, ...] = ()
 
     @property
     def faq_id(self) -> str | None:
@@ -87,6 +90,7 @@ class FaqIndex:
         n = len(docs)
         self._idf = {f: math.log(1 + (n - c + 0.5) / (c + 0.5)) for f, c in df.items()}
         self._idf_max = math.log(1 + (n + 0.5) / 0.5)
+        self._answer_words = frozenset(w for d in docs for w in d.answer_words)
         self._postings: dict[str, list[tuple[int, float]]] = {}
         if self._bm25 is not None:
             bm = self._bm25
@@ -217,7 +221,15 @@ class FaqIndex:
         """The best entry for `question`, `product` being the pinned sku (if any)."""
         analysis, scored, sku = self.ranked(question, product)
         if not scored:
-            return Match(question, None, 0.0, sku, products_named=analysis.products, empty=analysis.empty)
+            return Match(
+                question,
+                None,
+                0.0,
+                sku,
+                products_named=analysis.products,
+                empty=analysis.empty,
+                unknown=self.unknown_words(analysis),
+            )
         best = scored[0]
         runner = next((s for s in scored[1:] if s.entry.id != best.entry.id), None)
         entry_sku = best.entry.product or sku
@@ -230,6 +242,18 @@ class FaqIndex:
             tuple(scored[:5]),
             analysis.products,
             analysis.empty,
+            self.unknown_words(analysis),
+        )
+
+    def unknown_words(self, analysis: Analysis) -> tuple[str, ...]:
+        """Content words (two characters or more) no entry's examples, tags or answer contain."""
+        return tuple(
+            w
+            for w in analysis.words
+            if w.startswith(("w:", "e:"))
+            and len(w) > 3
+            and w not in self._idf
+            and w not in self._answer_words
         )
 
     def product(self, sku: str | None) -> Product | None:

@@ -63,3 +63,29 @@ def test_room_threshold_is_used(demo_rules):
     strict = FaqAnswerer.build(products, faq, RoomFile(id="r", title="t", bot={"answer_threshold": 0.99}))
     assert strict.threshold == 0.99
     assert strict.answer("发货快不").faq_id is None
+
+
+@pytest.mark.parametrize("text", ["refund ok?", "ship today?", "size chart？"])
+def test_a_question_mark_makes_a_question(text):
+    assert looks_like_question(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "product", "faq_id"),
+    [
+        ("ship today?", None, "ship-time"),
+        ("refund possible?", None, "returns"),
+        ("size chart?", "DOWN-03", "down-size"),
+        ("发中通吗", None, "courier"),
+        ("能分三期吗", None, "payment"),
+        ("水壶有异味吗", None, "kettle-material"),
+        ("any coupon code?", None, "coupon-get"),
+    ],
+)
+def test_short_and_lexicon_gap_questions_are_answered(answerer, text, product, faq_id):
+    assert answerer.answer(text, product).faq_id == faq_id
+
+
+@pytest.mark.parametrize("text", ["福袋能中几次", "hi host", "支持支持"])
+def test_questions_next_to_an_entry_are_not_answered(answerer, text):
+    assert answerer.answer(text).faq_id is None

@@ -29,3 +29,9 @@ def test_english_typos_only_for_longer_words():
     assert repair.repair("cupon") == "coupon"
     assert repair.repair("invoce") == "invoice"
     assert repair.repair("work") == "work"
+
+
+def test_a_known_single_character_word_is_not_respelled():
+    # 寄 (to post) sounds like 机: with 寄 a word of its own, 能寄 stays 能寄.
+    assert PinyinRepair(["能机"], singles=["寄"]).repair("能寄") == "能寄"
+    assert PinyinRepair(["能机"]).repair("能寄") == "能机"
