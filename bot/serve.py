@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bot.alerts.commands import Pausable
 from bot.alerts.service import AlertOptions, setup_alerts
+from bot.contingency.edge import setup_contingency
 from bot.credentials import Credentials, load_credentials
 from bot.faq.room import setup_faq
 from bot.reload import RulebookHolder, watch_rules
@@ -106,6 +107,8 @@ def build_app(
     setup_alerts(app, db, holder, AlertOptions(pausables=pausables))
     # The show runner: starts after the hub, resumes a run in progress, `--start SHOW --speed X`.
     pausables.append(setup_show(app, holder, db, options))
+    # Contingency plans (应急预案): after the runner, whose cues they pause and resume.
+    setup_contingency(app, holder)
     return app
 
 

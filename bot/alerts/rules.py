@@ -18,7 +18,18 @@ from typing import Any, Literal
 import bot.alerts.texts  # noqa: F401  (registers the texts)
 from bot.rules.models import AlertRule, AlertsFile, ScheduledCue, ShowScript
 from media.hub.events import RoomEvent
-from media.i18n import t
+from media.i18n import CATALOGUE, t
+
+CATALOGUE.add(
+    {
+        "alerts.contingency_fired": {
+            "zh-CN": "应急预案已执行：{title}（{actions}）",
+            "en": "Contingency plan carried out: {title} ({actions})",
+        },
+    }
+)
+# Contingency plans have their own cooldowns; each firing is news for the team once.
+CONTINGENCY_RULE = AlertRule(cooldown=0.0)
 
 Severity = Literal["critical", "warning", "info"]
 
@@ -235,6 +246,8 @@ class RoomAlerts:
                 return self._show_started(event)
             case "show_ended":
                 return self._show_ended(event)
+            case "contingency_fired":
+                return self._contingency_fired(data, ts)
             case _:
                 return []
 
@@ -464,6 +477,24 @@ class RoomAlerts:
             f"rules_reload_failed:{_ms(ts)}",
             "\n".join(lines),
             data={"errors": errors[:MAX_ERROR_LINES]},
+        )
+
+    def _contingency_fired(self, data: Mapping[str, Any], ts: float) -> list[Alert]:
+        plan_id = str(data.get("plan_id", ""))
+        actions = data.get("actions") or []
+        return self._gate(
+            "contingency_fired",
+            CONTINGENCY_RULE,
+            "warning",
+            ts,
+            f"contingency_fired:{plan_id}:{_ms(ts)}",
+            self._t(
+                "contingency_fired",
+                title=data.get("title") or plan_id,
+                actions=", ".join(str(a) for a in actions) if isinstance(actions, list) else "",
+            ),
+            subject=plan_id,
+            data={"plan_id": plan_id},
         )
 
     def _show_started(self, event: RoomEvent) -> list[Alert]:

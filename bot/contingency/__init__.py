@@ -1,0 +1,5 @@
+"""Contingency plans (应急预案): `ContingencyWatch` decides, `setup_contingency` carries out."""
+
+from bot.contingency.watch import ContingencyWatch, Firing
+
+__all__ = ["ContingencyWatch", "Firing"]
