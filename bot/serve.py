@@ -18,6 +18,7 @@ from bot.alerts.service import AlertOptions, setup_alerts
 from bot.contingency.edge import setup_contingency
 from bot.credentials import Credentials, load_credentials
 from bot.faq.room import setup_faq
+from bot.follow_invite import setup_follow_invites
 from bot.reload import RulebookHolder, watch_rules
 from bot.roomsettings import room_settings
 from bot.rules import Rulebook
@@ -109,6 +110,8 @@ def build_app(
     pausables.append(setup_show(app, holder, db, options))
     # Contingency plans (应急预案): after the runner, whose cues they pause and resume.
     setup_contingency(app, holder)
+    # 引导关注: a private invitation to follow after `follow_invite.after` of watching.
+    setup_follow_invites(app, holder)
     return app
 
 

@@ -58,6 +58,7 @@ class Kpis:
     chat_messages: int
     clicks: int
     follows: int
+    follow_rate: Ratio  # 转粉率: viewers who followed / unique viewers
     bot: BotCounts
     human_answer_seconds: tuple[float, ...]
     coupons_pushed: int
@@ -173,6 +174,7 @@ class _Bucket:
     gifts: int = 0
     clicks: int = 0
     follows: int = 0
+    followers: set[str] = field(default_factory=set)
     orders: int = 0
     units: int = 0
     gmv: Decimal = field(default_factory=lambda: Decimal("0.00"))
@@ -380,6 +382,8 @@ class Tally:
         for b in (self.show, seg):
             if b is not None:
                 b.follows += 1
+                if viewer is not None:
+                    b.followers.add(viewer)
 
     def _click(self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None) -> None:
         sku = data.get("sku")
@@ -682,6 +686,7 @@ def _kpis(
         chat_messages=bucket.chat,
         clicks=bucket.clicks,
         follows=bucket.follows,
+        follow_rate=Ratio(len(bucket.followers & present), viewers),
         bot=BotCounts(**bucket.bot),
         human_answer_seconds=tuple(bucket.human),
         coupons_pushed=bucket.pushed,

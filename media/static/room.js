@@ -229,6 +229,21 @@
 
   $("like").addEventListener("click", function () { room.send({ type: "like", count: 1 }); heart(); });
 
+  // Follow (关注): the hub records it once per viewer; the button remembers it on this device.
+  var followKey = "liveroom-follow-" + cfg.room;
+  $("follow").textContent = "＋ " + T.follow;
+  function followed() {
+    var b = $("follow");
+    b.textContent = "✓ " + T.followed;
+    b.disabled = true;
+  }
+  try { if (window.localStorage.getItem(followKey)) followed(); } catch (e) { /* storage blocked */ }
+  $("follow").addEventListener("click", function () {
+    room.send({ type: "follow" });
+    try { window.localStorage.setItem(followKey, "1"); } catch (e) { /* storage blocked */ }
+    followed();
+  });
+
   var video = $("video");
   video.addEventListener("playing", function () { $("video-empty").hidden = true; });
   function attachPlayer() {
