@@ -27,6 +27,7 @@ from media.app import HEALTH_PROVIDERS, ROOMS, create_app
 from media.config import ServerSettings
 from media.hub import setup_room
 from media.rooms import RoomDirectory
+from media.server import setup_media
 from media.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,14 @@ def build_app(
         await db.close()
 
     app.cleanup_ctx.append(database)
-    setup_room(app, db, bus_url=settings.bus_url)
+    hub = setup_room(app, db, bus_url=settings.bus_url)
+
+    async def media_event(room_id: str, kind: str, data: dict[str, Any]) -> None:
+        # Stream events go to the event log through the hub, so alerts, contingency plans and the review see them.
+        await hub.log(hub.line(await hub.room(room_id), kind, data=data))
+
+    # WHIP ingest and WHEP playback: encoded frames forwarded, never re-encoded per viewer.
+    setup_media(app, rooms, on_event=media_event, media_workers=options.media_workers)
     # The FAQ bot answers viewer questions in the room; /pause and /resume switch it (and the show).
     faq_bot = setup_faq(app, db, holder)
     pausables: list[Pausable] = [faq_bot]

@@ -27,10 +27,18 @@ STATIC = MEDIA / "static"
 VIEWER_COOKIE_SECONDS = 365 * 24 * 3600
 
 
+class TrustedHtml(str):
+    """Markup this module built itself (script tags); `render` inserts it unescaped."""
+
+
 def render(name: str, **values: Any) -> str:
-    """Fill `media/templates/<name>`; `config` is embedded as JSON, everything else escaped."""
+    """Fill `media/templates/<name>`; `config` is embedded as JSON, `TrustedHtml` as is, everything else escaped."""
     template = Template((TEMPLATES / name).read_text(encoding="utf-8"))
-    filled = {k: html.escape(str(v)) for k, v in values.items() if k != "config"}
+    filled = {
+        k: v if isinstance(v, TrustedHtml) else html.escape(str(v))
+        for k, v in values.items()
+        if k != "config"
+    }
     if "config" in values:
         # JSON in a <script type="application/json">: keep "</script>" and friends inert.
         text = json.dumps(values["config"], ensure_ascii=False)
@@ -38,11 +46,11 @@ def render(name: str, **values: Any) -> str:
     return template.substitute(filled)
 
 
-def optional_script(name: str) -> str:
+def optional_script(name: str) -> TrustedHtml:
     """A script tag for a file another part may add (player.js, publisher.js), only if it is there."""
     if (STATIC / name).exists():
-        return f'<script src="/static/{html.escape(name)}" defer></script>'
-    return ""
+        return TrustedHtml(f'<script src="/static/{html.escape(name)}" defer></script>')
+    return TrustedHtml("")
 
 
 def _room(request: web.Request, hub: RoomHub) -> RoomSettings:
