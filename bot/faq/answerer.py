@@ -9,31 +9,12 @@ from typing import Any
 from bot.faq.abstain import DEFAULT_THRESHOLD, FaqDecision, decide
 from bot.faq.index import FaqIndex
 from bot.rules.models import FaqEntry, Product, RoomFile
-
-
-class _KeepUnknown(dict[str, Any]):
-    """Placeholders the product cannot fill stay as written rather than failing the reply."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-def money(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+from bot.rules.placeholders import fill
 
 
 def render_answer(entry: FaqEntry, product: Product | None) -> str:
     """The entry's answer with `{name}` `{price}` `{live_price}` `{stock}` of its product filled in."""
-    if product is None:
-        return entry.a
-    params: dict[str, Any] = {
-        "name": product.name,
-        "price": money(product.price),
-        "live_price": money(product.selling_price),
-    }
-    if product.stock is not None:
-        params["stock"] = product.stock
-    return entry.a.format_map(_KeepUnknown(params))
+    return fill(entry.a, product)
 
 
 @dataclass(frozen=True)
