@@ -108,7 +108,10 @@ def build_app(
         await hub.log(hub.line(await hub.room(room_id), kind, data=data))
 
     # WHIP ingest and WHEP playback: encoded frames forwarded, never re-encoded per viewer.
-    setup_media(app, rooms, on_event=media_event, media_workers=options.media_workers)
+    # Its Prometheus numbers go into the hub's registry, so the one `/metrics` shows both.
+    setup_media(
+        app, rooms, on_event=media_event, media_workers=options.media_workers, registry=hub.metrics.registry
+    )
     # The FAQ bot answers viewer questions in the room; /pause and /resume switch it (and the show).
     faq_bot = setup_faq(app, db, holder)
     pausables: list[Pausable] = [faq_bot]

@@ -1,0 +1,70 @@
+"""`liveroom run`'s app serves WHIP/WHEP: a published stream reaches a WHEP viewer, its events the log."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from pathlib import Path
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+from sqlalchemy import select
+
+from bot.demo.publisher import publish
+from bot.rules import load_rulebook
+from bot.serve import CREDENTIALS, RunOptions, build_app
+from media.config import ServerSettings
+from media.hub.server import HUB
+from media.store.models import Event
+
+from .clients import whep_play
+
+BASE = Path(__file__).parent.parent / "rules_bad" / "_base"
+
+
+async def _event_kinds(server: TestServer, room: str) -> list[str]:
+    db = server.app[HUB].db
+    async with db.sessions() as s:
+        rows = await s.execute(select(Event.kind).where(Event.room_id == room))
+        return [k for (k,) in rows]
+
+
+async def test_run_app_publishes_plays_and_logs_stream_events(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(BASE, rules)
+    book = load_rulebook(rules)
+    room = book.room.id
+    settings = ServerSettings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/liveroom.db", data_dir=str(tmp_path / "var")
+    )
+    app = build_app(book, settings, RunOptions())
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    base = str(server.make_url("")).rstrip("/")
+    session = None
+    viewer = None
+    try:
+        token = app[CREDENTIALS].publish_token
+        session = await publish(f"{base}/whip/{room}", token, "wired")
+        async with aiohttp.ClientSession() as http:
+            viewer, resp, tracks = await whep_play(http, base, room)
+            assert resp.status == 201, await resp.text()
+            for _ in range(5):
+                frame = await asyncio.wait_for(tracks[0].recv(), 15)
+                assert frame.width > 0
+            deadline = time.monotonic() + 10
+            while "stream_started" not in await _event_kinds(server, room):
+                assert time.monotonic() < deadline, "no stream_started in the events table"
+                await asyncio.sleep(0.1)
+            metrics = await (await http.get(f"{base}/metrics")).text()
+            assert "liveroom_ws_connections" in metrics
+            assert "liveroom_media_sessions_total" in metrics
+            static = await http.get(f"{base}/static/publisher.js")
+            assert static.status == 200
+    finally:
+        if viewer is not None:
+            await viewer.close()
+        if session is not None:
+            await session.close()
+        await server.close()
