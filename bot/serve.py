@@ -22,12 +22,13 @@ from bot.follow_invite import setup_follow_invites
 from bot.reload import RulebookHolder, watch_rules
 from bot.roomsettings import room_settings
 from bot.rules import Rulebook
-from bot.show.web import setup_show
-from media.app import HEALTH_PROVIDERS, ROOMS, create_app
+from bot.show.web import SHOW_RUNNER, setup_show
+from media.app import HEALTH_PROVIDERS, ROOMS, SETTINGS, create_app
 from media.config import ServerSettings
 from media.hub import setup_room
+from media.hub.auth import TeamAuth
 from media.rooms import RoomDirectory
-from media.server import setup_media
+from media.server import MEDIA_SERVER, setup_media
 from media.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,31 @@ async def rulebook_status(request: web.Request) -> web.Response:
             "errors": [e.render(book.room.language) for e in holder.errors],
         }
     )
+
+
+async def host_next_cue(request: web.Request) -> web.Response:
+    """`GET /api/show/{room}/next`: the next cue for the host's page (host or team session; read only)."""
+    room_id = request.match_info["room"]
+    runner = request.app[SHOW_RUNNER]
+    if request.app[ROOMS].get(room_id) is None or room_id != runner.room_id:
+        raise web.HTTPNotFound()
+    if TeamAuth(request.app[SETTINGS].secret).session(request, room_id) is None:
+        raise web.HTTPForbidden()
+    timeline = await runner.timeline()
+    return web.json_response({k: timeline.get(k) for k in ("status", "title", "now_offset", "next")})
+
+
+async def media_health(request: web.Request) -> web.Response:
+    """`GET /api/media/{room}/health`: the room's latest stream health snapshot (team session or bearer)."""
+    room_id = request.match_info["room"]
+    settings = request.app[ROOMS].get(room_id)
+    if settings is None:
+        raise web.HTTPNotFound()
+    auth = TeamAuth(request.app[SETTINGS].secret)
+    session = auth.session(request, room_id)
+    if (session is None or session.role != "team") and not auth.bearer_ok(request, settings):
+        raise web.HTTPUnauthorized()
+    return web.json_response(request.app[MEDIA_SERVER].health(room_id))
 
 
 def build_app(
@@ -112,6 +138,7 @@ def build_app(
     setup_media(
         app, rooms, on_event=media_event, media_workers=options.media_workers, registry=hub.metrics.registry
     )
+    app.router.add_get("/api/media/{room}/health", media_health)
     # The FAQ bot answers viewer questions in the room; /pause and /resume switch it (and the show).
     faq_bot = setup_faq(app, db, holder)
     pausables: list[Pausable] = [faq_bot]
@@ -119,6 +146,7 @@ def build_app(
     setup_alerts(app, db, holder, AlertOptions(pausables=pausables))
     # The show runner: starts after the hub, resumes a run in progress, `--start SHOW --speed X`.
     pausables.append(setup_show(app, holder, db, options))
+    app.router.add_get("/api/show/{room}/next", host_next_cue)
     # Contingency plans (应急预案): after the runner, whose cues they pause and resume.
     setup_contingency(app, holder)
     # 引导关注: a private invitation to follow after `follow_invite.after` of watching.

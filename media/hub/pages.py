@@ -18,13 +18,49 @@ from media.config import RoomSettings
 from media.hub.auth import SESSION_COOKIE, StaffRole, TeamAuth
 from media.hub.hub import RoomHub
 from media.hub.identity import VIEWER_COOKIE
-from media.hub.texts import page_texts
+from media.hub.texts import PAGE_TEXTS, page_texts
 from media.i18n import normalise_language, t
 
 MEDIA = Path(__file__).resolve().parent.parent
 TEMPLATES = MEDIA / "templates"
 STATIC = MEDIA / "static"
 VIEWER_COOKIE_SECONDS = 365 * 24 * 3600
+
+# The host's next cue and the studio's stream-health, run-of-show and alerts panels.
+PAGE_TEXTS["host"].update({"cue_now": {"zh-CN": "现在", "en": "now"}})
+PAGE_TEXTS["studio"].update(
+    {
+        "live": {"zh-CN": "直播中", "en": "Live"},
+        "offline": {"zh-CN": "未开播", "en": "Offline"},
+        "viewers_media": {"zh-CN": "观看连接", "en": "Video viewers"},
+        "bitrate": {"zh-CN": "码率 kbps", "en": "Bitrate kbps"},
+        "fps": {"zh-CN": "帧率", "en": "FPS"},
+        "loss": {"zh-CN": "丢包率", "en": "Packet loss"},
+        "resolution": {"zh-CN": "分辨率", "en": "Resolution"},
+        "guest": {"zh-CN": "连麦嘉宾", "en": "Guest"},
+        "show_start": {"zh-CN": "开播", "en": "Start"},
+        "show_pause": {"zh-CN": "暂停", "en": "Pause"},
+        "show_resume": {"zh-CN": "继续", "en": "Resume"},
+        "show_skip": {"zh-CN": "跳过", "en": "Skip"},
+        "show_fire": {"zh-CN": "立即触发", "en": "Fire now"},
+        "next_cue": {"zh-CN": "下一个提示", "en": "Next cue"},
+        "no_cue": {"zh-CN": "暂无", "en": "None"},
+        "no_show": {"zh-CN": "没有进行中的直播流程", "en": "No show running"},
+        "state_fired": {"zh-CN": "已执行", "en": "fired"},
+        "state_late": {"zh-CN": "延迟执行", "en": "late"},
+        "state_missed": {"zh-CN": "已错过", "en": "missed"},
+        "state_pending": {"zh-CN": "待执行", "en": "pending"},
+        "state_skipped": {"zh-CN": "已跳过", "en": "skipped"},
+        "state_failed": {"zh-CN": "失败", "en": "failed"},
+        "state_firing": {"zh-CN": "执行中", "en": "firing"},
+        "status_idle": {"zh-CN": "未开始", "en": "idle"},
+        "status_running": {"zh-CN": "进行中", "en": "running"},
+        "status_paused": {"zh-CN": "已暂停", "en": "paused"},
+        "status_ended": {"zh-CN": "已结束", "en": "ended"},
+        "alerts": {"zh-CN": "告警", "en": "Alerts"},
+        "no_alerts": {"zh-CN": "暂无告警", "en": "No alerts"},
+    }
+)
 
 
 class TrustedHtml(str):
@@ -187,8 +223,16 @@ async def host_page(request: web.Request, hub: RoomHub, auth: TeamAuth) -> web.R
     if session is None or session.role != "host":
         return login_page(settings, "host")
     texts = page_texts(settings.language, "host")
-    config = {"room": settings.id, "language": _lang(settings), "csrf": session.csrf, "texts": texts}
-    return _html(
+    config = {
+        "room": settings.id,
+        "language": _lang(settings),
+        "csrf": session.csrf,
+        "texts": texts,
+        # The host signed in with this token; only the host's own page gets it back, to publish with.
+        "publish_token": settings.publish_token,
+        "ice": [{"urls": list(s.urls)} for s in settings.ice_servers],
+    }
+    response = _html(
         render(
             "host.html",
             lang=_lang(settings),
@@ -198,6 +242,8 @@ async def host_page(request: web.Request, hub: RoomHub, auth: TeamAuth) -> web.R
             **_prefixed(texts),
         )
     )
+    response.headers["Cache-Control"] = "no-store"  # it carries the publish token
+    return response
 
 
 def _prefixed(texts: dict[str, str]) -> dict[str, str]:

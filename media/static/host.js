@@ -18,5 +18,35 @@
     room.send({ type: "chat", text: text });
     $("chat-input").value = "";
   });
-  window.LiveroomHost = { room: cfg.room, setNextCue: function (text) { $("next-cue-text").textContent = text || T.no_cue; } };
+  function setNextCue(text) { $("next-cue-text").textContent = text || T.no_cue; }
+  window.LiveroomHost = { room: cfg.room, setNextCue: setNextCue, publisher: null };
+
+  // publisher.js is deferred: attach it once the document has been parsed.
+  function attachPublisher() {
+    if (!window.LiveroomPublisher || window.LiveroomHost.publisher) return;
+    window.LiveroomHost.publisher = window.LiveroomPublisher.attach($("publisher-slot"), cfg.room,
+      { token: cfg.publish_token, base: "", iceServers: cfg.ice || [] });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", attachPublisher);
+  else attachPublisher();
+
+  function clock(seconds) {
+    var s = Math.max(0, Math.round(seconds)), m = Math.floor(s / 60);
+    return m + ":" + String(s % 60).padStart(2, "0");
+  }
+  function describe(show) {
+    var cue = show && show.next;
+    if (!cue) return "";
+    var label = [cue.segment, cue.cue_id, cue.action].filter(Boolean).join(" · ");
+    var wait = typeof show.now_offset === "number" ? cue.offset - show.now_offset : null;
+    return label + (wait === null ? "" : " (" + (wait > 0 ? clock(wait) : T.cue_now) + ")");
+  }
+  function pollCue() {
+    fetch("/api/show/" + encodeURIComponent(cfg.room) + "/next", { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (show) { if (show) setNextCue(describe(show)); })
+      .catch(function () {});
+  }
+  pollCue();
+  setInterval(pollCue, 5000);
 })();

@@ -68,3 +68,45 @@ async def test_run_app_publishes_plays_and_logs_stream_events(tmp_path: Path) ->
         if session is not None:
             await session.close()
         await server.close()
+
+
+async def test_host_page_gets_token_and_next_cue_media_health_is_team_only(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(BASE, rules)
+    book = load_rulebook(rules)
+    room = book.room.id
+    settings = ServerSettings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/liveroom.db", data_dir=str(tmp_path / "var")
+    )
+    app = build_app(book, settings, RunOptions())
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    base = str(server.make_url("")).rstrip("/")
+    creds = app[CREDENTIALS]
+    try:
+        async with aiohttp.ClientSession() as viewer:
+            page = await (await viewer.get(f"{base}/room/{room}")).text()
+            assert creds.publish_token not in page
+            assert (await viewer.get(f"{base}/api/show/{room}/next")).status == 403
+            assert (await viewer.get(f"{base}/api/media/{room}/health")).status == 401
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as host:
+            resp = await host.post(
+                f"{base}/host/{room}/login", data={"password": creds.publish_token}, allow_redirects=True
+            )
+            page = await resp.text()
+            assert creds.publish_token in page
+            assert "/static/publisher.js" in page
+            assert resp.headers["Cache-Control"] == "no-store"
+            cue = await host.get(f"{base}/api/show/{room}/next")
+            assert cue.status == 200
+            assert set(await cue.json()) == {"status", "title", "now_offset", "next"}
+            assert (await host.get(f"{base}/api/media/{room}/health")).status == 401
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as team:
+            await team.post(f"{base}/studio/{room}/login", data={"password": creds.team_password})
+            studio = await (await team.get(f"{base}/studio/{room}")).text()
+            assert creds.publish_token not in studio
+            health = await team.get(f"{base}/api/media/{room}/health")
+            assert health.status == 200
+            assert (await health.json())["live"] is False
+    finally:
+        await server.close()
