@@ -134,14 +134,138 @@
     room.send({ type: "start_countdown", title: value("countdown-title"), duration_s: number("countdown-seconds") || 60 });
   });
 
+  var shows = [];
   function rulebook() {
     fetch("/api/rulebook", { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; }).then(function (book) {
       var list = LR.clear($("rulebook-errors"));
       if (!book) return;
       if (!book.errors.length) list.appendChild(el("li", { className: "ok", text: T.rulebook_ok + " · #" + book.generation }));
       book.errors.forEach(function (e) { list.appendChild(el("li", { className: "bad", text: e })); });
+      setShows(book.shows || []);
     }).catch(function () {});
   }
-  rulebook();
-  setInterval(rulebook, 5000);
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; });
+  }
+
+  // Stream health (推流状态): the media server's latest sample of the host (and guest) feed.
+  function fmt(v, digits) { return v === null || v === undefined ? "—" : (typeof v === "number" ? v.toFixed(digits || 0) : String(v)); }
+  function health() {
+    getJSON("/api/media/" + encodeURIComponent(cfg.room) + "/health").then(function (h) {
+      if (!h) return;
+      var state = $("stream-state");
+      state.textContent = h.live ? T.live : T.offline;
+      state.className = "stream-state " + (h.live ? "ok" : "muted");
+      var grid = LR.clear($("stream-numbers"));
+      function row(label, value) { grid.appendChild(el("div", null, el("dt", { text: label }), el("dd", { text: value }))); }
+      row(T.viewers_media, fmt(h.viewers));
+      ["host", "guest"].forEach(function (slot) {
+        var s = h[slot];
+        if (!s) return;
+        var prefix = slot === "guest" ? T.guest + " · " : "";
+        row(prefix + T.bitrate, fmt(s.bitrate_kbps));
+        row(prefix + T.fps, fmt(s.fps, 1));
+        row(prefix + T.loss, s.packet_loss === null || s.packet_loss === undefined ? "—" : (s.packet_loss * 100).toFixed(1) + "%");
+        row(prefix + T.resolution, s.width ? s.width + "×" + s.height : "—");
+      });
+    }).catch(function () {});
+  }
+
+  // Run of show (直播流程): the runner's timeline and its controls.
+  function setShows(ids) {
+    var select = $("show-id"), current = select.value;
+    if (ids.join("\n") === shows.join("\n")) return;
+    shows = ids.slice();
+    LR.clear(select);
+    shows.forEach(function (id) { select.appendChild(el("option", { value: id, text: id })); });
+    if (current && shows.indexOf(current) >= 0) select.value = current;
+  }
+  function clock(seconds) {
+    var s = Math.max(0, Math.round(seconds)), m = Math.floor(s / 60);
+    return m + ":" + String(s % 60).padStart(2, "0");
+  }
+  function cueLabel(c) { return [c.segment, c.cue_id, c.action].filter(Boolean).join(" · "); }
+  function renderShow(show) {
+    var list = LR.clear($("show-timeline"));
+    if (!show || !show.run_id) {
+      $("show-status").textContent = T.no_show;
+      $("show-next").textContent = T.no_cue;
+      if (show && show.shows) setShows(show.shows);
+      return buttons("idle");
+    }
+    $("show-status").textContent = (show.title || show.show_id) + " · " + (T["status_" + show.status] || show.status) +
+      " · " + clock(show.now_offset || 0) + (show.speed && show.speed !== 1 ? " · ×" + show.speed : "");
+    $("show-next").textContent = show.next ? cueLabel(show.next) + " @ " + clock(show.next.offset) : T.no_cue;
+    show.cues.forEach(function (c) {
+      var li = el("li", { className: "cue state-" + c.state, "data-key": c.key },
+        el("span", { className: "cue-at", text: clock(c.offset) }),
+        el("span", { className: "cue-label", text: cueLabel(c) }),
+        el("span", { className: "cue-state", text: T["state_" + c.state] || c.state }));
+      if (c.state === "pending" && (show.status === "running" || show.status === "paused") && c.action !== "end") {
+        li.appendChild(el("button", { type: "button", className: "small", text: T.show_fire,
+          onclick: function () { act("fire", { cue: c.key }); } }));
+        li.appendChild(el("button", { type: "button", className: "small", text: T.show_skip,
+          onclick: function () { act("skip", { cue: c.key }); } }));
+      }
+      list.appendChild(li);
+    });
+    buttons(show.status);
+  }
+  function buttons(status) {
+    var live = status === "running" || status === "paused";
+    $("show-start").disabled = live;
+    $("show-pause").disabled = status !== "running";
+    $("show-resume").disabled = status !== "paused";
+    $("show-skip").disabled = !live;
+    $("show-fire").disabled = !live;
+  }
+  function showMessage(text, bad) {
+    var node = $("show-message");
+    node.textContent = text;
+    node.className = "notice" + (bad ? " bad" : "");
+  }
+  function timeline() {
+    getJSON("/api/show/" + encodeURIComponent(cfg.room)).then(function (show) { if (show) renderShow(show); }).catch(function () {});
+  }
+  function act(action, body) {
+    fetch("/api/show/" + encodeURIComponent(cfg.room) + "/" + action, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": cfg.csrf },
+      body: JSON.stringify(body || {})
+    }).then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); }).then(function (res) {
+      if (!res.ok) return showMessage(res.body.message || res.body.error, true);
+      showMessage(T.done);
+      if (res.body.show) renderShow(res.body.show);
+    }).catch(function (e) { showMessage(String(e), true); });
+  }
+  $("show-controls").addEventListener("submit", function (event) {
+    event.preventDefault();
+    if ($("show-id").value) act("start", { show: $("show-id").value });
+  });
+  $("show-pause").addEventListener("click", function () { act("pause"); });
+  $("show-resume").addEventListener("click", function () { act("resume"); });
+  $("show-fire").addEventListener("click", function () { act("fire", {}); });
+  $("show-skip").addEventListener("click", function () {
+    var next = $("show-timeline").querySelector(".state-pending");
+    if (next) act("skip", { cue: next.getAttribute("data-key") });
+  });
+
+  // Alerts (告警): the latest alerts with their delivery state.
+  function alerts() {
+    getJSON("/api/alerts/" + encodeURIComponent(cfg.room)).then(function (body) {
+      if (!body) return;
+      var list = LR.clear($("alerts"));
+      body.alerts.forEach(function (a) {
+        list.appendChild(el("li", { className: "alert severity-" + a.severity + (a.sent ? " sent" : "") },
+          el("time", { text: new Date(a.created_at).toLocaleTimeString() }), " ",
+          el("span", { className: "alert-text", text: a.text })));
+      });
+      $("no-alerts").hidden = body.alerts.length > 0;
+    }).catch(function () {});
+  }
+
+  function poll() { rulebook(); health(); timeline(); alerts(); }
+  poll();
+  setInterval(poll, 5000);
 })();
