@@ -27,6 +27,7 @@ from media.app import HEALTH_PROVIDERS, ROOMS, SETTINGS, create_app
 from media.config import ServerSettings
 from media.hub import setup_room
 from media.hub.auth import TeamAuth
+from media.restream import Restreamer
 from media.rooms import RoomDirectory
 from media.server import MEDIA_SERVER, setup_media
 from media.store.db import Database
@@ -132,6 +133,7 @@ def build_app(
     async def media_event(room_id: str, kind: str, data: dict[str, Any]) -> None:
         # Stream events go to the event log through the hub, so alerts, contingency plans and the review see them.
         await hub.log(hub.line(await hub.room(room_id), kind, data=data))
+        await restreamer.on_event(room_id, kind, data)
 
     # WHIP ingest and WHEP playback: encoded frames forwarded, never re-encoded per viewer.
     # Its Prometheus numbers go into the hub's registry, so the one `/metrics` shows both.
@@ -139,6 +141,14 @@ def build_app(
         app, rooms, on_event=media_event, media_workers=options.media_workers, registry=hub.metrics.registry
     )
     app.router.add_get("/api/media/{room}/health", media_health)
+    # Restream (转推, `room.yaml` `restream`): the host's packets re-published by WHIP while live.
+    restreamer = Restreamer(app[MEDIA_SERVER], rooms)
+
+    async def restreaming(app: web.Application) -> AsyncIterator[None]:
+        yield
+        await restreamer.close()
+
+    app.cleanup_ctx.append(restreaming)
     # The FAQ bot answers viewer questions in the room; /pause and /resume switch it (and the show).
     faq_bot = setup_faq(app, db, holder)
     pausables: list[Pausable] = [faq_bot]
