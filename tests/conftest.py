@@ -34,6 +34,7 @@ import asyncpg
 import pytest
 from sqlalchemy import make_url
 
+from media.config import ServerSettings
 from media.store.db import Database
 
 KINDS = ("sqlite", "postgresql")
@@ -148,3 +149,11 @@ def _no_outside_services(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never reach the real Telegram or an LLM, or a database from the developer's shell."""
     for name in _OUTSIDE:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def local_settings(tmp_path: Path) -> ServerSettings:
+    """Settings for a whole `build_app` server in this test's folder: SQLite file and generated secrets."""
+    return ServerSettings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/liveroom.db", data_dir=str(tmp_path / "var")
+    )

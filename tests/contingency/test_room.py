@@ -15,7 +15,6 @@ from bot.contingency.edge import CONTINGENCY
 from bot.rules import load_rulebook
 from bot.serve import RunOptions, build_app
 from bot.show.web import SHOW_RUNNER
-from media.config import ServerSettings
 from media.hub import HUB, RoomEvent
 
 BASE = Path(__file__).parent.parent / "rules_bad" / "_base"
@@ -57,14 +56,13 @@ async def _until(predicate: Callable[[], bool], within: float = 5.0) -> bool:
     return True
 
 
-async def test_stream_down_says_once_pauses_then_resumes(tmp_path: Path, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+async def test_stream_down_says_once_pauses_then_resumes(
+    tmp_path: Path, local_settings, aiohttp_client
+) -> None:  # type: ignore[no-untyped-def]
     rules = tmp_path / "rules"
     shutil.copytree(BASE, rules)
     (rules / "contingency.yaml").write_text(PLANS, encoding="utf-8")
-    settings = ServerSettings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/liveroom.db", data_dir=str(tmp_path / "var")
-    )
-    app = build_app(load_rulebook(rules), settings, RunOptions(reload_interval=60))
+    app = build_app(load_rulebook(rules), local_settings, RunOptions(reload_interval=60))
     client: TestClient = await aiohttp_client(app)
     hub, runner, edge = app[HUB], app[SHOW_RUNNER], app[CONTINGENCY]
     room_id = edge.room_id

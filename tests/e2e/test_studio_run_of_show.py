@@ -24,17 +24,16 @@ pytestmark = [
 ]
 
 
-async def test_studio_runs_the_show_and_host_sees_the_next_cue(tmp_path: Path) -> None:
+async def test_studio_runs_the_show_and_host_sees_the_next_cue(
+    tmp_path: Path, local_settings: ServerSettings
+) -> None:
     from playwright.async_api import async_playwright, expect
 
     rules = tmp_path / "rules"
     shutil.copytree(BASE, rules)
     book = load_rulebook(rules)
     room = book.room.id
-    settings = ServerSettings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/liveroom.db", data_dir=str(tmp_path / "var")
-    )
-    app = build_app(book, settings, RunOptions())
+    app = build_app(book, local_settings, RunOptions())
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     base = str(server.make_url("")).rstrip("/")

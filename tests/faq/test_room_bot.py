@@ -92,13 +92,10 @@ async def team(client: TestClient[Any, Any]) -> Sock:
 
 @pytest.fixture
 async def client(
-    tmp_path: Path, aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch
+    local_settings: ServerSettings, aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> TestClient[Any, Any]:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)  # the offline answerer
-    settings = ServerSettings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/liveroom.db", data_dir=str(tmp_path / "var")
-    )
-    app = build_app(load_rulebook(RULES), settings, RunOptions(reload_interval=5.0))
+    app = build_app(load_rulebook(RULES), local_settings, RunOptions(reload_interval=5.0))
     test_client: TestClient[Any, Any] = await aiohttp_client(app)
     test_client.app[FAQ_BOT].responder.gather = 0.5  # group askers for half a second, not 1.5
     return test_client

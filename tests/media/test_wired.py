@@ -30,15 +30,14 @@ async def _event_kinds(server: TestServer, room: str) -> list[str]:
         return [k for (k,) in rows]
 
 
-async def test_run_app_publishes_plays_and_logs_stream_events(tmp_path: Path) -> None:
+async def test_run_app_publishes_plays_and_logs_stream_events(
+    tmp_path: Path, local_settings: ServerSettings
+) -> None:
     rules = tmp_path / "rules"
     shutil.copytree(BASE, rules)
     book = load_rulebook(rules)
     room = book.room.id
-    settings = ServerSettings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/liveroom.db", data_dir=str(tmp_path / "var")
-    )
-    app = build_app(book, settings, RunOptions())
+    app = build_app(book, local_settings, RunOptions())
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     base = str(server.make_url("")).rstrip("/")
@@ -70,15 +69,14 @@ async def test_run_app_publishes_plays_and_logs_stream_events(tmp_path: Path) ->
         await server.close()
 
 
-async def test_host_page_gets_token_and_next_cue_media_health_is_team_only(tmp_path: Path) -> None:
+async def test_host_page_gets_token_and_next_cue_media_health_is_team_only(
+    tmp_path: Path, local_settings: ServerSettings
+) -> None:
     rules = tmp_path / "rules"
     shutil.copytree(BASE, rules)
     book = load_rulebook(rules)
     room = book.room.id
-    settings = ServerSettings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/liveroom.db", data_dir=str(tmp_path / "var")
-    )
-    app = build_app(book, settings, RunOptions())
+    app = build_app(book, local_settings, RunOptions())
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     base = str(server.make_url("")).rstrip("/")

@@ -11,7 +11,6 @@ from aiohttp.test_utils import TestClient
 
 from bot.rules import load_rulebook
 from bot.serve import RunOptions, build_app
-from media.config import ServerSettings
 
 BASE = Path(__file__).parent.parent / "rules_bad" / "_base"
 
@@ -25,13 +24,12 @@ async def _wait_for(client: TestClient, predicate, within: float = 2.0) -> dict:
         await asyncio.sleep(0.05)
 
 
-async def test_good_edit_applies_and_broken_edit_keeps_last_good(tmp_path: Path, aiohttp_client) -> None:  # type: ignore[no-untyped-def]
+async def test_good_edit_applies_and_broken_edit_keeps_last_good(
+    tmp_path: Path, local_settings, aiohttp_client
+) -> None:  # type: ignore[no-untyped-def]
     rules = tmp_path / "rules"
     shutil.copytree(BASE, rules)
-    settings = ServerSettings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/liveroom.db", data_dir=str(tmp_path / "var")
-    )
-    app = build_app(load_rulebook(rules), settings, RunOptions(reload_interval=0.2))
+    app = build_app(load_rulebook(rules), local_settings, RunOptions(reload_interval=0.2))
     client = await aiohttp_client(app)
     first = await (await client.get("/api/rulebook")).json()
     assert first["room"]["title"] == "测试直播间"
