@@ -79,9 +79,7 @@ async def media_health(request: web.Request) -> web.Response:
     settings = request.app[ROOMS].get(room_id)
     if settings is None:
         raise web.HTTPNotFound()
-    auth = TeamAuth(request.app[SETTINGS].secret)
-    session = auth.session(request, room_id)
-    if (session is None or session.role != "team") and not auth.bearer_ok(request, settings):
+    if not TeamAuth(request.app[SETTINGS].secret).is_team(request, settings):
         raise web.HTTPUnauthorized()
     return web.json_response(request.app[MEDIA_SERVER].health(room_id))
 

@@ -172,8 +172,7 @@ def setup_alerts(
         hub = request.app[HUB]
         if room_id not in hub.directory:
             raise web.HTTPNotFound()
-        session = auth.session(request, room_id)
-        if (session is None or session.role != "team") and not auth.bearer_ok(request, hub.settings(room_id)):
+        if not auth.is_team(request, hub.settings(room_id)):
             raise web.HTTPUnauthorized()
         alerts = await service.outbox.recent(room_id)
         return web.json_response({"room": room_id, **service.health()["alerts"], "alerts": alerts})

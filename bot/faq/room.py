@@ -240,14 +240,8 @@ def setup_faq(
         settings = request.app[ROOMS].get(room_id)
         if settings is None or room_id != bot.room_id:
             raise _json_error(web.HTTPNotFound, "unknown_room")
-        if not auth.bearer_ok(request, settings):
-            session = auth.session(request, room_id)
-            if (
-                session is None
-                or session.role != "team"
-                or not auth.csrf_ok(request, session, request.headers.get("X-CSRF-Token"))
-            ):
-                raise _json_error(web.HTTPForbidden, "forbidden")
+        if not auth.is_team(request, settings, write=True):
+            raise _json_error(web.HTTPForbidden, "forbidden")
         if request.match_info["action"] == "pause":
             bot.pause()
         else:

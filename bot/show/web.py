@@ -146,10 +146,5 @@ def _check(request: web.Request, auth: TeamAuth, runner: ShowRunner, *, post: bo
     settings = request.app[ROOMS].get(room_id)
     if settings is None or room_id != runner.room_id:
         raise _error(runner, 404, "unknown_room")
-    if auth.bearer_ok(request, settings):
-        return
-    session = auth.session(request, room_id)
-    if session is None or session.role != "team":
-        raise _error(runner, 403, "forbidden")
-    if post and not auth.csrf_ok(request, session, request.headers.get("X-CSRF-Token")):
+    if not auth.is_team(request, settings, write=post):
         raise _error(runner, 403, "forbidden")

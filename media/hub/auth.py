@@ -107,3 +107,13 @@ class TeamAuth:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         return scheme.lower() == "bearer" and self.check_password(settings, "team", token.strip())
+
+    def is_team(self, request: web.Request, settings: RoomSettings, *, write: bool = False) -> bool:
+        """The team's API rule: the team password as a bearer token, or a team session (plus the
+        `X-CSRF-Token` header when the request changes something)."""
+        if self.bearer_ok(request, settings):
+            return True
+        session = self.session(request, settings.id)
+        if session is None or session.role != "team":
+            return False
+        return not write or self.csrf_ok(request, session, request.headers.get("X-CSRF-Token"))
