@@ -30,6 +30,7 @@ import os
 import signal
 import socket
 import statistics
+import struct
 import subprocess
 import sys
 import time
@@ -60,14 +61,42 @@ def serve(port: int, workers: int) -> None:
     web.run_app(app, host="127.0.0.1", port=port, print=None, handle_signals=True)
 
 
+TRAILER = struct.Struct("!4sQ")  # magic, publisher wall clock in µs
+MAGIC = b"LRTS"
+BITRATE = 1_000_000
+
+
+def stamp_encoded_frames() -> None:
+    """Append a capture stamp to every VP8 frame the publisher encodes.
+
+    The relay forwards frames byte for byte, so the stamp reaches each viewer at the end of the
+    frame's last RTP packet (the one with the marker bit). VP8 decoders ignore bytes after the
+    last partition, so decoding viewers still see the picture.
+    """
+    from aiortc.codecs.vpx import Vp8Encoder
+
+    encode = Vp8Encoder.encode
+
+    def stamped(self: Any, frame: Any, force_keyframe: bool = False) -> tuple[list[bytes], int]:
+        captured = time.time()
+        self.target_bitrate = BITRATE  # pinned: no congestion control moves it during a run
+        payloads, timestamp = encode(self, frame, force_keyframe)
+        if payloads:
+            payloads[-1] += TRAILER.pack(MAGIC, int(captured * 1_000_000))
+        return payloads, timestamp
+
+    Vp8Encoder.encode = stamped  # type: ignore[method-assign]
+
+
 async def publish(base: str, seconds: float) -> None:
     import aiohttp
 
     from tests.media.clients import StampedPattern, whip_publish
 
+    stamp_encoded_frames()
     async with aiohttp.ClientSession() as http:
         pc, resp, body = await whip_publish(
-            http, base, ROOM, TOKEN, video=StampedPattern(640, 360, 30, texture=True)
+            http, base, ROOM, TOKEN, video=StampedPattern(640, 360, 30, texture=True, contrast=0.3)
         )
         if resp.status != 201:
             raise SystemExit(f"publish refused: {resp.status} {body}")
@@ -75,11 +104,142 @@ async def publish(base: str, seconds: float) -> None:
         await pc.close()
 
 
+def video_payload_types(sdp: str) -> set[int]:
+    for line in sdp.splitlines():
+        if line.startswith("m=video"):
+            return {int(pt) for pt in line.split()[3:]}
+    return set()
+
+
+def abs_send_time_id(sdp: str) -> int | None:
+    for line in sdp.splitlines():
+        if line.startswith("a=extmap:") and line.endswith("abs-send-time"):
+            return int(line[len("a=extmap:") :].split()[0].split("/")[0])
+    return None
+
+
+def abs_send_time(packet: bytes, ext_id: int) -> int | None:
+    """The abs-send-time header extension (24-bit, 6.18 fixed-point seconds), read off the clear header."""
+    if not packet[0] & 0x10:
+        return None
+    pos = 12 + 4 * (packet[0] & 0x0F)
+    profile, words = struct.unpack_from("!HH", packet, pos)
+    if profile != 0xBEDE:
+        return None
+    pos, end = pos + 4, pos + 4 + 4 * words
+    while pos < end:
+        byte = packet[pos]
+        if byte == 0:
+            pos += 1
+            continue
+        ident, length = byte >> 4, (byte & 0x0F) + 1
+        if ident == ext_id and length == 3:
+            return int.from_bytes(packet[pos + 1 : pos + 4], "big")
+        pos += 1 + length
+    return None
+
+
+def ntp_24(wall: float) -> int:
+    """A wall-clock time as abs-send-time units: 6.18 fixed-point seconds, modulo 64 s."""
+    return int((wall + 2208988800) * (1 << 18)) & 0xFFFFFF
+
+
+def rtp_payload_end(packet: bytes) -> tuple[int, int]:
+    """(start, end) of an RTP packet's payload: after CSRCs and header extension, before padding."""
+    start = 12 + 4 * (packet[0] & 0x0F)
+    if packet[0] & 0x10:
+        start += 4 + 4 * struct.unpack_from("!H", packet, start + 2)[0]
+    end = len(packet) - (packet[-1] if packet[0] & 0x20 else 0)
+    return start, end
+
+
+class LightViewer:
+    """A WHEP viewer that lets aiortc do ICE and DTLS, then reads RTP itself.
+
+    Every datagram of the connection is looked at as it arrives: RTP headers are in the
+    clear, so frames (marker bits) and bytes are counted without decrypting; only each
+    frame's last packet is decrypted, to read the publisher's stamp at its end. STUN
+    (consent checks) and DTLS still go to aiortc. This is what lets a few client
+    processes hold the hundreds of viewers a bench needs on the same two cores as the server.
+    """
+
+    def __init__(self, record: dict[str, Any], started: float, window: tuple[float, float]) -> None:
+        self.record = record
+        self.started = started
+        self.window = window
+        self.video_pts: set[int] = set()
+        self.previous: bytes | None = None
+
+    def attach(self, pc: Any, answer: str) -> None:
+        self.video_pts = video_payload_types(answer)
+        self.send_time_id = abs_send_time_id(answer)
+        dtls = pc.getTransceivers()[0].receiver.transport
+        connection = dtls.transport._connection
+        for protocol in connection._protocols:
+            original = protocol.datagram_received
+
+            def received(data: bytes, addr: Any, original: Any = original) -> None:
+                if 127 < data[0] < 192 and not 191 < data[1] < 224:
+                    self.rtp(data, dtls)
+                else:
+                    original(data, addr)
+
+            protocol.datagram_received = received
+
+    def rtp(self, data: bytes, dtls: Any) -> None:
+        video = data[1] & 0x7F in self.video_pts
+        if not video:
+            return
+        now = time.time()
+        in_window = self.window[0] <= now < self.window[1]
+        if in_window:
+            self.record["bytes"] += len(data)
+        if not data[1] & 0x80:
+            self.previous = data
+            return
+        r = self.record
+        if r["first_frame_s"] is None:
+            r["first_frame_s"] = time.monotonic() - self.started
+        if in_window:
+            r["frames"] += 1
+            stamp = self.stamp(data, dtls._rx_srtp)
+            if stamp is None:
+                r["unreadable"] += 1
+            else:
+                r["latencies"].append(now * 1000 - stamp / 1000)
+                sent = abs_send_time(data, self.send_time_id) if self.send_time_id else None
+                if sent is not None:
+                    # The server's send time: how much of the latency is before it, how much after.
+                    r["server_ms"].append(((sent - ntp_24(stamp / 1e6)) & 0xFFFFFF) * 1000 / (1 << 18))
+        self.previous = None
+
+    def stamp(self, data: bytes, srtp: Any) -> int | None:
+        """The publisher's stamp at the end of a frame; it may straddle the frame's last two packets."""
+        try:
+            tail = self.payload(srtp.unprotect(data))
+            if len(tail) < TRAILER.size and self.previous is not None:
+                tail = self.payload(srtp.unprotect(self.previous)) + tail
+        except Exception:  # a packet that fails authentication is just not sampled
+            return None
+        if len(tail) < TRAILER.size:
+            return None
+        magic, micros = TRAILER.unpack_from(tail, len(tail) - TRAILER.size)
+        return int(micros) if magic == MAGIC else None
+
+    @staticmethod
+    def payload(packet: bytes) -> bytes:
+        """The VP8 frame bytes an RTP packet carries (its payload after the VP8 descriptor)."""
+        from aiortc.codecs.vpx import vp8_depayload
+
+        start, end = rtp_payload_end(packet)
+        return vp8_depayload(packet[start:end])
+
+
 async def view(base: str, count: int, probes: int, measure_at: float, duration: float) -> None:
+    """`count` viewers in this process; the first `probes` of them decode and read the picture stamp."""
     import aiohttp
     from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
-    from media.forwarding import MediaFrame, install_forwarding
     from tests.media.clients import latency_ms
 
     results: list[dict[str, Any]] = []
@@ -87,7 +247,16 @@ async def view(base: str, count: int, probes: int, measure_at: float, duration: 
     end = measure_at + duration
 
     async def one(index: int, http: aiohttp.ClientSession) -> None:
-        r: dict[str, Any] = {"first_frame_s": None, "frames": 0, "bytes": 0, "latencies": []}
+        r: dict[str, Any] = {
+            "first_frame_s": None,
+            "frames": 0,
+            "bytes": 0,
+            "latencies": [],
+            "picture_latencies": [],
+            "unreadable": 0,
+            "server_ms": [],
+            "probe": index < probes,
+        }
         results.append(r)
         pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         pcs.append(pc)
@@ -101,32 +270,23 @@ async def view(base: str, count: int, probes: int, measure_at: float, duration: 
         if resp.status != 201:
             r["error"] = resp.status
             return
-        await pc.setRemoteDescription(RTCSessionDescription(await resp.text(), "answer"))
-
-        def counted(size: int) -> None:
-            if r["first_frame_s"] is None:
-                r["first_frame_s"] = time.monotonic() - t0
-            if measure_at <= time.time() < end:
-                r["frames"] += 1
-                r["bytes"] += size
-
-        if index < probes:
+        answer = await resp.text()
+        if not r["probe"]:
+            LightViewer(r, t0, (measure_at, end)).attach(pc, answer)
+        await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
+        if r["probe"]:
             track = video.receiver.track
 
             async def decode() -> None:
                 while time.time() < end:
                     frame = await track.recv()
-                    counted(0)
+                    if r["first_frame_s"] is None:
+                        r["first_frame_s"] = time.monotonic() - t0
                     if time.time() >= measure_at:
-                        r["latencies"].append(latency_ms(frame))
+                        r["frames"] += 1
+                        r["picture_latencies"].append(latency_ms(frame))
 
             asyncio.ensure_future(decode())  # noqa: RUF006 - runs until the process exits
-        else:
-
-            def sink(frame: MediaFrame) -> None:
-                counted(len(frame.data))
-
-            install_forwarding(video, sink)
 
     async with aiohttp.ClientSession() as http:
         for i in range(count):
@@ -147,9 +307,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def spawn(*args: str) -> subprocess.Popen[str]:
+def spawn(*args: str, cpus: set[int] | None = None, idle: bool = False) -> subprocess.Popen[str]:
+    """A role in its own process; `cpus` pins it, `idle` makes it SCHED_IDLE (runs on what is left)."""
+
+    def setup() -> None:
+        if cpus:
+            os.sched_setaffinity(0, cpus)
+        if idle:
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+
     return subprocess.Popen(
-        [sys.executable, __file__, *args], stdout=subprocess.PIPE, text=True, cwd=ROOT, start_new_session=True
+        [sys.executable, __file__, *args],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        start_new_session=True,
+        preexec_fn=setup,
     )
 
 
@@ -164,6 +337,13 @@ def cpu_seconds(pid: int) -> float:
         except psutil.NoSuchProcess:
             pass
     return total
+
+
+def machine_idle_seconds() -> float:
+    """Idle time of all cores together, from /proc/stat (USER_HZ ticks)."""
+    with open("/proc/stat") as f:
+        fields = f.readline().split()
+    return (int(fields[4]) + int(fields[5])) / os.sysconf("SC_CLK_TCK")
 
 
 def wait_http(url: str, limit_s: float) -> None:
@@ -197,13 +377,23 @@ def pct(values: list[float], q: float) -> float | None:
 def run_once(n: int, args: argparse.Namespace) -> dict[str, Any]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = spawn("--role", "serve", "--port", str(port), "--media-workers", str(args.media_workers))
+    cores = sorted(os.sched_getaffinity(0))
+    # The server gets its own core(s) and the publisher the next, as on a real deployment where
+    # neither shares a machine with hundreds of viewers; the simulated viewers run SCHED_IDLE on
+    # whatever is left, so waking them never preempts the server (on loopback, every packet
+    # the server sends wakes a viewer process).
+    server_cpus = set(cores[: args.media_workers]) if len(cores) > args.media_workers else None
+    publisher_cpus = {cores[-1]} if server_cpus else None
+    server = spawn(
+        "--role", "serve", "--port", str(port), "--media-workers", str(args.media_workers), cpus=server_cpus
+    )
     children = [server]
     try:
         wait_http(f"{base}/healthz", 30)
         join_budget = 3.0 + n * 0.08
         total = args.baseline + join_budget + args.duration + 5
-        children.append(spawn("--role", "publish", "--base", base, "--seconds", str(total)))
+        publisher = spawn("--role", "publish", "--base", base, "--seconds", str(total), cpus=publisher_cpus)
+        children.append(publisher)
         end = time.monotonic() + 20
         while not live(base):
             if time.monotonic() > end:
@@ -216,9 +406,14 @@ def run_once(n: int, args: argparse.Namespace) -> dict[str, Any]:
 
         measure_at = time.time() + join_budget
         viewers = []
-        remaining, probes = n, min(args.probes, n)
+        probes = min(args.probes, n)
+        groups = [(probes, probes)] if probes else []
+        remaining = n - probes
         while remaining > 0:
             k = min(args.per_process, remaining)
+            groups.append((k, 0))
+            remaining -= k
+        for count, decoding in groups:
             viewers.append(
                 spawn(
                     "--role",
@@ -226,21 +421,28 @@ def run_once(n: int, args: argparse.Namespace) -> dict[str, Any]:
                     "--base",
                     base,
                     "--count",
-                    str(k),
+                    str(count),
                     "--probes",
-                    str(probes),
+                    str(decoding),
                     "--measure-at",
                     str(measure_at),
                     "--duration",
                     str(args.duration),
+                    idle=True,
                 )
             )
-            probes, remaining = 0, remaining - k
         children += viewers
         time.sleep(max(0.0, measure_at - time.time()))
         c1, t1 = cpu_seconds(server.pid), time.monotonic()
+        k1 = sum(cpu_seconds(v.pid) for v in viewers)
+        p1 = cpu_seconds(publisher.pid)
+        idle1 = machine_idle_seconds()
         time.sleep(args.duration)
-        window = (cpu_seconds(server.pid) - c1) / (time.monotonic() - t1) * 100
+        elapsed = time.monotonic() - t1
+        window = (cpu_seconds(server.pid) - c1) / elapsed * 100
+        client_cpu = (sum(cpu_seconds(v.pid) for v in viewers) - k1) / elapsed * 100
+        publisher_cpu = (cpu_seconds(publisher.pid) - p1) / elapsed * 100
+        idle = (machine_idle_seconds() - idle1) / elapsed * 100
         results: list[dict[str, Any]] = []
         for v in viewers:
             out, _ = v.communicate(timeout=args.duration + 30)
@@ -257,9 +459,13 @@ def run_once(n: int, args: argparse.Namespace) -> dict[str, Any]:
     ok = [r for r in results if "error" not in r]
     fps = [r["frames"] / args.duration for r in ok]
     kbps = [r["bytes"] * 8 / args.duration / 1000 for r in ok if r["bytes"]]
-    # A stamp read off a frame damaged by loss is nonsense; count those apart.
-    lat = [x for r in ok for x in r["latencies"] if x < 10_000]
-    misread = sum(1 for r in ok for x in r["latencies"] if x >= 10_000)
+    lat = [x for r in ok for x in r["latencies"]]
+    relay = [x for r in ok for x in r["server_ms"]]
+    # A stamp read off a picture damaged by loss is nonsense; count those apart.
+    picture = [x for r in ok for x in r["picture_latencies"] if x < 10_000]
+    misread = sum(r["unreadable"] for r in ok) + sum(
+        1 for r in ok for x in r["picture_latencies"] if x >= 10_000
+    )
     joins = [r["first_frame_s"] * 1000 for r in ok if r["first_frame_s"] is not None]
     return {
         "viewers": n,
@@ -267,16 +473,27 @@ def run_once(n: int, args: argparse.Namespace) -> dict[str, Any]:
         "server_cpu_pct": round(window, 1),
         "baseline_cpu_pct": round(baseline, 1),
         "per_viewer_cpu_pct": round((window - baseline) / max(1, len(ok)), 3),
+        "client_cpu_pct": round(client_cpu, 1),
+        "publisher_cpu_pct": round(publisher_cpu, 1),
+        "machine_idle_pct": round(idle, 1),
         "fps_mean": round(statistics.mean(fps), 1) if fps else 0.0,
         "fps_min": round(min(fps), 1) if fps else 0.0,
         "kbps_mean": round(statistics.mean(kbps), 0) if kbps else 0.0,
-        "latency_p50_ms": pct(lat, 0.5),
-        "latency_p95_ms": pct(lat, 0.95),
-        "join_p50_ms": round(pct(joins, 0.5) or 0, 0),
-        "join_p95_ms": round(pct(joins, 0.95) or 0, 0),
+        "latency_p50_ms": rounded(pct(lat, 0.5)),
+        "latency_p95_ms": rounded(pct(lat, 0.95)),
+        "sent_p50_ms": rounded(pct(relay, 0.5)),
+        "sent_p95_ms": rounded(pct(relay, 0.95)),
+        "decoded_p50_ms": rounded(pct(picture, 0.5)),
+        "decoded_p95_ms": rounded(pct(picture, 0.95)),
+        "join_p50_ms": rounded(pct(joins, 0.5)),
+        "join_p95_ms": rounded(pct(joins, 0.95)),
         "no_first_frame": len(ok) - len(joins),
         "stamp_misreads": misread,
     }
+
+
+def rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
 def main() -> None:
@@ -314,11 +531,18 @@ def main() -> None:
             "server_cpu_pct",
             "baseline_cpu_pct",
             "per_viewer_cpu_pct",
+            "client_cpu_pct",
+            "publisher_cpu_pct",
+            "machine_idle_pct",
             "fps_mean",
             "fps_min",
             "kbps_mean",
             "latency_p50_ms",
             "latency_p95_ms",
+            "sent_p50_ms",
+            "sent_p95_ms",
+            "decoded_p50_ms",
+            "decoded_p95_ms",
             "join_p50_ms",
             "join_p95_ms",
             "no_first_frame",

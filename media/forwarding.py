@@ -284,3 +284,58 @@ class KeyframeRequester:
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
         return True
+
+
+INGEST_BURST = 64  # datagrams read per wake-up of a publisher's socket
+
+
+def read_datagrams_eagerly(pc: Any, burst: int = INGEST_BURST) -> int:
+    """Drain a publisher's UDP sockets up to `burst` datagrams per event-loop turn.
+
+    asyncio reads one datagram per readiness event, so a socket gets one read per
+    loop turn. A relay's loop turn can take milliseconds (each frame wakes every
+    viewer's sender); at one read per turn the publisher's ~150 packets/s back up
+    in the kernel buffer and the whole room falls seconds behind. Call after
+    `setLocalDescription` (aiortc has gathered its sockets by then). Returns how
+    many sockets were switched.
+    """
+    switched = 0
+    seen: set[int] = set()
+    for transceiver in pc.getTransceivers():
+        ice = transceiver.receiver.transport.transport
+        connection = getattr(ice, "_connection", None)
+        for protocol in getattr(connection, "_protocols", []):
+            transport = getattr(protocol, "transport", None)
+            if transport is None or id(transport) in seen:
+                continue
+            seen.add(id(transport))
+            if _drain_on_readable(transport, protocol, burst):
+                switched += 1
+    return switched
+
+
+def _drain_on_readable(transport: Any, protocol: Any, burst: int) -> bool:
+    sock, loop = getattr(transport, "_sock", None), getattr(transport, "_loop", None)
+    if sock is None or loop is None or not hasattr(loop, "_add_reader"):
+        return False  # not asyncio's selector datagram transport: leave it as it is
+    fd = sock.fileno()
+
+    def read_ready() -> None:
+        for _ in range(burst):
+            if transport._conn_lost:
+                return
+            try:
+                data, addr = sock.recvfrom(transport.max_size)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                protocol.error_received(exc)
+                return
+            except Exception as exc:  # what asyncio's own reader does with the unexpected
+                transport._fatal_error(exc, "Fatal read error on datagram transport")
+                return
+            protocol.datagram_received(data, addr)
+
+    loop._remove_reader(fd)
+    loop._add_reader(fd, read_ready)
+    return True

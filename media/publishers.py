@@ -10,7 +10,7 @@ from typing import Any
 
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 
-from media.forwarding import FrameSink, KeyframeRequester, install_forwarding
+from media.forwarding import FrameSink, KeyframeRequester, install_forwarding, read_datagrams_eagerly
 from media.health import LinkStats
 from media.offers import MediaError, OfferSummary
 from media.viewers import codec_preferences
@@ -97,5 +97,6 @@ async def open_publisher(
     except Exception as exc:
         await pc.close()
         raise MediaError(400, f"cannot answer this offer: {exc}") from exc
+    read_datagrams_eagerly(pc)
     peer.answer = pc.localDescription.sdp
     return peer

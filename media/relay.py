@@ -1,7 +1,8 @@
 """The forwarding relay: one publisher's encoded frames to many viewers' senders.
 
-Nothing here encodes. A frame becomes one `av.Packet`, shared by every viewer's
-track; aiortc's sender only packetizes an `av.Packet`. Each viewer has a bounded
+Nothing here encodes. A frame becomes one `SharedFrame`: an `av.Packet` (what a
+stock aiortc sender packetizes, used by the restream) and its RTP payloads, cut
+once for every viewer (what `media.sender.ForwardingSender` sends). Each viewer has a bounded
 queue: one that falls behind is cut back to the next keyframe, so it never slows
 the others. A new viewer starts at a keyframe, asked of the publisher at most
 every half second.
@@ -17,11 +18,27 @@ from fractions import Fraction
 from typing import Any
 
 import av
+from aiortc.codecs import get_encoder
+from aiortc.codecs.base import Encoder
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
 CLOCK_RATE = {"video": 90000, "audio": 48000}
 VIDEO_QUEUE = 45  # ~1.5 s at 30 fps; beyond that a viewer is cut back to a keyframe
 AUDIO_QUEUE = 75
+
+
+class SharedFrame:
+    """One relayed frame as every viewer's sender needs it: packet, RTP payloads and timestamp."""
+
+    __slots__ = ("keyframe", "packet", "payloads", "size", "timestamp")
+
+    def __init__(self, packet: av.Packet[Any], keyframe: bool, payloads: list[bytes], timestamp: int) -> None:
+        self.packet = packet
+        self.keyframe = keyframe
+        self.payloads = payloads
+        self.timestamp = timestamp
+        self.size = sum(len(p) for p in payloads)
 
 
 class ViewerTrack(MediaStreamTrack):
@@ -36,13 +53,14 @@ class ViewerTrack(MediaStreamTrack):
         self.first_frame_at: float | None = None
         self.delivered = 0
         self.dropped = 0
-        self._queue: deque[av.Packet[Any]] = deque()
+        self._queue: deque[SharedFrame] = deque()
         self._limit = VIDEO_QUEUE if kind == "video" else AUDIO_QUEUE
         self._waiter: asyncio.Future[None] | None = None
         self._on_codec_mismatch = on_codec_mismatch
 
-    def push(self, packet: av.Packet[Any], keyframe: bool) -> bool:
-        """Queue a packet; False when this viewer waits for a keyframe (the caller asks for one)."""
+    def push(self, frame: SharedFrame) -> bool:
+        """Queue a frame; False when this viewer waits for a keyframe (the caller asks for one)."""
+        keyframe = frame.keyframe
         if self.readyState != "live":
             return True
         if self.waiting_keyframe:
@@ -57,7 +75,7 @@ class ViewerTrack(MediaStreamTrack):
                 self.waiting_keyframe = True
                 self.dropped += 1
                 return False
-        self._queue.append(packet)
+        self._queue.append(frame)
         if self.first_frame_at is None:
             self.first_frame_at = time.monotonic()
         waiter = self._waiter
@@ -71,6 +89,10 @@ class ViewerTrack(MediaStreamTrack):
             callback()
 
     async def recv(self) -> av.Packet[Any]:
+        """The next frame as an `av.Packet`, for a stock aiortc sender."""
+        return (await self.next_frame()).packet
+
+    async def next_frame(self) -> SharedFrame:
         while not self._queue:
             if self.readyState != "live":
                 raise MediaStreamError
@@ -132,6 +154,8 @@ class Fanout:
         self.time_base = Fraction(1, CLOCK_RATE[kind])
         self.keyframe_requests = 0
         self.packets = 0
+        self._packer: Encoder | None = None
+        self._packer_codec: str | None = None
 
     def add(self, track: ViewerTrack) -> None:
         self.tracks.add(track)
@@ -146,6 +170,15 @@ class Fanout:
             self.keyframe_requests += 1
             self.request_keyframe()
 
+    def packer(self, codec: str) -> Encoder:
+        """aiortc's packetizer for `codec` (VP8 numbers pictures; one sequence for all viewers)."""
+        if self._packer is None or self._packer_codec != codec:
+            self._packer = get_encoder(
+                RTCRtpCodecParameters(mimeType=f"{self.kind}/{codec}", clockRate=CLOCK_RATE[self.kind])
+            )
+            self._packer_codec = codec
+        return self._packer
+
     def deliver(self, codec: str, pts: int, keyframe: bool, data: bytes) -> None:
         self.codec = codec
         self.packets += 1
@@ -155,13 +188,15 @@ class Fanout:
         packet.pts = pts
         packet.dts = pts
         packet.time_base = self.time_base
+        payloads, timestamp = self.packer(codec).pack(packet)
+        frame = SharedFrame(packet, keyframe, payloads, timestamp)
         needs_keyframe = False
         for track in list(self.tracks):
             if track.readyState != "live":
                 self.tracks.discard(track)
             elif track.codec != codec:
                 track.codec_mismatch()
-            elif not track.push(packet, keyframe):
+            elif not track.push(frame):
                 needs_keyframe = True
         if needs_keyframe:
             self.want_keyframe()

@@ -17,6 +17,7 @@ from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCRtpSend
 
 from media.offers import MediaError, OfferSummary
 from media.relay import Fanout, ViewerTrack
+from media.sender import use_forwarding_sender
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,7 @@ async def open_viewer(
             codec = video_codec if kind == "video" else "opus"
             track = ViewerTrack(kind, codec, on_codec_mismatch=mismatch)
             transceiver = pc.addTransceiver(track, direction="sendonly")
+            use_forwarding_sender(transceiver.sender)
             transceiver.setCodecPreferences(codec_preferences(kind, codec))
             fanout = fanout_for(slot, kind)
             peer.tracks.append((fanout, track))

@@ -24,14 +24,18 @@ class StampedPattern(VideoStreamTrack):
     that decodes can read the publisher→viewer latency back.
     """
 
-    def __init__(self, width: int = 320, height: int = 180, fps: int = 30, texture: bool = False) -> None:
+    def __init__(
+        self, width: int = 320, height: int = 180, fps: int = 30, texture: bool = False, contrast: float = 1.0
+    ) -> None:
         super().__init__()
-        # `texture`: cycling noise below the stamp, so VP8 needs a realistic ~1 Mbps.
+        # `texture`: cycling noise below the stamp, so VP8 needs a realistic bitrate (at 640×360:
+        # ~1.4 Mbps at full contrast, ~1 Mbps at contrast 0.3).
         rng = np.random.default_rng(7)
         self._noise = []
         if texture:
             for _ in range(8):
                 small = rng.integers(0, 255, ((height - 48) // 8 + 1, width // 8 + 1, 3), dtype=np.uint8)
+                small = (128 + (small.astype(np.float32) - 128) * contrast).clip(0, 255).astype(np.uint8)
                 self._noise.append(small.repeat(8, 0).repeat(8, 1)[: height - 48, :width])
         self.width, self.height, self.fps = width, height, fps
         self._start: float | None = None
