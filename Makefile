@@ -62,6 +62,8 @@ demo-check: install chromium
 
 bench: install
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+	@echo "== bench/media_bench.py --capacity (media worker scaling)"
+	$(PY) bench/media_bench.py --capacity 0.3 --duration 10 --probes 0
 
 clean:
 	rm -rf $(VENV) var test-output .pytest_cache .mypy_cache .ruff_cache

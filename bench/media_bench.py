@@ -4,21 +4,41 @@ Method
 ------
 * Everything runs on loopback, each part in its own process: the server (`liveroom`'s
   app with only `setup_media`, optionally `--media-workers W` worker processes), one
-  publisher (aiortc, a 640×360 30 fps moving test pattern whose top rows carry the
-  capture time in ms as black/white blocks, VP8 at whatever bitrate the encoder
-  settles at, ~1 Mbps), and viewer processes holding up to `--per-process` viewers each.
-* Viewers do not decode (the same forwarding hook the server uses hands them the
-  encoded frames); `--probes` viewers do decode, and read the stamp back:
-  publisher→viewer latency = viewer wall clock − stamped capture time (so it includes
-  the publisher's encode and the probe's decode).
+  publisher (aiortc) and viewer processes holding up to `--per-process` viewers each.
+* The publisher sends a 640×360 30 fps moving, textured test pattern as VP8 at 1 Mbps.
+  By default it is encoded once up front and replayed in a loop as pre-encoded packets
+  (4 s, starting with a keyframe; a keyframe request restarts the loop), so the publisher
+  costs ~8 % of a core instead of ~35 %: a real host's camera and encoder are not on the
+  relay's machine. `--live-encode` encodes live (and stamps the picture, below).
+* Stamped frames: the publisher appends its wall clock (µs) to every VP8 frame it sends;
+  the relay forwards frames byte for byte, so the stamp arrives at the end of each
+  frame's last RTP packet. Viewers let aiortc do ICE and DTLS, then read RTP off their
+  sockets themselves: frames and bytes are counted from the clear RTP headers, and only
+  each frame's last packet is decrypted, to read the stamp. latency = viewer wall clock −
+  stamp (publisher send [+ encode with `--live-encode`] + relay + loopback + the viewer
+  process's own delay). `sent` = the server's abs-send-time header extension − stamp:
+  the part before the viewer. `--probes` viewers (their own process) decode with aiortc
+  (their frames count in the fps); with `--live-encode` they also read the capture time
+  drawn in the picture (`decoded`: adds the encode, aiortc's jitter buffer and the decode).
 * Join→first frame: from just before a viewer's WHEP POST to its first complete
   video frame (new viewers wait for a keyframe, which the server asks the publisher for).
 * Server CPU: user+system time of the server process and its children (workers),
   over a baseline window with the publisher only, then over the measurement window
   with all viewers connected. Per-viewer CPU = (window − baseline) / N.
+* Scheduling: on a machine with spare cores, the server is pinned to its own core(s) and
+  the publisher to the last one; the viewer processes run SCHED_IDLE, so on loopback
+  (where every packet the server sends wakes a viewer) they never preempt the server.
+  They still share its core when it sleeps, and each wake-up of the server then costs a
+  context switch: the server is slower here than beside no viewers at all.
+* `--capacity CORES`: worker scaling. The server's whole process tree is put in a cgroup
+  capped at N × CORES of CPU time (10 ms periods), for each N in `--workers`; the viewer
+  count is raised, then bisected, to the most viewers *served* (all playing, ≥ 29 fps
+  mean, latency p95 ≤ 100 ms). The cap stands in for "N cores" on a machine that has to
+  run the viewers too.
 * Bounded: every child has a deadline and is killed at the end; nothing leaves loopback.
 
-Usage: `python bench/media_bench.py --viewers 8,32 --duration 10 [--media-workers 2]`.
+Usage: `python bench/media_bench.py --viewers 64,150 --duration 15 [--media-workers 2]`,
+`python bench/media_bench.py --capacity 0.3 --duration 10 --probes 0`.
 """
 
 from __future__ import annotations
@@ -67,7 +87,7 @@ BITRATE = 1_000_000
 
 
 def stamp_encoded_frames() -> None:
-    """Append a capture stamp to every VP8 frame the publisher encodes.
+    """Append a stamp (wall clock when the frame leaves the encoder stage) to every VP8 frame sent.
 
     The relay forwards frames byte for byte, so the stamp reaches each viewer at the end of the
     frame's last RTP packet (the one with the marker bit). VP8 decoders ignore bytes after the
@@ -75,31 +95,102 @@ def stamp_encoded_frames() -> None:
     """
     from aiortc.codecs.vpx import Vp8Encoder
 
-    encode = Vp8Encoder.encode
+    encode, pack = Vp8Encoder.encode, Vp8Encoder.pack
 
-    def stamped(self: Any, frame: Any, force_keyframe: bool = False) -> tuple[list[bytes], int]:
+    def stamp(payloads: list[bytes], at: float) -> None:
+        if payloads:
+            payloads[-1] += TRAILER.pack(MAGIC, int(at * 1_000_000))
+
+    def encoded(self: Any, frame: Any, force_keyframe: bool = False) -> tuple[list[bytes], int]:
         captured = time.time()
         self.target_bitrate = BITRATE  # pinned: no congestion control moves it during a run
         payloads, timestamp = encode(self, frame, force_keyframe)
-        if payloads:
-            payloads[-1] += TRAILER.pack(MAGIC, int(captured * 1_000_000))
+        stamp(payloads, captured)
         return payloads, timestamp
 
-    Vp8Encoder.encode = stamped  # type: ignore[method-assign]
+    def packed(self: Any, packet: Any) -> tuple[list[bytes], int]:
+        payloads, timestamp = pack(self, packet)
+        stamp(payloads, time.time())
+        return payloads, timestamp
+
+    Vp8Encoder.encode = encoded  # type: ignore[method-assign]
+    Vp8Encoder.pack = packed  # type: ignore[method-assign]
 
 
-async def publish(base: str, seconds: float) -> None:
+class LoopedVideo:
+    """A camera stand-in that costs almost nothing: the test pattern encoded once, then replayed.
+
+    `seconds` of 640×360 30 fps VP8 at 1 Mbps are encoded up front (the first frame a keyframe);
+    the track then sends them in a loop, in real time, as pre-encoded packets. A keyframe request
+    (a viewer joining) restarts the loop at its keyframe, as a live encoder would send one. The
+    picture stamps are stale on replay; the frame-end stamp is added as each frame is sent.
+    """
+
+    def __init__(self, seconds: float = 4.0) -> None:
+        from aiortc.codecs.vpx import Vp8Encoder, vp8_depayload
+
+        from tests.media.clients import StampedPattern
+
+        pattern = StampedPattern(640, 360, 30, texture=True, contrast=0.3)
+        encoder = Vp8Encoder()
+        encoder.target_bitrate = BITRATE
+        self.frames: list[bytes] = []
+        for n in range(int(seconds * 30)):
+            pattern._start = time.monotonic() - n / 30  # no pacing while encoding ahead
+            frame = asyncio.run(pattern.recv())
+            payloads, _ = encoder.encode(frame)
+            self.frames.append(b"".join(vp8_depayload(p) for p in payloads))
+
+    def track(self) -> Any:
+        from fractions import Fraction
+
+        import av
+        from aiortc.mediastreams import MediaStreamTrack
+
+        frames = self.frames
+
+        class Replay(MediaStreamTrack):
+            kind = "video"
+
+            def __init__(self) -> None:
+                super().__init__()
+                self.index = 0
+                self.sent = 0
+                self.start: float | None = None
+
+            def keyframe(self) -> None:
+                self.index = 0
+
+            async def recv(self) -> Any:
+                if self.start is None:
+                    self.start = time.monotonic()
+                delay = self.start + self.sent / 30 - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                packet = av.Packet(frames[self.index])
+                packet.pts = self.sent * 3000
+                packet.time_base = Fraction(1, 90000)
+                self.index = (self.index + 1) % len(frames)
+                self.sent += 1
+                return packet
+
+        return Replay()
+
+
+async def publish(base: str, seconds: float, live_encode: bool, looped: LoopedVideo | None) -> None:
     import aiohttp
 
     from tests.media.clients import StampedPattern, whip_publish
 
     stamp_encoded_frames()
+    video = StampedPattern(640, 360, 30, texture=True, contrast=0.3) if live_encode else looped.track()  # type: ignore[union-attr]
     async with aiohttp.ClientSession() as http:
-        pc, resp, body = await whip_publish(
-            http, base, ROOM, TOKEN, video=StampedPattern(640, 360, 30, texture=True, contrast=0.3)
-        )
+        pc, resp, body = await whip_publish(http, base, ROOM, TOKEN, video=video)
         if resp.status != 201:
             raise SystemExit(f"publish refused: {resp.status} {body}")
+        if not live_encode:
+            sender = next(t.sender for t in pc.getTransceivers() if t.kind == "video")
+            sender._send_keyframe = video.keyframe  # a viewer's keyframe request restarts the loop
         await asyncio.sleep(seconds)
         await pc.close()
 
@@ -171,6 +262,8 @@ class LightViewer:
         self.previous: bytes | None = None
 
     def attach(self, pc: Any, answer: str) -> None:
+        from media.forwarding import _drain_on_readable
+
         self.video_pts = video_payload_types(answer)
         self.send_time_id = abs_send_time_id(answer)
         dtls = pc.getTransceivers()[0].receiver.transport
@@ -185,6 +278,8 @@ class LightViewer:
                     original(data, addr)
 
             protocol.datagram_received = received
+            # Read every queued datagram per wake-up, as the server does for its publisher.
+            _drain_on_readable(protocol.transport, protocol, 64)
 
     def rtp(self, data: bytes, dtls: Any) -> None:
         video = data[1] & 0x7F in self.video_pts
@@ -235,7 +330,9 @@ class LightViewer:
         return vp8_depayload(packet[start:end])
 
 
-async def view(base: str, count: int, probes: int, measure_at: float, duration: float) -> None:
+async def view(
+    base: str, count: int, probes: int, measure_at: float, duration: float, picture_stamps: bool
+) -> None:
     """`count` viewers in this process; the first `probes` of them decode and read the picture stamp."""
     import aiohttp
     from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
@@ -284,7 +381,8 @@ async def view(base: str, count: int, probes: int, measure_at: float, duration: 
                         r["first_frame_s"] = time.monotonic() - t0
                     if time.time() >= measure_at:
                         r["frames"] += 1
-                        r["picture_latencies"].append(latency_ms(frame))
+                        if picture_stamps:  # a replayed loop's pictures carry stale stamps
+                            r["picture_latencies"].append(latency_ms(frame))
 
             asyncio.ensure_future(decode())  # noqa: RUF006 - runs until the process exits
 
@@ -301,16 +399,55 @@ async def view(base: str, count: int, probes: int, measure_at: float, duration: 
 # -- the orchestrator ------------------------------------------------------------------------
 
 
+class CpuCap:
+    """A cgroup whose processes together get at most `cores` of CPU time (v2 `cpu.max`, v1 CFS quota).
+
+    The period is 10 ms so a capped server is held back in slices shorter than a frame
+    interval, not for most of a 100 ms default period.
+    """
+
+    PERIOD_US = 10_000
+
+    def __init__(self, name: str, cores: float) -> None:
+        quota = int(cores * self.PERIOD_US)
+        v2 = Path("/sys/fs/cgroup/cgroup.controllers")
+        if v2.exists():
+            self.path = Path("/sys/fs/cgroup") / name
+            self.path.mkdir(exist_ok=True)
+            (self.path / "cpu.max").write_text(f"{quota} {self.PERIOD_US}")
+        else:
+            self.path = Path("/sys/fs/cgroup/cpu") / name
+            self.path.mkdir(exist_ok=True)
+            (self.path / "cpu.cfs_period_us").write_text(str(self.PERIOD_US))
+            (self.path / "cpu.cfs_quota_us").write_text(str(quota))
+
+    def enter(self) -> None:
+        (self.path / "cgroup.procs").write_text(str(os.getpid()))
+
+    def remove(self) -> None:
+        for _ in range(50):
+            try:
+                self.path.rmdir()
+                return
+            except OSError:  # its last processes are still exiting
+                time.sleep(0.1)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def spawn(*args: str, cpus: set[int] | None = None, idle: bool = False) -> subprocess.Popen[str]:
-    """A role in its own process; `cpus` pins it, `idle` makes it SCHED_IDLE (runs on what is left)."""
+def spawn(
+    *args: str, cpus: set[int] | None = None, idle: bool = False, cgroup: CpuCap | None = None
+) -> subprocess.Popen[str]:
+    """A role in its own process; `cpus` pins it, `idle` makes it SCHED_IDLE (runs on what is left),
+    `cgroup` caps it and its children (the media workers) together."""
 
     def setup() -> None:
+        if cgroup is not None:
+            cgroup.enter()
         if cpus:
             os.sched_setaffinity(0, cpus)
         if idle:
@@ -374,25 +511,41 @@ def pct(values: list[float], q: float) -> float | None:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-def run_once(n: int, args: argparse.Namespace) -> dict[str, Any]:
+def run_once(n: int, args: argparse.Namespace, workers: int, cgroup: CpuCap | None = None) -> dict[str, Any]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     cores = sorted(os.sched_getaffinity(0))
     # The server gets its own core(s) and the publisher the next, as on a real deployment where
     # neither shares a machine with hundreds of viewers; the simulated viewers run SCHED_IDLE on
     # whatever is left, so waking them never preempts the server (on loopback, every packet
-    # the server sends wakes a viewer process).
-    server_cpus = set(cores[: args.media_workers]) if len(cores) > args.media_workers else None
+    # the server sends wakes a viewer process). Under a CPU cap, the cap is the limit instead.
+    server_cpus = set(cores[:workers]) if cgroup is None and len(cores) > workers else None
     publisher_cpus = {cores[-1]} if server_cpus else None
     server = spawn(
-        "--role", "serve", "--port", str(port), "--media-workers", str(args.media_workers), cpus=server_cpus
+        "--role",
+        "serve",
+        "--port",
+        str(port),
+        "--media-workers",
+        str(workers),
+        cpus=server_cpus,
+        cgroup=cgroup,
     )
     children = [server]
     try:
         wait_http(f"{base}/healthz", 30)
         join_budget = 3.0 + n * 0.08
         total = args.baseline + join_budget + args.duration + 5
-        publisher = spawn("--role", "publish", "--base", base, "--seconds", str(total), cpus=publisher_cpus)
+        publisher = spawn(
+            "--role",
+            "publish",
+            "--base",
+            base,
+            "--seconds",
+            str(total),
+            *(["--live-encode"] if args.live_encode else []),
+            cpus=publisher_cpus,
+        )
         children.append(publisher)
         end = time.monotonic() + 20
         while not live(base):
@@ -428,6 +581,7 @@ def run_once(n: int, args: argparse.Namespace) -> dict[str, Any]:
                     str(measure_at),
                     "--duration",
                     str(args.duration),
+                    *(["--live-encode"] if args.live_encode else []),
                     idle=True,
                 )
             )
@@ -496,15 +650,88 @@ def rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
+COLUMNS = [
+    "viewers",
+    "connected",
+    "server_cpu_pct",
+    "baseline_cpu_pct",
+    "per_viewer_cpu_pct",
+    "client_cpu_pct",
+    "publisher_cpu_pct",
+    "machine_idle_pct",
+    "fps_mean",
+    "fps_min",
+    "kbps_mean",
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "sent_p50_ms",
+    "sent_p95_ms",
+    "decoded_p50_ms",
+    "decoded_p95_ms",
+    "join_p50_ms",
+    "join_p95_ms",
+    "no_first_frame",
+    "stamp_misreads",
+]
+
+
+def served(row: dict[str, Any]) -> bool:
+    """The bar a viewer count must clear to count as served: every viewer playing, full frame rate, low delay."""
+    return (
+        row["connected"] == row["viewers"]
+        and row["no_first_frame"] == 0
+        and row["fps_mean"] >= 29
+        and row["latency_p95_ms"] is not None
+        and row["latency_p95_ms"] <= 100
+    )
+
+
+def capacity(args: argparse.Namespace, workers: int) -> int:
+    """Most viewers served with the server's whole process tree capped at `workers` × `--capacity` cores."""
+    cap = CpuCap(f"liveroom-bench-{os.getpid()}-{workers}", workers * args.capacity)
+    try:
+        good, bad = 0, None
+        n = max(4, int(workers * args.capacity * 100 / 0.6))  # a guess from ~0.5 % of a core per viewer
+        while bad is None or bad - good > max(4, good // 20):
+            row = run_once(n, args, workers, cap)
+            ok = served(row)
+            print(f"  {workers} worker(s), {n} viewers: " + ("served" if ok else "NOT served"), flush=True)
+            print("  " + "  ".join(str(row[c]) for c in COLUMNS), flush=True)
+            if ok:
+                good = n
+                n = int(n * 1.25) if bad is None else (good + bad) // 2
+            else:
+                bad = n
+                n = (good + bad) // 2
+            if n in (good, bad):
+                break
+        return good
+    finally:
+        cap.remove()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--role", choices=["bench", "serve", "publish", "view"], default="bench")
-    parser.add_argument("--viewers", default="8,32", help="comma-separated viewer counts")
-    parser.add_argument("--duration", type=float, default=10.0, help="measurement window, seconds")
+    parser.add_argument("--viewers", default="64,150", help="comma-separated viewer counts")
+    parser.add_argument("--duration", type=float, default=15.0, help="measurement window, seconds")
     parser.add_argument("--baseline", type=float, default=3.0, help="publisher-only window, seconds")
     parser.add_argument("--media-workers", type=int, default=1)
-    parser.add_argument("--probes", type=int, default=2, help="viewers that decode and read the stamp")
+    parser.add_argument("--probes", type=int, default=1, help="viewers that decode and read the stamp")
     parser.add_argument("--per-process", type=int, default=32, help="viewers per viewer process")
+    parser.add_argument(
+        "--capacity",
+        type=float,
+        default=0.0,
+        metavar="CORES",
+        help="find the most viewers served with the server capped at N × CORES (cgroup), per --workers count",
+    )
+    parser.add_argument("--workers", default="1,2", help="media worker counts for --capacity")
+    parser.add_argument(
+        "--live-encode",
+        action="store_true",
+        help="the publisher encodes the stamped pattern live (costs ~35 %% of a core) instead of replaying it",
+    )
     parser.add_argument("--port", type=int)
     parser.add_argument("--base")
     parser.add_argument("--seconds", type=float, default=30)
@@ -515,43 +742,44 @@ def main() -> None:
     if args.role == "serve":
         serve(args.port, args.media_workers)
     elif args.role == "publish":
-        asyncio.run(asyncio.wait_for(publish(args.base, args.seconds), args.seconds + 30))
+        looped = None if args.live_encode else LoopedVideo()
+        asyncio.run(
+            asyncio.wait_for(publish(args.base, args.seconds, args.live_encode, looped), args.seconds + 30)
+        )
     elif args.role == "view":
         budget = args.measure_at - time.time() + args.duration + 30
         asyncio.run(
-            asyncio.wait_for(view(args.base, args.count, args.probes, args.measure_at, args.duration), budget)
+            asyncio.wait_for(
+                view(args.base, args.count, args.probes, args.measure_at, args.duration, args.live_encode),
+                budget,
+            )
         )
     else:
-        print(
-            f"media bench: {os.cpu_count()} cores, media workers {args.media_workers}, {args.duration:g} s windows"
-        )
-        columns = [
-            "viewers",
-            "connected",
-            "server_cpu_pct",
-            "baseline_cpu_pct",
-            "per_viewer_cpu_pct",
-            "client_cpu_pct",
-            "publisher_cpu_pct",
-            "machine_idle_pct",
-            "fps_mean",
-            "fps_min",
-            "kbps_mean",
-            "latency_p50_ms",
-            "latency_p95_ms",
-            "sent_p50_ms",
-            "sent_p95_ms",
-            "decoded_p50_ms",
-            "decoded_p95_ms",
-            "join_p50_ms",
-            "join_p95_ms",
-            "no_first_frame",
-            "stamp_misreads",
-        ]
-        print("  ".join(columns))
+        print(f"media bench: {os.cpu_count()} cores, {args.duration:g} s windows")
+        if args.capacity:
+            counts = [int(x) for x in args.workers.split(",")]
+            print(
+                f"capacity: the server's processes capped at N × {args.capacity:g} core; a count is served when"
+                " every viewer plays at ≥ 29 fps mean with p95 latency ≤ 100 ms"
+            )
+            print("  " + "  ".join(COLUMNS))
+            try:
+                found = {w: capacity(args, w) for w in counts}
+            except OSError as exc:
+                print(f"capacity needs a writable cgroup CPU controller (root): {exc}; skipped")
+                return
+            for w, c in found.items():
+                print(f"media workers {w} (≤ {w * args.capacity:g} core): {c} viewers served", flush=True)
+            if len(found) > 1 and found[counts[0]]:
+                print(
+                    f"ratio {counts[-1]} : {counts[0]} workers = {found[counts[-1]] / found[counts[0]]:.2f}×"
+                )
+            return
+        print(f"media workers {args.media_workers}")
+        print("  ".join(COLUMNS))
         for n in [int(x) for x in args.viewers.split(",")]:
-            row = run_once(n, args)
-            print("  ".join(str(row[c]) for c in columns), flush=True)
+            row = run_once(n, args, args.media_workers)
+            print("  ".join(str(row[c]) for c in COLUMNS), flush=True)
             per_viewer = row["per_viewer_cpu_pct"]
             if per_viewer > 0:
                 print(f"  → ~{100 / per_viewer:.0f} viewers per core by the per-viewer cost", flush=True)

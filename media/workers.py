@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import struct
 import sys
@@ -30,6 +31,7 @@ FRAME_HEADER = struct.Struct("!BB?qH")  # slot, kind+codec, keyframe, pts, room 
 SLOTS = ("host", "guest")
 CODECS = (("audio", "opus"), ("video", "VP8"), ("video", "H264"))
 MAX_WORKER_BACKLOG = 4 * 1024 * 1024
+log = logging.getLogger(__name__)
 KEYFRAME_ASK_INTERVAL = 0.25
 
 
@@ -75,6 +77,7 @@ class WorkerLink:
     rtts: dict[str, list[float]] = field(default_factory=dict)
     behind: set[tuple[str, str]] = field(default_factory=set)  # (room, slot) cut back to a keyframe
     dropped: int = 0
+    restarts: int = 0
 
 
 class WorkerPool:
@@ -96,18 +99,43 @@ class WorkerPool:
         self._server: asyncio.AbstractServer | None = None
         self._connected: dict[int, asyncio.Event] = {}
         self._readers: set[asyncio.Task[None]] = set()
+        self._restarting: set[asyncio.Task[None]] = set()
+        self._closing = False
+
+    async def _spawn(self, index: int) -> asyncio.subprocess.Process:
+        self._connected[index] = asyncio.Event()
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "media.workers", self._path, str(index)
+        )
 
     async def start(self) -> None:
         self._server = await asyncio.start_unix_server(self._accept, path=self._path)
         for index in range(self.count):
-            self._connected[index] = asyncio.Event()
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "media.workers", self._path, str(index)
-            )
-            self.links.append(WorkerLink(index, process))
+            self.links.append(WorkerLink(index, await self._spawn(index)))
         await asyncio.wait_for(
             asyncio.gather(*(e.wait() for e in self._connected.values())), self.start_timeout
         )
+
+    async def _restart(self, link: WorkerLink) -> None:
+        """A worker that died (or hung up) is replaced; its viewers were already told to reconnect."""
+        try:
+            await asyncio.wait_for(link.process.wait(), 5)
+        except TimeoutError:
+            link.process.kill()
+            await link.process.wait()
+        if self._closing:
+            return
+        log.warning(
+            "media worker %d exited (code %s); starting a new one", link.index, link.process.returncode
+        )
+        link.behind.clear()
+        link.rtts.clear()
+        link.process = await self._spawn(link.index)
+        link.restarts += 1
+        try:
+            await asyncio.wait_for(self._connected[link.index].wait(), self.start_timeout)
+        except TimeoutError:
+            log.error("media worker %d did not come back within %.0f s", link.index, self.start_timeout)
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         _kind, payload = await read_message(reader)
@@ -125,7 +153,12 @@ class WorkerPool:
             for session_id in list(link.viewers):
                 self.on_gone(session_id)
             link.viewers.clear()
-            link.writer = None
+            if link.writer is writer:
+                link.writer = None
+                if not self._closing:
+                    task = asyncio.ensure_future(self._restart(link))
+                    self._restarting.add(task)
+                    task.add_done_callback(self._restarting.discard)
             writer.close()
             with contextlib.suppress(ConnectionError):
                 await writer.wait_closed()
@@ -220,6 +253,9 @@ class WorkerPool:
         return [r for link in self.links for r in link.rtts.get(room_id, [])]
 
     async def close(self) -> None:
+        self._closing = True
+        for task in list(self._restarting):
+            task.cancel()
         for link in self.links:
             if link.writer is not None:
                 link.writer.write(encode_json({"op": "quit"}))

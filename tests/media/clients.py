@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 import av
 import numpy as np
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription, VideoStreamTrack
 from aiortc.mediastreams import AudioStreamTrack
 
 VIDEO_CLOCK = 90000
@@ -104,9 +104,16 @@ async def whip_publish(
     token: str | None,
     video: Any = None,
     audio: bool = True,
+    video_codec: str | None = None,
 ) -> tuple[RTCPeerConnection, aiohttp.ClientResponse, str]:
+    """A publisher; `video_codec` ("VP8", "H264") limits what its offer proposes."""
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-    pc.addTransceiver(video or StampedPattern(), direction="sendonly")
+    transceiver = pc.addTransceiver(video or StampedPattern(), direction="sendonly")
+    if video_codec is not None:
+        caps = RTCRtpSender.getCapabilities("video").codecs
+        transceiver.setCodecPreferences(
+            [c for c in caps if c.mimeType.lower() in (f"video/{video_codec.lower()}", "video/rtx")]
+        )
     if audio:
         pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
     await pc.setLocalDescription(await pc.createOffer())

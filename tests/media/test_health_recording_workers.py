@@ -115,3 +115,34 @@ async def test_media_workers_serve_viewers_from_the_same_encoded_stream(two_work
             for pc, _, _ in viewers:
                 await pc.close()
             await pub.close()
+
+
+async def test_a_crashed_media_worker_is_replaced_and_serves_again(two_workers: MediaHarness) -> None:
+    media = two_workers
+    pool = media.media.pool
+    assert pool is not None
+    async with aiohttp.ClientSession() as http:
+        pub, _resp, _ = await whip_publish(http, media.base, "demo", TOKEN, video=StampedPattern(320, 180))
+        first = [await whep_play(http, media.base, "demo") for _ in range(2)]
+        try:
+            await asyncio.gather(*(count_frames(tracks[0], 1.0) for _, _, tracks in first))
+            crashed = pool.links[0]
+            old_pid = crashed.process.pid
+            crashed.process.kill()  # as if the worker process crashed mid-show
+            await wait_for(lambda: media.media.viewer_count("demo") == 1, 10)  # its viewer is let go
+            await wait_for(lambda: crashed.writer is not None and crashed.process.pid != old_pid, 20)
+            assert crashed.restarts == 1
+            # New viewers land on both processes again (the least loaded first) and play.
+            again = [await whep_play(http, media.base, "demo") for _ in range(2)]
+            try:
+                results = await asyncio.gather(*(count_frames(tracks[0], 2.0) for _, _, tracks in again))
+                for frames, _ in results:
+                    assert frames / 2.0 >= 25
+                assert 0 in {record.worker for record in media.media.viewers.values()}
+            finally:
+                for pc, _, _ in again:
+                    await pc.close()
+        finally:
+            for pc, _, _ in first:
+                await pc.close()
+            await pub.close()

@@ -88,6 +88,29 @@ async def test_two_viewers_get_full_frame_rate_and_delete_ends_each(media: Media
             await pub.close()
 
 
+async def test_an_h264_publisher_is_forwarded_as_h264(media: MediaHarness) -> None:
+    async with aiohttp.ClientSession() as http:
+        pub, resp, body = await whip_publish(
+            http, media.base, "demo", TOKEN, video=StampedPattern(320, 180), video_codec="H264"
+        )
+        assert resp.status == 201, body
+        assert "H264/90000" in body and "VP8/90000" not in body
+        # A viewer who came earlier got VP8 and is sent away to reconnect when H.264 arrives; wait for it.
+        stream = media.media.streams["demo"]
+        await wait_for(lambda: stream.live and stream.slots["host"].counters.codec == "H264")
+        pc, vresp, tracks = await whep_play(http, media.base, "demo")  # the viewer offers VP8 and H.264
+        try:
+            answer = await vresp.text()
+            assert "H264/90000" in answer and "VP8/90000" not in answer
+            frames, latencies = await count_frames(tracks[0], 2.0)
+            assert frames / 2.0 >= 25, f"only {frames / 2.0:.1f} fps"
+            latencies.sort()
+            assert latencies[len(latencies) // 2] < 250
+        finally:
+            await pc.close()
+            await pub.close()
+
+
 async def test_bad_requests_get_clear_answers_and_the_server_keeps_going(media: MediaHarness) -> None:
     sdp = {"Content-Type": "application/sdp"}
     auth = {**sdp, "Authorization": f"Bearer {TOKEN}"}
