@@ -16,6 +16,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import struct
 import sys
 import tempfile
@@ -33,6 +34,7 @@ CODECS = (("audio", "opus"), ("video", "VP8"), ("video", "H264"))
 MAX_WORKER_BACKLOG = 4 * 1024 * 1024
 log = logging.getLogger(__name__)
 KEYFRAME_ASK_INTERVAL = 0.25
+RESTART_BACKOFF_S = 5.0
 
 
 def encode_message(kind: bytes, payload: bytes) -> bytes:
@@ -78,6 +80,7 @@ class WorkerLink:
     behind: set[tuple[str, str]] = field(default_factory=set)  # (room, slot) cut back to a keyframe
     dropped: int = 0
     restarts: int = 0
+    restarted_at: float = 0.0
 
 
 class WorkerPool:
@@ -123,11 +126,13 @@ class WorkerPool:
         except TimeoutError:
             link.process.kill()
             await link.process.wait()
-        if self._closing:
-            return
-        log.warning(
-            "media worker %d exited (code %s); starting a new one", link.index, link.process.returncode
-        )
+        code = link.process.returncode
+        if self._closing or code in (-signal.SIGTERM, -signal.SIGINT):
+            return  # stopped on purpose (the whole server is shutting down), not crashed
+        if link.restarts and time.monotonic() - link.restarted_at < RESTART_BACKOFF_S:
+            await asyncio.sleep(RESTART_BACKOFF_S)  # crashing at start-up: not in a tight loop
+        log.warning("media worker %d exited (code %s); starting a new one", link.index, code)
+        link.restarted_at = time.monotonic()
         link.behind.clear()
         link.rtts.clear()
         link.process = await self._spawn(link.index)
