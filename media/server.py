@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from aiortc import RTCPeerConnection
 from prometheus_client import CollectorRegistry
 
 from media.cohost import GuestInvites
@@ -328,6 +329,8 @@ class MediaServer:
     # -- trickle ICE (PATCH) ---------------------------------------------
 
     async def trickle(self, role: str, room_id: str, session_id: str, body: str) -> None:
+        pc: RTCPeerConnection | None = None
+        worker: int | None = None
         if role == "whip":
             peer = self.publishers.get(session_id)
             if peer is None or peer.room_id != room_id:
@@ -337,17 +340,18 @@ class MediaServer:
             record = self.viewers.get(session_id)
             if record is None or record.room_id != room_id:
                 raise MediaError(404, "no such WHEP session")
-            if record.local is None:
-                raise MediaError(
-                    405,
-                    "this viewer session does not take trickled candidates",
-                    {"Allow": "POST, DELETE, OPTIONS"},
-                )
-            pc, ufrag = record.local.pc, record.ice_ufrag
+            pc = record.local.pc if record.local is not None else None
+            worker, ufrag = record.worker, record.ice_ufrag
         frag = parse_sdpfrag(body)
         if frag.ice_ufrag is not None and ufrag is not None and frag.ice_ufrag != ufrag:
             # RFC 9725 §4.3.2: trickle is supported, ICE restart is not.
             raise MediaError(422, "ICE restart is not supported; start a new session")
+        if pc is None:
+            # The viewer's peer connection lives in a media worker process: pass the candidates on.
+            if self.pool is None or worker is None:
+                raise MediaError(404, "no such WHEP session")
+            await self.pool.trickle(worker, session_id, frag.candidates)
+            return
         for candidate in frag.candidates:
             candidate.sdpMid = candidate.sdpMid or "0"
             try:

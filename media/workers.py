@@ -25,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from aiortc.sdp import candidate_from_sdp, candidate_to_sdp
+
 from media.config import IceServer
 from media.offers import MediaError, OfferSummary, rtc_ice_servers
 
@@ -103,6 +105,7 @@ class WorkerPool:
         self._connected: dict[int, asyncio.Event] = {}
         self._readers: set[asyncio.Task[None]] = set()
         self._restarting: set[asyncio.Task[None]] = set()
+        self._trickles = 0
         self._closing = False
 
     async def _spawn(self, index: int) -> asyncio.subprocess.Process:
@@ -170,7 +173,7 @@ class WorkerPool:
 
     def _handle(self, link: WorkerLink, message: dict[str, Any]) -> None:
         op = message.get("op")
-        if op in ("answer", "error"):
+        if op in ("answer", "error", "trickled"):
             future = self._pending.pop(message["id"], None)
             if future is not None and not future.done():
                 future.set_result(message)
@@ -247,6 +250,36 @@ class WorkerPool:
             raise MediaError(int(reply["status"]), str(reply["message"]))
         link.viewers[session_id] = room_id
         return link.index, str(reply["sdp"])
+
+    async def trickle(self, worker: int, session_id: str, candidates: list[Any]) -> int:
+        """Trickled ICE candidates for a viewer held by a worker; how many it took, or MediaError."""
+        link = self.links[worker]
+        if link.writer is None or session_id not in link.viewers:
+            raise MediaError(404, "no such WHEP session")
+        self._trickles += 1
+        request_id = f"{session_id}#trickle{self._trickles}"
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = future
+        link.writer.write(
+            encode_json(
+                {
+                    "op": "trickle",
+                    "id": request_id,
+                    "session": session_id,
+                    "candidates": [
+                        {"sdp": candidate_to_sdp(c), "mid": c.sdpMid, "index": c.sdpMLineIndex}
+                        for c in candidates
+                    ],
+                }
+            )
+        )
+        try:
+            reply = await asyncio.wait_for(future, 10)
+        finally:
+            self._pending.pop(request_id, None)
+        if reply.get("status", 204) >= 400:
+            raise MediaError(int(reply["status"]), str(reply["message"]))
+        return int(reply.get("added", 0))
 
     async def end(self, worker: int, session_id: str) -> None:
         link = self.links[worker]
@@ -340,6 +373,23 @@ class Worker:
         self.viewers[session_id] = peer
         self.send({"op": "answer", "id": session_id, "sdp": peer.answer})
 
+    async def trickle(self, message: dict[str, Any]) -> None:
+        peer = self.viewers.get(message["session"])
+        reply: dict[str, Any] = {"op": "trickled", "id": message["id"], "status": 204, "added": 0}
+        if peer is None:
+            reply.update(status=404, message="no such WHEP session")
+        else:
+            for item in message["candidates"]:
+                candidate = candidate_from_sdp(item["sdp"])
+                candidate.sdpMid, candidate.sdpMLineIndex = item["mid"] or "0", item["index"]
+                try:
+                    await peer.pc.addIceCandidate(candidate)
+                except Exception as exc:
+                    reply.update(status=400, message=f"cannot use candidate: {exc}")
+                    break
+                reply["added"] += 1
+        self.send(reply)
+
     def gone(self, session_id: str) -> None:
         if self.viewers.pop(session_id, None) is not None:
             self.send({"op": "gone", "id": session_id})
@@ -368,6 +418,10 @@ class Worker:
                 message = json.loads(payload)
                 if message["op"] == "play":
                     task = asyncio.create_task(self.play(message))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+                elif message["op"] == "trickle":
+                    task = asyncio.create_task(self.trickle(message))
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
                 elif message["op"] == "end":

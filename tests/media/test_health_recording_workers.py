@@ -12,6 +12,8 @@ import pytest
 from aiohttp.test_utils import TestServer
 from prometheus_client import generate_latest
 
+from media.offers import MediaError, parse_sdpfrag
+
 from .clients import StampedPattern, count_frames, wait_connected, whep_play, whip_publish
 from .conftest import TOKEN, MediaHarness, build
 from .test_whip_whep import wait_for
@@ -146,3 +148,33 @@ async def test_a_crashed_media_worker_is_replaced_and_serves_again(two_workers: 
             for pc, _, _ in first:
                 await pc.close()
             await pub.close()
+
+
+async def test_trickle_reaches_a_viewer_held_by_a_worker(two_workers: MediaHarness) -> None:
+    media = two_workers
+    pool = media.media.pool
+    assert pool is not None
+    async with aiohttp.ClientSession() as http:
+        pc, vresp, _ = await whep_play(http, media.base, "demo")
+        try:
+            location = vresp.headers["Location"]
+            session_id = location.rsplit("/", 1)[1]
+            record = media.media.viewers[session_id]
+            assert record.local is None and record.worker is not None  # held by a worker process
+            ufrag = pc.localDescription.sdp.split("a=ice-ufrag:")[1].split()[0]
+            frag = f"a=ice-ufrag:{ufrag}\r\nm=video 9 RTP/AVP 0\r\na=mid:0\r\na=candidate:1 1 udp 2130706431 127.0.0.1 9 typ host\r\n"
+            headers = {"Content-Type": "application/trickle-ice-sdpfrag"}
+            assert (await http.patch(media.base + location, data=frag, headers=headers)).status == 204
+            restart = "a=ice-ufrag:newufrag\r\na=ice-pwd:newpasswordnewpassword\r\n"
+            assert (await http.patch(media.base + location, data=restart, headers=headers)).status == 422
+            unknown = location.rsplit("/", 1)[0] + "/nosuchsession"
+            assert (await http.patch(media.base + unknown, data=frag, headers=headers)).status == 404
+            # The worker process itself took the candidate (and knows only its own viewers).
+            candidates = parse_sdpfrag(frag).candidates
+            assert await pool.trickle(record.worker, session_id, candidates) == 1
+            pool.links[record.worker].viewers["stranger"] = "demo"
+            with pytest.raises(MediaError) as missing:
+                await pool.trickle(record.worker, "stranger", candidates)
+            assert missing.value.status == 404
+        finally:
+            await pc.close()
