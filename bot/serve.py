@@ -139,8 +139,12 @@ def build_app(
         app, rooms, on_event=media_event, media_workers=options.media_workers, registry=hub.metrics.registry
     )
     app.router.add_get("/api/media/{room}/health", media_health)
+
     # Restream (转推, `room.yaml` `restream`): the host's packets re-published by WHIP while live.
-    restreamer = Restreamer(app[MEDIA_SERVER], rooms)
+    async def restream_event(room_id: str, kind: str, data: dict[str, Any]) -> None:
+        await hub.log(hub.line(await hub.room(room_id), kind, data=data))  # restream_started / _failed
+
+    restreamer = Restreamer(app[MEDIA_SERVER], rooms, notify=restream_event)
 
     async def restreaming(app: web.Application) -> AsyncIterator[None]:
         yield

@@ -6,6 +6,7 @@ import asyncio
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from aiohttp.test_utils import TestServer
@@ -13,8 +14,9 @@ from aiohttp.test_utils import TestServer
 from bot.demo.publisher import publish
 from bot.rules import load_rulebook
 from bot.serve import CREDENTIALS, RunOptions, build_app
-from media.config import ServerSettings
+from media.config import Restream, RoomSettings, ServerSettings
 from media.restream import Restreamer
+from media.rooms import RoomDirectory
 from media.server import MEDIA_SERVER
 
 from .clients import whep_play
@@ -86,3 +88,85 @@ async def test_no_target_no_restream(tmp_path: Path) -> None:
         assert restreamer.outbound == {} and restreamer._tasks == {}
     finally:
         await a.close()
+
+
+async def test_a_dropped_restream_is_retried_and_reported(tmp_path: Path) -> None:
+    b = await _serve(tmp_path, "b")
+    a = await _serve(tmp_path, "a")  # no restream in its room.yaml: the restreamer below is the only one
+    base_a, base_b = (str(s.make_url("")).rstrip("/") for s in (a, b))
+    target = Restream(f"{base_b}/whip/test-room", b.app[CREDENTIALS].publish_token)
+    media_a, media_b = a.app[MEDIA_SERVER], b.app[MEDIA_SERVER]
+    rooms = RoomDirectory([RoomSettings(id="test-room", title="A", restream=target)])
+    reported: list[tuple[str, dict[str, Any]]] = []
+
+    async def notify(room_id: str, kind: str, data: dict[str, Any]) -> None:
+        reported.append((kind, data))
+
+    def kinds() -> list[str]:
+        return [kind for kind, _ in reported]
+
+    restreamer = Restreamer(media_a, rooms, notify=notify, retry_delays=(0.2, 0.5), silence_s=2.0)
+    session = None
+    try:
+        session = await publish(f"{base_a}/whip/test-room", a.app[CREDENTIALS].publish_token, "retry")
+        await _until(lambda: media_a.is_live("test-room"))
+        await restreamer.on_event("test-room", "stream_started", {"slot": "host"})
+        await _until(lambda: media_b.is_live("test-room"))
+        assert reported == [("restream_started", {"target": target.whip_url})]
+
+        # Room B ends the session mid-show (its operator, a restart, a network cut): A publishes again.
+        first = restreamer.outbound["test-room"]
+        assert first.resource_url is not None
+        async with aiohttp.ClientSession() as http:
+            gone = await http.delete(first.resource_url, headers={"Authorization": f"Bearer {target.token}"})
+            assert gone.status == 200
+        await _until(lambda: kinds().count("restream_started") == 2)
+        failed = reported[1]
+        assert (
+            failed[0] == "restream_failed" and failed[1]["failures"] == 1 and failed[1]["retry_in_s"] == 0.2
+        )
+        await _until(lambda: media_b.is_live("test-room"))
+        assert restreamer.outbound["test-room"] is not first and restreamer.failures["test-room"] == 0
+
+        # The host stops: the restream stops and is not retried.
+        await restreamer.on_event("test-room", "stream_stopped", {"slot": "host"})
+        assert restreamer.outbound == {} and restreamer._tasks == {}
+        await _until(lambda: not media_b.is_live("test-room"))
+    finally:
+        await restreamer.close()
+        if session is not None:
+            await session.close()
+        await a.close()
+        await b.close()
+
+
+async def test_a_refusing_target_is_retried_with_backoff(tmp_path: Path) -> None:
+    b = await _serve(tmp_path, "b")
+    a = await _serve(tmp_path, "a")
+    base_a, base_b = (str(s.make_url("")).rstrip("/") for s in (a, b))
+    media_a = a.app[MEDIA_SERVER]
+    target = Restream(f"{base_b}/whip/test-room", "wrong-token")
+    rooms = RoomDirectory([RoomSettings(id="test-room", title="A", restream=target)])
+    reported: list[tuple[str, dict[str, Any]]] = []
+
+    async def notify(room_id: str, kind: str, data: dict[str, Any]) -> None:
+        reported.append((kind, data))
+
+    restreamer = Restreamer(media_a, rooms, notify=notify, retry_delays=(0.1, 0.3))
+    session = None
+    try:
+        session = await publish(f"{base_a}/whip/test-room", a.app[CREDENTIALS].publish_token, "refused")
+        await _until(lambda: media_a.is_live("test-room"))
+        await restreamer.on_event("test-room", "stream_started", {"slot": "host"})
+        await _until(lambda: len(reported) >= 3)
+        assert [kind for kind, _ in reported[:3]] == ["restream_failed"] * 3
+        assert [d["failures"] for _, d in reported[:3]] == [1, 2, 3]
+        assert [d["retry_in_s"] for _, d in reported[:3]] == [0.1, 0.3, 0.3]  # the last delay repeats
+        assert "WHIP 401" in str(reported[0][1]["error"])
+        assert restreamer.outbound == {}  # nothing half-open is left between attempts
+    finally:
+        await restreamer.close()
+        if session is not None:
+            await session.close()
+        await a.close()
+        await b.close()
