@@ -248,6 +248,8 @@ class RoomAlerts:
                 return self._show_ended(event)
             case "contingency_fired":
                 return self._contingency_fired(data, ts)
+            case "restream_failed":
+                return self._restream_failed(data, ts)
             case _:
                 return []
 
@@ -421,6 +423,25 @@ class RoomAlerts:
             self._t("coupon_sold_out", title=self._coupon_title(coupon_id)),
             subject=coupon_id,
             data={"coupon_id": coupon_id},
+        )
+
+    def _restream_failed(self, data: Mapping[str, Any], ts: float) -> list[Alert]:
+        target = str(data.get("target", ""))
+        return self._gate(
+            "restream_failed",
+            self.rules.restream_failed,
+            "warning",
+            ts,
+            f"restream_failed:{_ms(ts)}",
+            self._t(
+                "restream_failed",
+                target=target,
+                error=str(data.get("error", "")),
+                failures=data.get("failures", 1),
+                retry=round(float(data.get("retry_in_s", 0))),
+            ),
+            subject=target,
+            data={"target": target, "failures": data.get("failures", 1)},
         )
 
     def _lottery_drawn(self, data: Mapping[str, Any], ts: float) -> list[Alert]:

@@ -40,6 +40,10 @@ CATALOGUE.add(
             "zh-CN": "优惠券快领完：{title} 只剩 {remaining}/{quantity} 张",
             "en": "Coupon running low: {title}, {remaining} of {quantity} left",
         },
+        "alerts.restream_failed": {
+            "zh-CN": "转推中断：{target}（{error}），连续第 {failures} 次，{retry} 秒后重试",
+            "en": "Restream down: {target} ({error}), failure {failures} in a row, retrying in {retry} s",
+        },
         "alerts.coupon_sold_out": {
             "zh-CN": "优惠券已领光：{title}",
             "en": "Coupon sold out: {title}",

@@ -479,6 +479,7 @@ class AlertRules(Strict):
     rules_reload_failed: AlertRule = AlertRule()
     show_started: AlertRule = AlertRule()
     show_ended: AlertRule = AlertRule()
+    restream_failed: AlertRule = AlertRule(cooldown=300.0)
 
 
 class AlertsFile(Strict):

@@ -278,3 +278,15 @@ def test_example_alerts_yaml_loads() -> None:
     r = room(load_rulebook(RULES_DIR).alerts)
     r.observe(ev("stream_stopped", EVENING, stream="host"))
     assert len(r.tick(EVENING + 5)) == 1
+
+
+def test_restream_failure_alerts_the_team_once_per_cooldown() -> None:
+    r = room(alerts_file(restream_failed={"cooldown": "5m"}))
+    data = {"target": "https://live.example.com/whip/x", "error": "WHIP 401: bad token", "retry_in_s": 2.0}
+    [out] = r.observe(ev("restream_failed", EVENING, failures=1, **data))
+    assert out.kind == "restream_failed" and out.severity == "warning"
+    assert "转推中断" in out.text and "WHIP 401" in out.text and "2 秒后重试" in out.text
+    assert r.observe(ev("restream_failed", EVENING + 60, failures=2, **data)) == []  # within the cooldown
+    assert len(r.observe(ev("restream_failed", EVENING + 400, failures=5, **data))) == 1
+    off = room(alerts_file(restream_failed={"enabled": False}))
+    assert off.observe(ev("restream_failed", EVENING, failures=1, **data)) == []
