@@ -23,6 +23,7 @@ import aiohttp
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from media.config import Restream
+from media.offers import rtc_ice_servers
 from media.relay import Fanout, ViewerTrack
 from media.rooms import RoomDirectory
 from media.server import MediaServer
@@ -199,7 +200,11 @@ class Restreamer:
                 log.warning("restream %s: no video from the host; not restreaming", room_id)
                 raise NoHost
             await asyncio.sleep(0.05)
-        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        # The room's STUN/TURN servers (room.yaml `ice_servers`), as for its own viewers: a target
+        # beyond a NAT or a firewall is reached the same way. None configured: host candidates only.
+        settings = self.rooms.get(room_id)
+        ice = rtc_ice_servers(settings.ice_servers) if settings is not None else []
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=ice))
         out = Outbound(room_id, target, pc)
         self.outbound[room_id] = out
         try:

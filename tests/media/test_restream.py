@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 from aiohttp.test_utils import TestServer
+from aiortc import RTCConfiguration, RTCPeerConnection
 
 from bot.demo.publisher import publish
 from bot.rules import load_rulebook
 from bot.serve import CREDENTIALS, RunOptions, build_app
-from media.config import Restream, RoomSettings, ServerSettings
+from media.config import IceServer, Restream, RoomSettings, ServerSettings
 from media.restream import Restreamer
 from media.rooms import RoomDirectory
 from media.server import MEDIA_SERVER
@@ -170,3 +172,43 @@ async def test_a_refusing_target_is_retried_with_backoff(tmp_path: Path) -> None
             await session.close()
         await a.close()
         await b.close()
+
+
+async def test_restream_uses_the_rooms_stun_and_turn_servers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = await _serve(tmp_path, "a")
+    media_a = a.app[MEDIA_SERVER]
+    turn = IceServer(("turn:turn.example.com:3478",), "liveroom", "secret")
+    target = Restream("http://127.0.0.1:9/whip/x", None)
+    rooms = RoomDirectory([RoomSettings(id="test-room", title="A", restream=target, ice_servers=(turn,))])
+    configs: list[RTCConfiguration] = []
+
+    class Recording(RTCPeerConnection):
+        def __init__(self, configuration: RTCConfiguration) -> None:
+            configs.append(configuration)
+            raise RuntimeError("recorded, not connecting")
+
+    monkeypatch.setattr("media.restream.RTCPeerConnection", Recording)
+    reported: list[str] = []
+
+    async def notify(room_id: str, kind: str, data: dict[str, Any]) -> None:
+        reported.append(str(data.get("error")))
+
+    restreamer = Restreamer(media_a, rooms, notify=notify, retry_delays=(5.0,))
+    session = None
+    try:
+        session = await publish(
+            f"{str(a.make_url('')).rstrip('/')}/whip/test-room", a.app[CREDENTIALS].publish_token, "ice"
+        )
+        await _until(lambda: media_a.is_live("test-room"))
+        await restreamer.on_event("test-room", "stream_started", {"slot": "host"})
+        await _until(lambda: bool(reported))
+        [server] = configs[0].iceServers
+        assert server.urls == ["turn:turn.example.com:3478"] and server.username == "liveroom"
+        assert reported == ["recorded, not connecting"]
+    finally:
+        await restreamer.close()
+        if session is not None:
+            await session.close()
+        await a.close()
