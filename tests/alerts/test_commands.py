@@ -19,13 +19,14 @@ from bot.alerts.service import ALERTS, AlertOptions, setup_alerts
 from bot.credentials import load_credentials
 from bot.reload import RulebookHolder
 from bot.roomsettings import room_settings
-from bot.rules import RuleError, load_rulebook
+from bot.rules import RuleError
 from media.app import create_app
 from media.config import ServerSettings
 from media.hub import RoomHub, setup_room
 from media.rooms import RoomDirectory
 from media.store.db import Database
 
+from .books import rules_without_quiet_hours
 from .standin import CHAT_ID, StandInBotApi
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
@@ -104,7 +105,7 @@ async def make_studio(
     clients: list[TestClient[web.Request, web.Application]] = []
 
     async def make(env: dict[str, str]) -> Studio:
-        book = load_rulebook(RULES)
+        book = rules_without_quiet_hours()
         credentials = load_credentials(book, tmp_path)
         db = Database.open(await make_database_url("sqlite"))
         await db.migrate()

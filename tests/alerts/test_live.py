@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from aiohttp import WSMsgType
 
-from bot.rules import load_rulebook
 from bot.serve import CREDENTIALS, build_app
 from media.config import ServerSettings
 
+from .books import rules_without_quiet_hours
 from .standin import CHAT_ID, StandInBotApi
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
@@ -39,7 +39,7 @@ async def test_start_next_pause_resume_with_the_show_runner(
     monkeypatch.setenv("TELEGRAM_CHAT_ID", str(CHAT_ID))
     monkeypatch.setenv("TELEGRAM_API_BASE", standin.base)
     settings = ServerSettings(database_url=await make_database_url("sqlite"), data_dir=str(tmp_path))
-    app = build_app(load_rulebook(RULES), settings)
+    app = build_app(rules_without_quiet_hours(), settings)
     client = await aiohttp_client(app)
     ws = await client.ws_connect("/ws/demo")
     received: list[dict[str, Any]] = []
