@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from media.hub.clock import as_datetime
 from media.hub.connections import Connection
 from media.hub.core import HubCore, Room
-from media.hub.events import HubError
+from media.hub.events import HubError, RoomEvent
 from media.hub.protocol import (
     Countdown,
     CouponClaimReply,
@@ -25,6 +25,7 @@ from media.store.coupons import ClaimStatus, claim_coupon
 from media.store.coupons import push_coupon as store_push_coupon
 from media.store.events import append_event
 from media.store.models import CouponStock, ProductClick, ProductPin
+from media.store.orders import record_stock_out, units_sold
 
 
 class CommerceOps(HubCore):
@@ -71,6 +72,36 @@ class CommerceOps(HubCore):
             )
         self.logged(room, "click", viewer_id, data)
         await self.dispatch(room, Counted(counter="clicks"))
+
+    async def check_stock(self, room: Room, sku: str, run_id: int | None) -> dict[str, Any] | None:
+        """Log `product_out_of_stock {sku, stock, sold}` once the orders of `sku` reach its stock.
+
+        Called after an order is stored (and again when the shop retries it), with the order's
+        run. "sold" is summed from the stored orders of that run (`None`: of all orders outside
+        any run), so a retried order id never counts twice and a restart forgets nothing; the
+        `stock_outs` key (room, run, sku) makes the event once per run however many orders,
+        instances or retries race. Returns the event's data when this call wrote it.
+        """
+        product = room.state.settings.product(sku)
+        if product is None or product.stock is None:
+            return None
+        stock = product.stock
+        ts = self.clock.time()
+        async with self.db.sessions() as s, s.begin():
+            sold = await units_sold(s, room.id, sku, run_id)
+            if sold < stock:
+                return None
+            marked = await record_stock_out(
+                s, room.id, sku, run_id, stock=stock, sold=sold, ts=as_datetime(ts)
+            )
+            if not marked.created:
+                return None
+            data: dict[str, Any] = {"sku": sku, "stock": stock, "sold": sold}
+            await append_event(
+                s, room.id, "product_out_of_stock", run_id=run_id, data=data, ts=as_datetime(ts)
+            )
+        self.emit(RoomEvent(room.id, "product_out_of_stock", ts, None, data, run_id, self.instance))
+        return data
 
     async def push_coupon(
         self, room_id: str, coupon: dict[str, Any] | CouponSpec, cue: str | None = None

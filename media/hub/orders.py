@@ -84,6 +84,8 @@ async def orders_webhook(request: web.Request, hub: RoomHub) -> web.Response:
             viewer_id=order.viewer_id,
             ts=now,
         )
+        stored = recorded.row  # on a retry, the order as first stored
+        sku, run_id, same_room = stored.sku, stored.run_id, stored.room_id == order.room
         if recorded.created:
             await append_event(
                 s, order.room, "order", run_id=room.state.run_id, viewer_id=order.viewer_id, data=data, ts=now
@@ -98,10 +100,15 @@ async def orders_webhook(request: web.Request, hub: RoomHub) -> web.Response:
                     data={"coupon_id": order.coupon_id, "order_id": order.order_id},
                     ts=now,
                 )
+    if recorded.created:
+        hub.logged(room, "order", order.viewer_id, data)
+        await hub.dispatch(room, Counted(counter="orders"))
+    # After the commit, so of orders racing for the last units the last to check sees them all;
+    # again on a retry, in case the first delivery stopped before this (the check is idempotent).
+    if same_room:
+        await hub.check_stock(room, sku, run_id)
     if not recorded.created:
         return web.json_response({"status": "duplicate", "order_id": order.order_id}, status=200)
-    hub.logged(room, "order", order.viewer_id, data)
-    await hub.dispatch(room, Counted(counter="orders"))
     return web.json_response({"status": "recorded", "order_id": order.order_id}, status=201)
 
 

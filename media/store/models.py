@@ -48,6 +48,7 @@ __all__ = [
     "Room",
     "Show",
     "ShowRun",
+    "StockOut",
     "UTCDateTime",
     "Viewer",
     "Vote",
@@ -331,6 +332,23 @@ class Order(Base):
     quantity: Mapped[int]
     amount: Mapped[Decimal]
     viewer_id: Mapped[str | None] = mapped_column(VIEWER_ID)
+    ts: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StockOut(Base):
+    """A product whose orders reached its stock: one row per room, run and sku, however many orders.
+
+    `run_key` is the show run's id, or 0 for orders outside any run (run ids start at 1); a
+    NULL there would never conflict (see the module docstring), so it is not one.
+    """
+
+    __tablename__ = "stock_outs"
+
+    room_id: Mapped[str] = mapped_column(ROOM_ID, primary_key=True)
+    run_key: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(KEY, primary_key=True)
+    stock: Mapped[int]
+    sold: Mapped[int]
     ts: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -1,13 +1,15 @@
-"""Orders reported by the shop's webhook, stored once per order id however often it is retried."""
+"""Orders reported by the shop's webhook, stored once per order id however often it is retried;
+units sold per run, and the one stock-out per room, run and sku."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from media.store.models import Order
+from media.store.models import Order, StockOut
 from media.store.once import Recorded, insert_once
 from media.store.types import utcnow
 
@@ -36,3 +38,36 @@ async def record_order(
         "ts": ts or utcnow(),
     }
     return await insert_once(session, Order, values, ("order_id",))
+
+
+async def units_sold(session: AsyncSession, room_id: str, sku: str, run_id: int | None) -> int:
+    """The quantity ordered of `sku` in a run (`None`: all orders outside any run), each order once."""
+    run = Order.run_id == run_id if run_id is not None else Order.run_id.is_(None)
+    total = await session.scalar(
+        select(func.coalesce(func.sum(Order.quantity), 0)).where(
+            Order.room_id == room_id, Order.sku == sku, run
+        )
+    )
+    return int(total or 0)
+
+
+async def record_stock_out(
+    session: AsyncSession,
+    room_id: str,
+    sku: str,
+    run_id: int | None,
+    *,
+    stock: int,
+    sold: int,
+    ts: datetime | None = None,
+) -> Recorded[StockOut]:
+    """Mark `sku` out of stock in a run (`None`: outside any run); only the first call creates it."""
+    values = {
+        "room_id": room_id,
+        "run_key": run_id if run_id is not None else 0,
+        "sku": sku,
+        "stock": stock,
+        "sold": sold,
+        "ts": ts or utcnow(),
+    }
+    return await insert_once(session, StockOut, values, ("room_id", "run_key", "sku"))

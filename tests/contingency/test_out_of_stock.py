@@ -1,0 +1,103 @@
+"""A running room (build_app) sells a product out through the orders webhook: its plan fires, once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from aiohttp.test_utils import TestClient
+
+from bot.contingency.edge import CONTINGENCY
+from bot.rules import load_rulebook
+from bot.serve import RunOptions, build_app
+from bot.show.web import SHOW_RUNNER
+from media.app import SETTINGS
+from media.hub import HUB, RoomEvent
+from media.hub.orders import SIGNATURE_HEADER, sign
+
+BASE = Path(__file__).parent.parent / "rules_bad" / "_base"
+
+PLANS = """\
+- id: pan-gone
+  title: 炒锅售罄
+  when:
+    product_out_of_stock:
+      product: PAN-01
+  do:
+    - say: 炒锅已经卖光啦，马上上下一款～
+  cooldown: 0s
+- id: tea-gone
+  when:
+    product_out_of_stock:
+      product: TEA-05
+  do:
+    - say: 红茶卖光了
+  cooldown: 0s
+"""
+
+
+async def _until(predicate: Callable[[], bool], within: float = 5.0) -> bool:
+    deadline = time.monotonic() + within
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+async def test_orders_reaching_the_stock_fire_the_out_of_stock_plan_once(
+    tmp_path: Path, local_settings, aiohttp_client
+) -> None:  # type: ignore[no-untyped-def]
+    rules = tmp_path / "rules"
+    shutil.copytree(BASE, rules)
+    products = rules / "products.yaml"
+    text = products.read_text(encoding="utf-8")
+    assert "stock: 100" in text  # PAN-01; TEA-05 has no stock
+    products.write_text(text.replace("stock: 100", "stock: 2"), encoding="utf-8")
+    (rules / "contingency.yaml").write_text(PLANS, encoding="utf-8")
+    app = build_app(load_rulebook(rules), local_settings, RunOptions(reload_interval=60))
+    client: TestClient = await aiohttp_client(app)
+    hub, runner, edge = app[HUB], app[SHOW_RUNNER], app[CONTINGENCY]
+    room_id, secret = edge.room_id, app[SETTINGS].secret
+    seen: list[RoomEvent] = []
+    hub.subscribe(seen.append)
+
+    def fired(plan_id: str) -> list[RoomEvent]:
+        return [e for e in seen if e.kind == "contingency_fired" and e.data["plan_id"] == plan_id]
+
+    def said(text: str) -> int:
+        return sum(1 for e in seen if e.kind == "chat" and e.data.get("text") == text)
+
+    async def order(order_id: str, sku: str, quantity: int = 1) -> int:
+        body = json.dumps(
+            {"order_id": order_id, "room": room_id, "sku": sku, "quantity": quantity, "amount": "159.00"}
+        ).encode()
+        resp = await client.post("/api/orders", data=body, headers={SIGNATURE_HEADER: sign(secret, body)})
+        return resp.status
+
+    await runner.start("s")
+    assert runner.active is not None
+    run_id = runner.active.row.id
+
+    assert await order("o-1", "PAN-01") == 201
+    assert await order("o-1", "PAN-01") == 200  # a retry: still 1 of 2
+    assert await order("o-t", "TEA-05", quantity=500) == 201  # no stock set: never out
+    await asyncio.sleep(0.3)
+    assert [e for e in seen if e.kind == "product_out_of_stock"] == [] and fired("pan-gone") == []
+
+    assert await order("o-2", "PAN-01") == 201  # 2 of 2
+    assert await order("o-3", "PAN-01") == 201  # past it: no second stock-out
+    assert await _until(lambda: len(fired("pan-gone")) == 1)
+    await asyncio.sleep(0.3)
+    [out] = [e for e in seen if e.kind == "product_out_of_stock"]
+    assert out.data == {"sku": "PAN-01", "stock": 2, "sold": 2} and out.run_id == run_id
+    [firing] = fired("pan-gone")
+    assert firing.data["condition"] == "product_out_of_stock" and firing.data["sku"] == "PAN-01"
+    assert firing.data["done"] == ["say"] and firing.data["failed"] == []
+    assert said("炒锅已经卖光啦，马上上下一款～") == 1
+    assert fired("tea-gone") == [] and said("红茶卖光了") == 0
+    assert client.server is not None
