@@ -1,9 +1,13 @@
 """引导关注: once a viewer has watched `room.yaml` `follow_invite.after`, the bot invites them to follow.
 
 The invitation is a private `notice` to that viewer's sockets (nobody else sees it), once per
-viewer, never to one who already follows; each is logged as `follow_invited`.
-`FollowInvites` decides (pure: events in, `tick(now)` → viewer ids); `setup_follow_invites`
+viewer per room, never to one who already follows; each is logged as `follow_invited`.
+`FollowInvites` decides (pure: events in, `due(now)` → viewer ids); `setup_follow_invites`
 wires it to the hub.
+
+Who was invited and who follows survives a restart: before its first invitation the feature
+reads the room's `follow_invited` and `follow` events from the event log (one query) and
+`restore`s them, so nobody is invited twice however often the server restarts.
 """
 
 from __future__ import annotations
@@ -11,14 +15,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 
 from aiohttp import web
+from sqlalchemy import select
 
 from bot.reload import RulebookHolder
 from bot.rules.models import FollowInvite
 from media.hub import HUB, RoomEvent, RoomHub
 from media.hub.protocol import Notice
+from media.store.db import Database
+from media.store.models import Event
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +62,11 @@ class FollowInvites:
             case _:
                 pass
 
+    def restore(self, invited: Iterable[str], followers: Iterable[str]) -> None:
+        """Add who was invited and who follows as stored before this instance started."""
+        self.invited.update(invited)
+        self.followers.update(followers)
+
     def due(self, now: float) -> list[str]:
         """Viewers to invite now; each is returned once."""
         if self.invite is None:
@@ -66,6 +78,26 @@ class FollowInvites:
         ]
         self.invited.update(out)
         return out
+
+
+async def stored_history(db: Database, room_id: str) -> tuple[set[str], set[str]]:
+    """(invited, followers) of a room as its event log has them, in one query."""
+    query = (
+        select(Event.kind, Event.viewer_id)
+        .where(
+            Event.room_id == room_id,
+            Event.kind.in_(("follow_invited", "follow")),
+            Event.viewer_id.is_not(None),
+        )
+        .distinct()
+    )
+    invited: set[str] = set()
+    followers: set[str] = set()
+    async with db.sessions() as session:
+        for kind, viewer in (await session.execute(query)).all():
+            if viewer is not None:
+                (invited if kind == "follow_invited" else followers).add(viewer)
+    return invited, followers
 
 
 async def invite(hub: RoomHub, room_id: str, viewer_id: str, text: str) -> bool:
@@ -95,8 +127,18 @@ def setup_follow_invites(
             invites.observe(event)
 
     async def tick_forever() -> None:
+        restored = False
         while True:
+            if not restored:
+                # Nobody is invited until the stored history is in; a failed read is retried next tick.
+                try:
+                    invites.restore(*await stored_history(hub.db, room_id))
+                    restored = True
+                except Exception:
+                    log.exception("follow invitations: reading who was already invited failed")
             await asyncio.sleep(tick_every)
+            if not restored:
+                continue
             try:
                 spec = invites.invite
                 for viewer in invites.due(hub.clock.time()):
