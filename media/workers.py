@@ -416,12 +416,10 @@ class Worker:
                     self.fanout(room_id, slot, media_kind).deliver(codec, pts, keyframe, data)
                     continue
                 message = json.loads(payload)
-                if message["op"] == "play":
-                    task = asyncio.create_task(self.play(message))
-                    tasks.add(task)
-                    task.add_done_callback(tasks.discard)
-                elif message["op"] == "trickle":
-                    task = asyncio.create_task(self.trickle(message))
+                if message["op"] in ("play", "trickle"):
+                    # Answered in the background: a slow offer must not hold up the frames behind it.
+                    handler = self.play if message["op"] == "play" else self.trickle
+                    task = asyncio.create_task(handler(message))
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
                 elif message["op"] == "end":
