@@ -60,6 +60,7 @@ class Room:
     pending_likes: dict[str, int] = field(default_factory=dict)
     coupon_links: dict[str, str] = field(default_factory=dict)
     busy: set[str] = field(default_factory=set)  # vote/lottery ids being closed or drawn here
+    presence_logged: int = 0  # the online count of the last `presence` line written
 
     @property
     def id(self) -> str:
@@ -315,7 +316,11 @@ class HubCore:
                         self._queue_tallies(room)
                     if now_mono - last_stats >= STATS_EVERY:
                         await self._every_second(room)
-                    if now_mono - last_presence >= PRESENCE_LOG_EVERY and room.state.local_online:
+                    # While anyone watches here, and once more when the last viewer has gone: the drop to 0
+                    # is what the alert rules and contingency plans need to see.
+                    if now_mono - last_presence >= PRESENCE_LOG_EVERY and (
+                        room.state.local_online or room.presence_logged
+                    ):
                         self.spawn(self._log_presence(room))
                     self.flush(room)
             except Exception:
@@ -423,6 +428,7 @@ class HubCore:
 
     async def _log_presence(self, room: Room) -> None:
         state = room.state
+        room.presence_logged = state.local_online
         await self.log(
             self.line(
                 room,

@@ -378,3 +378,33 @@ async def test_watch_time_before_the_show_started_counts_for_a_lottery(make_room
     result = await early.wait_for(lambda m: m["type"] == "lottery_result")
     # early: 81 s in the room (50 before the run); late: 31 s, under the 40 s minimum.
     assert [w["viewer_id"] for w in result["winners"]] == [early.of("welcome")[0]["viewer_id"]]
+
+
+async def test_presence_is_logged_while_anyone_watches_and_once_when_the_last_viewer_left(
+    make_room_app: MakeRoomApp, monkeypatch: Any
+) -> None:
+    """The alert rules and contingency plans read viewer drops from `presence` lines: a room emptying out
+    must end with a line saying 0, and an empty room must not keep writing them."""
+    monkeypatch.setattr("media.hub.core.PRESENCE_LOG_EVERY", 0.2)
+    app = await make_room_app()
+
+    async def online() -> list[int]:
+        return [int(e.data["online"]) for e in await events(app, "presence")]
+
+    async def until(check: Any) -> list[int]:
+        for _ in range(100):
+            counts = await online()
+            if check(counts):
+                return counts
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"presence lines: {await online()}")
+
+    await asyncio.sleep(0.6)
+    assert await online() == []  # nobody has come yet: nothing to say
+    a, b = await app.viewer(), await app.viewer()
+    await until(lambda counts: 2 in counts)
+    await a.close()
+    await b.close()
+    counts = await until(lambda counts: counts[-1:] == [0])
+    await asyncio.sleep(0.8)
+    assert await online() == counts  # one 0, then quiet
