@@ -102,6 +102,13 @@ async def orders_webhook(request: web.Request, hub: RoomHub) -> web.Response:
                 )
     if recorded.created:
         hub.logged(room, "order", order.viewer_id, data)
+        if order.coupon_id and order.viewer_id:
+            hub.logged(
+                room,
+                "coupon_used",
+                order.viewer_id,
+                {"coupon_id": order.coupon_id, "order_id": order.order_id},
+            )
         await hub.dispatch(room, Counted(counter="orders"))
     # After the commit, so of orders racing for the last units the last to check sees them all;
     # again on a retry, in case the first delivery stopped before this (the check is idempotent).

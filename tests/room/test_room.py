@@ -283,6 +283,20 @@ async def test_orders_webhook_is_signed_and_idempotent(make_room_app: MakeRoomAp
         {"order_id": "o-1", "sku": "tea-01", "quantity": 1, "amount": "159.00"}
     ]
 
+    # An order with a coupon also logs coupon_used, and in-process listeners hear both, once.
+    heard: list[RoomEvent] = []
+    app.hub.subscribe(heard.append)
+    body = json.dumps({**order, "order_id": "o-2", "coupon_id": "save-20"}).encode()
+    for _ in range(2):
+        await app.client.post("/api/orders", data=body, headers={SIGNATURE_HEADER: sign(SECRET, body)})
+    used = {"coupon_id": "save-20", "order_id": "o-2"}
+    assert [e.data for e in await events(app, "coupon_used")] == [used]
+    assert [(e.kind, e.viewer_id) for e in heard if e.kind in ("order", "coupon_used")] == [
+        ("order", "v1"),
+        ("coupon_used", "v1"),
+    ]
+    assert next(e for e in heard if e.kind == "coupon_used").data == used
+
 
 async def test_tracked_link_records_the_click_and_redirects(make_room_app: MakeRoomApp) -> None:
     app = await make_room_app()
