@@ -62,11 +62,6 @@ async def test_stream_down_says_once_pauses_then_resumes(
     rules = tmp_path / "rules"
     shutil.copytree(BASE, rules)
     (rules / "contingency.yaml").write_text(PLANS, encoding="utf-8")
-    # The base rules' quiet hours (02:00–08:00) would hold back the alerts this test reads at night.
-    alerts_yaml = rules / "alerts.yaml"
-    alerts_yaml.write_text(
-        alerts_yaml.read_text(encoding="utf-8").replace('quiet_hours: "02:00-08:00"\n', ""), "utf-8"
-    )
     app = build_app(load_rulebook(rules), local_settings, RunOptions(reload_interval=60))
     client: TestClient = await aiohttp_client(app)
     hub, runner, edge = app[HUB], app[SHOW_RUNNER], app[CONTINGENCY]
