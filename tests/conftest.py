@@ -1,4 +1,5 @@
-"""Fixtures shared by the whole suite: fresh databases of either kind.
+"""Fixtures shared by the whole suite: fresh databases of either kind, a copy of the base rule set
+(`base_rules`) and a server on a real port (`serve_app`).
 
 Use them from any test module, no import needed:
 
@@ -25,13 +26,16 @@ from __future__ import annotations
 import asyncio
 import getpass
 import os
+import shutil
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from urllib.parse import quote
 
 import asyncpg
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from sqlalchemy import make_url
 
 from media.config import ServerSettings
@@ -157,3 +161,63 @@ def local_settings(tmp_path: Path) -> ServerSettings:
     return ServerSettings(
         database_url=f"sqlite+aiosqlite:///{tmp_path}/liveroom.db", data_dir=str(tmp_path / "var")
     )
+
+
+BASE_RULES = Path(__file__).parent / "rules_bad" / "_base"
+
+BaseRules = Callable[..., Path]
+
+
+@pytest.fixture
+def base_rules(tmp_path: Path) -> BaseRules:
+    """Copy the small valid rule set `tests/rules_bad/_base` (room `test-room`, products PAN-01 and TEA-05)
+    into `tmp_path / folder` and return that folder. `write={"contingency.yaml": text}` replaces files,
+    `append={"room.yaml": text}` adds to their end, `replace={"products.yaml": ("stock: 100", "stock: 2")}`
+    substitutes text that must be there:
+
+        rules = base_rules(append={"room.yaml": "\\nfollow_invite:\\n  after: 1s\\n"})
+        app = build_app(load_rulebook(rules), local_settings, RunOptions())
+    """
+
+    def copy(
+        folder: str = "rules",
+        *,
+        write: Mapping[str, str] | None = None,
+        append: Mapping[str, str] | None = None,
+        replace: Mapping[str, tuple[str, str]] | None = None,
+    ) -> Path:
+        rules = tmp_path / folder
+        shutil.copytree(BASE_RULES, rules)
+        for name, text in (write or {}).items():
+            (rules / name).write_text(text, encoding="utf-8")
+        for name, text in (append or {}).items():
+            path = rules / name
+            path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+        for name, (old, new) in (replace or {}).items():
+            path = rules / name
+            current = path.read_text(encoding="utf-8")
+            assert old in current, f"{name} of the base rules has no {old!r}"
+            path.write_text(current.replace(old, new), encoding="utf-8")
+        return rules
+
+    return copy
+
+
+ServeApp = Callable[[web.Application], Awaitable[str]]
+
+
+@pytest.fixture
+async def serve_app() -> AsyncIterator[ServeApp]:
+    """Serve an app on a real 127.0.0.1 port (WebRTC peers and browsers need one) and return its base URL
+    (no trailing slash); every server is closed when the test ends."""
+    servers: list[TestServer] = []
+
+    async def serve(app: web.Application) -> str:
+        server = TestServer(app, host="127.0.0.1")
+        await server.start_server()
+        servers.append(server)
+        return str(server.make_url("")).rstrip("/")
+
+    yield serve
+    for server in reversed(servers):
+        await server.close()

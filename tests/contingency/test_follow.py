@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 from pathlib import Path
 
 import pytest
+from conftest import BaseRules
 
 from bot.cli import main
 from bot.rules import load_rulebook
@@ -16,19 +16,15 @@ from bot.show.web import SHOW_RUNNER
 from media.config import ServerSettings
 from media.hub import HUB, RoomEvent
 
-BASE = Path(__file__).parent.parent / "rules_bad" / "_base"
-
 
 async def test_follow_once_per_viewer_and_follow_rate(
-    tmp_path: Path, aiohttp_client, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    base_rules: BaseRules,
+    aiohttp_client,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:  # type: ignore[no-untyped-def]
-    rules = tmp_path / "rules"
-    shutil.copytree(BASE, rules)
-    room_yaml = rules / "room.yaml"
-    room_yaml.write_text(
-        room_yaml.read_text(encoding="utf-8") + "\nfollow_invite:\n  after: 1s\n  text: 点个关注吧\n",
-        encoding="utf-8",
-    )
+    rules = base_rules(append={"room.yaml": "\nfollow_invite:\n  after: 1s\n  text: 点个关注吧\n"})
     url = f"sqlite+aiosqlite:///{tmp_path}/liveroom.db"
     book = load_rulebook(rules)
     app = build_app(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import ClientWebSocketResponse, WSMsgType
+from conftest import BaseRules
 from sqlalchemy import select
 
 from bot.credentials import Credentials
@@ -28,7 +28,6 @@ from media.rooms import RoomDirectory
 from media.store.db import Database
 from media.store.models import Event
 
-BASE = Path(__file__).parent.parent / "rules_bad" / "_base"
 SECRET = "follow-restart-secret-0123456789"
 CREDENTIALS = Credentials(SECRET, "publish-42", "team-pass-42", False, False)
 TEXT = "点个关注吧"
@@ -36,15 +35,10 @@ AFTER = 60.0
 START = 1_780_000_000.0
 
 
-def follow_rules(tmp_path: Path) -> Rulebook:
-    rules = tmp_path / "rules"
-    shutil.copytree(BASE, rules)
-    room_yaml = rules / "room.yaml"
-    room_yaml.write_text(
-        room_yaml.read_text(encoding="utf-8") + f"\nfollow_invite:\n  after: {int(AFTER)}s\n  text: {TEXT}\n",
-        encoding="utf-8",
+def follow_rules(base_rules: BaseRules) -> Rulebook:
+    return load_rulebook(
+        base_rules(append={"room.yaml": f"\nfollow_invite:\n  after: {int(AFTER)}s\n  text: {TEXT}\n"})
     )
-    return load_rulebook(rules)
 
 
 @dataclass
@@ -127,8 +121,10 @@ async def settle_ticks() -> None:
     await asyncio.sleep(0.3)
 
 
-async def test_restart_does_not_invite_again(tmp_path: Path, aiohttp_client: Any, database: Database) -> None:
-    book = follow_rules(tmp_path)
+async def test_restart_does_not_invite_again(
+    tmp_path: Path, base_rules: BaseRules, aiohttp_client: Any, database: Database
+) -> None:
+    book = follow_rules(base_rules)
     room = book.room.id
     serve = server_factory(aiohttp_client, database, book)
     ids = ViewerIds(SECRET)

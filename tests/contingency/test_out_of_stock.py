@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from aiohttp.test_utils import TestClient
+from conftest import BaseRules
 
 from bot.contingency.edge import CONTINGENCY
 from bot.rules import load_rulebook
@@ -18,8 +17,6 @@ from bot.show.web import SHOW_RUNNER
 from media.app import SETTINGS
 from media.hub import HUB, RoomEvent
 from media.hub.orders import SIGNATURE_HEADER, sign
-
-BASE = Path(__file__).parent.parent / "rules_bad" / "_base"
 
 PLANS = """\
 - id: pan-gone
@@ -50,15 +47,11 @@ async def _until(predicate: Callable[[], bool], within: float = 5.0) -> bool:
 
 
 async def test_orders_reaching_the_stock_fire_the_out_of_stock_plan_once(
-    tmp_path: Path, local_settings, aiohttp_client
+    base_rules: BaseRules, local_settings, aiohttp_client
 ) -> None:  # type: ignore[no-untyped-def]
-    rules = tmp_path / "rules"
-    shutil.copytree(BASE, rules)
-    products = rules / "products.yaml"
-    text = products.read_text(encoding="utf-8")
-    assert "stock: 100" in text  # PAN-01; TEA-05 has no stock
-    products.write_text(text.replace("stock: 100", "stock: 2"), encoding="utf-8")
-    (rules / "contingency.yaml").write_text(PLANS, encoding="utf-8")
+    rules = base_rules(  # PAN-01 sells out after 2; TEA-05 has no stock
+        write={"contingency.yaml": PLANS}, replace={"products.yaml": ("stock: 100", "stock: 2")}
+    )
     app = build_app(load_rulebook(rules), local_settings, RunOptions(reload_interval=60))
     client: TestClient = await aiohttp_client(app)
     hub, runner, edge = app[HUB], app[SHOW_RUNNER], app[CONTINGENCY]

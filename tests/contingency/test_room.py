@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from aiohttp.test_utils import TestClient
+from conftest import BaseRules
 
 from bot.alerts.service import ALERTS
 from bot.contingency.edge import CONTINGENCY
@@ -16,8 +15,6 @@ from bot.rules import load_rulebook
 from bot.serve import RunOptions, build_app
 from bot.show.web import SHOW_RUNNER
 from media.hub import HUB, RoomEvent
-
-BASE = Path(__file__).parent.parent / "rules_bad" / "_base"
 
 PLANS = """\
 - id: stream-down
@@ -57,11 +54,9 @@ async def _until(predicate: Callable[[], bool], within: float = 5.0) -> bool:
 
 
 async def test_stream_down_says_once_pauses_then_resumes(
-    tmp_path: Path, local_settings, aiohttp_client
+    base_rules: BaseRules, local_settings, aiohttp_client
 ) -> None:  # type: ignore[no-untyped-def]
-    rules = tmp_path / "rules"
-    shutil.copytree(BASE, rules)
-    (rules / "contingency.yaml").write_text(PLANS, encoding="utf-8")
+    rules = base_rules(write={"contingency.yaml": PLANS})
     app = build_app(load_rulebook(rules), local_settings, RunOptions(reload_interval=60))
     client: TestClient = await aiohttp_client(app)
     hub, runner, edge = app[HUB], app[SHOW_RUNNER], app[CONTINGENCY]

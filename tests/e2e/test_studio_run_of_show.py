@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestServer
+from conftest import BaseRules, ServeApp
 
 from bot.rules import load_rulebook
 from bot.serve import CREDENTIALS, RunOptions, build_app
 from media.config import ServerSettings
 
-BASE = Path(__file__).parent.parent / "rules_bad" / "_base"
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
@@ -25,62 +23,53 @@ pytestmark = [
 
 
 async def test_studio_runs_the_show_and_host_sees_the_next_cue(
-    tmp_path: Path, local_settings: ServerSettings
+    base_rules: BaseRules, serve_app: ServeApp, local_settings: ServerSettings
 ) -> None:
     from playwright.async_api import async_playwright, expect
 
-    rules = tmp_path / "rules"
-    shutil.copytree(BASE, rules)
-    book = load_rulebook(rules)
+    book = load_rulebook(base_rules())
     room = book.room.id
     app = build_app(book, local_settings, RunOptions())
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    base = str(server.make_url("")).rstrip("/")
+    base = await serve_app(app)
     creds = app[CREDENTIALS]
-    try:
-        async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-            try:
-                errors: list[str] = []
-                studio = await (await browser.new_context()).new_page()
-                studio.on("pageerror", lambda e: errors.append(str(e)))
-                await studio.goto(f"{base}/studio/{room}")
-                await studio.fill("#password", creds.team_password)
-                await studio.click("button[type=submit]")
-                await expect(studio.locator("#stream-h")).to_have_text("推流状态")
-                await expect(studio.locator("#stream-state")).to_have_text("未开播")
-                await expect(studio.locator("#no-alerts")).to_be_visible()
-                await expect(studio.locator("#show-id option")).to_have_count(len(book.shows))
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            errors: list[str] = []
+            studio = await (await browser.new_context()).new_page()
+            studio.on("pageerror", lambda e: errors.append(str(e)))
+            await studio.goto(f"{base}/studio/{room}")
+            await studio.fill("#password", creds.team_password)
+            await studio.click("button[type=submit]")
+            await expect(studio.locator("#stream-h")).to_have_text("推流状态")
+            await expect(studio.locator("#stream-state")).to_have_text("未开播")
+            await expect(studio.locator("#no-alerts")).to_be_visible()
+            await expect(studio.locator("#show-id option")).to_have_count(len(book.shows))
 
-                await studio.click("#show-start")
-                await expect(studio.locator("#show-status")).to_contain_text("进行中")
-                await expect(studio.locator("#show-timeline li").first).to_be_visible()
-                assert await studio.locator("#show-pause").is_enabled()
+            await studio.click("#show-start")
+            await expect(studio.locator("#show-status")).to_contain_text("进行中")
+            await expect(studio.locator("#show-timeline li").first).to_be_visible()
+            assert await studio.locator("#show-pause").is_enabled()
 
-                host = await (await browser.new_context()).new_page()
-                host.on("pageerror", lambda e: errors.append(str(e)))
-                await host.goto(f"{base}/host/{room}")
-                await host.fill("#password", creds.publish_token)
-                await host.click("button[type=submit]")
-                await expect(host.locator("#publisher-slot .lr-publisher")).to_have_count(1)
-                await expect(host.locator("#publisher-slot .lr-token")).to_have_count(
-                    0
-                )  # token given, not asked
-                await expect(host.locator("#next-cue-text")).not_to_have_text("暂无")
+            host = await (await browser.new_context()).new_page()
+            host.on("pageerror", lambda e: errors.append(str(e)))
+            await host.goto(f"{base}/host/{room}")
+            await host.fill("#password", creds.publish_token)
+            await host.click("button[type=submit]")
+            await expect(host.locator("#publisher-slot .lr-publisher")).to_have_count(1)
+            await expect(host.locator("#publisher-slot .lr-token")).to_have_count(0)  # token given, not asked
+            await expect(host.locator("#next-cue-text")).not_to_have_text("暂无")
 
-                await studio.click("#show-pause")
-                await expect(studio.locator("#show-status")).to_contain_text("已暂停")
-                await studio.click("#show-resume")
-                await expect(studio.locator("#show-status")).to_contain_text("进行中")
-                pending = studio.locator("#show-timeline li.state-pending")
-                before = await pending.count()
-                await studio.click("#show-skip")
-                await expect(studio.locator("#show-timeline li.state-skipped")).to_have_count(1)
-                await studio.click("#show-fire")
-                await expect(pending).not_to_have_count(before)
-                assert errors == []
-            finally:
-                await browser.close()
-    finally:
-        await server.close()
+            await studio.click("#show-pause")
+            await expect(studio.locator("#show-status")).to_contain_text("已暂停")
+            await studio.click("#show-resume")
+            await expect(studio.locator("#show-status")).to_contain_text("进行中")
+            pending = studio.locator("#show-timeline li.state-pending")
+            before = await pending.count()
+            await studio.click("#show-skip")
+            await expect(studio.locator("#show-timeline li.state-skipped")).to_have_count(1)
+            await studio.click("#show-fire")
+            await expect(pending).not_to_have_count(before)
+            assert errors == []
+        finally:
+            await browser.close()

@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 from aiortc import RTCConfiguration, RTCPeerConnection
+from conftest import BASE_RULES
 
 from bot.demo.publisher import publish
 from bot.rules import load_rulebook
@@ -23,15 +24,12 @@ from media.server import MEDIA_SERVER
 
 from .clients import whep_play
 
-BASE = Path(__file__).parent.parent / "rules_bad" / "_base"
-
 
 async def _serve(tmp_path: Path, name: str, restream: str = "") -> TestServer:
     rules = tmp_path / name / "rules"
-    shutil.copytree(BASE, rules)
-    if restream:
-        room = rules / "room.yaml"
-        room.write_text(room.read_text(encoding="utf-8") + restream, encoding="utf-8")
+    shutil.copytree(BASE_RULES, rules)
+    with (rules / "room.yaml").open("a", encoding="utf-8") as room:
+        room.write(restream)
     settings = ServerSettings(
         database_url=f"sqlite+aiosqlite:///{tmp_path}/{name}/liveroom.db",
         data_dir=str(tmp_path / name / "var"),

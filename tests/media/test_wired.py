@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import time
-from pathlib import Path
 
 import aiohttp
-from aiohttp.test_utils import TestServer
+from aiohttp import web
+from conftest import BaseRules, ServeApp
 from sqlalchemy import select
 
 from bot.demo.publisher import publish
@@ -20,27 +19,21 @@ from media.store.models import Event
 
 from .clients import whep_play
 
-BASE = Path(__file__).parent.parent / "rules_bad" / "_base"
 
-
-async def _event_kinds(server: TestServer, room: str) -> list[str]:
-    db = server.app[HUB].db
+async def _event_kinds(app: web.Application, room: str) -> list[str]:
+    db = app[HUB].db
     async with db.sessions() as s:
         rows = await s.execute(select(Event.kind).where(Event.room_id == room))
         return [k for (k,) in rows]
 
 
 async def test_run_app_publishes_plays_and_logs_stream_events(
-    tmp_path: Path, local_settings: ServerSettings
+    base_rules: BaseRules, serve_app: ServeApp, local_settings: ServerSettings
 ) -> None:
-    rules = tmp_path / "rules"
-    shutil.copytree(BASE, rules)
-    book = load_rulebook(rules)
+    book = load_rulebook(base_rules())
     room = book.room.id
     app = build_app(book, local_settings, RunOptions())
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    base = str(server.make_url("")).rstrip("/")
+    base = await serve_app(app)
     session = None
     viewer = None
     try:
@@ -53,7 +46,7 @@ async def test_run_app_publishes_plays_and_logs_stream_events(
                 frame = await asyncio.wait_for(tracks[0].recv(), 15)
                 assert frame.width > 0
             deadline = time.monotonic() + 10
-            while "stream_started" not in await _event_kinds(server, room):
+            while "stream_started" not in await _event_kinds(app, room):
                 assert time.monotonic() < deadline, "no stream_started in the events table"
                 await asyncio.sleep(0.1)
             metrics = await (await http.get(f"{base}/metrics")).text()
@@ -66,45 +59,37 @@ async def test_run_app_publishes_plays_and_logs_stream_events(
             await viewer.close()
         if session is not None:
             await session.close()
-        await server.close()
 
 
 async def test_host_page_gets_token_and_next_cue_media_health_is_team_only(
-    tmp_path: Path, local_settings: ServerSettings
+    base_rules: BaseRules, serve_app: ServeApp, local_settings: ServerSettings
 ) -> None:
-    rules = tmp_path / "rules"
-    shutil.copytree(BASE, rules)
-    book = load_rulebook(rules)
+    book = load_rulebook(base_rules())
     room = book.room.id
     app = build_app(book, local_settings, RunOptions())
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    base = str(server.make_url("")).rstrip("/")
+    base = await serve_app(app)
     creds = app[CREDENTIALS]
-    try:
-        async with aiohttp.ClientSession() as viewer:
-            page = await (await viewer.get(f"{base}/room/{room}")).text()
-            assert creds.publish_token not in page
-            assert (await viewer.get(f"{base}/api/show/{room}/next")).status == 403
-            assert (await viewer.get(f"{base}/api/media/{room}/health")).status == 401
-        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as host:
-            resp = await host.post(
-                f"{base}/host/{room}/login", data={"password": creds.publish_token}, allow_redirects=True
-            )
-            page = await resp.text()
-            assert creds.publish_token in page
-            assert "/static/publisher.js" in page
-            assert resp.headers["Cache-Control"] == "no-store"
-            cue = await host.get(f"{base}/api/show/{room}/next")
-            assert cue.status == 200
-            assert set(await cue.json()) == {"status", "title", "now_offset", "next"}
-            assert (await host.get(f"{base}/api/media/{room}/health")).status == 401
-        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as team:
-            await team.post(f"{base}/studio/{room}/login", data={"password": creds.team_password})
-            studio = await (await team.get(f"{base}/studio/{room}")).text()
-            assert creds.publish_token not in studio
-            health = await team.get(f"{base}/api/media/{room}/health")
-            assert health.status == 200
-            assert (await health.json())["live"] is False
-    finally:
-        await server.close()
+    async with aiohttp.ClientSession() as viewer:
+        page = await (await viewer.get(f"{base}/room/{room}")).text()
+        assert creds.publish_token not in page
+        assert (await viewer.get(f"{base}/api/show/{room}/next")).status == 403
+        assert (await viewer.get(f"{base}/api/media/{room}/health")).status == 401
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as host:
+        resp = await host.post(
+            f"{base}/host/{room}/login", data={"password": creds.publish_token}, allow_redirects=True
+        )
+        page = await resp.text()
+        assert creds.publish_token in page
+        assert "/static/publisher.js" in page
+        assert resp.headers["Cache-Control"] == "no-store"
+        cue = await host.get(f"{base}/api/show/{room}/next")
+        assert cue.status == 200
+        assert set(await cue.json()) == {"status", "title", "now_offset", "next"}
+        assert (await host.get(f"{base}/api/media/{room}/health")).status == 401
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as team:
+        await team.post(f"{base}/studio/{room}/login", data={"password": creds.team_password})
+        studio = await (await team.get(f"{base}/studio/{room}")).text()
+        assert creds.publish_token not in studio
+        health = await team.get(f"{base}/api/media/{room}/health")
+        assert health.status == 200
+        assert (await health.json())["live"] is False

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from conftest import BaseRules
 
 from bot.cli import main
-
-BASE = Path(__file__).parent.parent / "rules_bad" / "_base"
 
 CLEAN_SHOW = """\
 title: 周末专场
@@ -26,21 +24,14 @@ segments:
 """
 
 
-def _rules(tmp_path: Path) -> Path:
-    rules = tmp_path / "rules"
-    shutil.copytree(BASE, rules)
-    # Cover the tea box in the FAQ so the base week is clean.
-    faq = rules / "faq.yaml"
-    faq.write_text(
-        faq.read_text(encoding="utf-8")
-        + "\n- id: tea-origin\n  product: TEA-05\n  q: [茶叶产地是哪里]\n  a: 福建武夷山\n",
-        encoding="utf-8",
-    )
-    return rules
+# Cover the tea box in the FAQ so the base week is clean.
+TEA_FAQ = "\n- id: tea-origin\n  product: TEA-05\n  q: [茶叶产地是哪里]\n  a: 福建武夷山\n"
 
 
-def test_clean_week_prints_no_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rules = _rules(tmp_path)
+def test_clean_week_prints_no_warning(
+    tmp_path: Path, base_rules: BaseRules, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = base_rules(append={"faq.yaml": TEA_FAQ})
     (rules / "shows" / "weekend.yaml").write_text(CLEAN_SHOW, encoding="utf-8")
     html = tmp_path / "plan.html"
 
@@ -57,8 +48,10 @@ def test_clean_week_prints_no_warning(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "周末专场" in page and "<script" not in page
 
 
-def test_each_planted_conflict_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rules = _rules(tmp_path)
+def test_each_planted_conflict_is_named(
+    tmp_path: Path, base_rules: BaseRules, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = base_rules(append={"faq.yaml": TEA_FAQ})
     planted = (
         CLEAN_SHOW.replace("starts_at: 2026-11-29T19:30:00+08:00", "starts_at: 2026-11-28T20:10:00+08:00")
         .replace("stock: 30}", "stock: 90}")
@@ -90,16 +83,18 @@ def test_each_planted_conflict_is_named(tmp_path: Path, capsys: pytest.CaptureFi
     assert "FAQ 缺失：weekend 要讲的 电热水壶（KETTLE-02）" in out
 
 
-def test_other_weeks_and_bad_week(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rules = _rules(tmp_path)
+def test_other_weeks_and_bad_week(
+    tmp_path: Path, base_rules: BaseRules, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = base_rules(append={"faq.yaml": TEA_FAQ})
     assert main(["plan", "--rules", str(rules), "--week", "2026-W50"]) == 0
     assert "这一周没有安排直播" in capsys.readouterr().out
     assert main(["plan", "--rules", str(rules), "--week", "next week"]) == 2
     assert "2026-W48" in capsys.readouterr().err
 
 
-def test_english(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rules = _rules(tmp_path)
+def test_english(tmp_path: Path, base_rules: BaseRules, capsys: pytest.CaptureFixture[str]) -> None:
+    rules = base_rules(append={"faq.yaml": TEA_FAQ})
     assert main(["plan", "--rules", str(rules), "--week", "2026-W48", "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "Week plan 2026-W48" in out and "11-28 Sat 20:00" in out and "No conflicts" in out

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import time
-from pathlib import Path
 
 from aiohttp.test_utils import TestClient
+from conftest import BaseRules
 
 from bot.rules import load_rulebook
 from bot.serve import RunOptions, build_app
-
-BASE = Path(__file__).parent.parent / "rules_bad" / "_base"
 
 
 async def _wait_for(client: TestClient, predicate, within: float = 2.0) -> dict:  # type: ignore[no-untyped-def]
@@ -25,10 +22,9 @@ async def _wait_for(client: TestClient, predicate, within: float = 2.0) -> dict:
 
 
 async def test_good_edit_applies_and_broken_edit_keeps_last_good(
-    tmp_path: Path, local_settings, aiohttp_client
+    base_rules: BaseRules, local_settings, aiohttp_client
 ) -> None:  # type: ignore[no-untyped-def]
-    rules = tmp_path / "rules"
-    shutil.copytree(BASE, rules)
+    rules = base_rules()
     app = build_app(load_rulebook(rules), local_settings, RunOptions(reload_interval=0.2))
     client = await aiohttp_client(app)
     first = await (await client.get("/api/rulebook")).json()
