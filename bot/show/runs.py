@@ -158,6 +158,7 @@ async def _open_run_once(
                 "show_ended",
                 run_id=row.id,
                 data={"show_id": row.show_id, "run_id": row.id, "speed": row.speed, "reason": "stale"},
+                ts=as_datetime(started_at),
             )
         new = ShowRun(
             show_id=show_id,

@@ -167,7 +167,14 @@ class ChatOps(LotteryOps):
             if found.rowcount == 0:  # type: ignore[attr-defined]
                 raise HubError("unknown_message", str(message_id))
             data = {"message_id": message_id, "by": by}
-            await append_event(s, room_id, "message_deleted", run_id=room.state.run_id, data=data)
+            await append_event(
+                s,
+                room_id,
+                "message_deleted",
+                run_id=room.state.run_id,
+                data=data,
+                ts=as_datetime(self.clock.time()),
+            )
         self.logged(room, "message_deleted", None, data)
         room.state.questions.pop(message_id, None)
         await self.dispatch(room, ChatDeleted(message_id=message_id))
@@ -192,6 +199,7 @@ class ChatOps(LotteryOps):
                 run_id=room.state.run_id,
                 viewer_id=viewer_id,
                 data={"by": by},
+                ts=as_datetime(now),
             )
         self.logged(room, "mute" if muted else "unmute", viewer_id, {"by": by})
         await self.dispatch(room, MuteChanged(viewer_id=viewer_id, muted=muted, by=by))
@@ -275,7 +283,13 @@ class ChatOps(LotteryOps):
             recorded = await store_follow(s, room.id, conn.viewer_id)
             if recorded.created:
                 await append_event(
-                    s, room.id, "follow", run_id=room.state.run_id, viewer_id=conn.viewer_id, data={}
+                    s,
+                    room.id,
+                    "follow",
+                    run_id=room.state.run_id,
+                    viewer_id=conn.viewer_id,
+                    data={},
+                    ts=as_datetime(self.clock.time()),
                 )
         if recorded.created:
             self.logged(room, "follow", conn.viewer_id, {})

@@ -84,7 +84,9 @@ class LotteryOps(HubCore):
             )
             s.add(row)
             await s.flush()
-            await append_event(s, room_id, "lottery_opened", run_id=room.state.run_id, data=data)
+            await append_event(
+                s, room_id, "lottery_opened", run_id=room.state.run_id, data=data, ts=as_datetime(now)
+            )
         self.logged(room, "lottery_opened", None, data)
         await self.dispatch(room, offer)
         if room.state.lottery is not None:
@@ -125,8 +127,9 @@ class LotteryOps(HubCore):
         else:
             db_id = await self._lottery_row_id(room)
             data = {"lottery_id": lottery_id, "via": via}
+            ts = as_datetime(self.clock.time())
             async with self.db.sessions() as s, s.begin():
-                recorded = await enter_lottery(s, db_id, conn.viewer_id, ts=as_datetime(self.clock.time()))
+                recorded = await enter_lottery(s, db_id, conn.viewer_id, ts=ts)
                 if recorded.created:
                     await append_event(
                         s,
@@ -135,6 +138,7 @@ class LotteryOps(HubCore):
                         run_id=room.state.run_id,
                         viewer_id=conn.viewer_id,
                         data=data,
+                        ts=ts,
                     )
             if recorded.created:
                 self.logged(room, "lottery_entry", conn.viewer_id, data)
@@ -200,7 +204,14 @@ class LotteryOps(HubCore):
             if cue is not None:
                 data["cue"] = cue
             if recorded.created:
-                await append_event(s, room_id, "lottery_drawn", run_id=room.state.run_id, data=data)
+                await append_event(
+                    s,
+                    room_id,
+                    "lottery_drawn",
+                    run_id=room.state.run_id,
+                    data=data,
+                    ts=as_datetime(self.clock.time()),
+                )
             result = await self._result(s, row, recorded.row, cue, entrants=len(entrants))
         if recorded.created:
             self.logged(room, "lottery_drawn", None, data)

@@ -167,7 +167,14 @@ class VoteOps(HubCore):
             if cue is not None:
                 data["cue"] = cue
             if first_close:
-                await append_event(s, room_id, "vote_closed", run_id=room.state.run_id, data=data)
+                await append_event(
+                    s,
+                    room_id,
+                    "vote_closed",
+                    run_id=room.state.run_id,
+                    data=data,
+                    ts=as_datetime(self.clock.time()),
+                )
         result = VoteClosed(
             vote_id=vote_id,
             tallies=counts,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import func, select
@@ -374,6 +375,31 @@ async def test_due_votes_close_and_due_lotteries_draw_on_the_hub_clock(make_room
     logged = await events(app, "vote_opened")
     assert logged[0].run_id == 7 and logged[0].data["cue"] == "vote-cue"
     assert (await events(app, "lottery_opened"))[0].data["cue"] == "lot-cue"
+    await viewer.send({"type": "chat", "text": "好"})
+    said = await viewer.wait_for(lambda m: m["type"] == "chat" and m["text"] == "好")
+    await viewer.send({"type": "follow"})
+    await app.hub.delete_message("demo", said["id"])
+    await app.hub.mute("demo", viewer.of("welcome")[0]["viewer_id"])
+    for _ in range(50):
+        if await events(app, "follow"):
+            break
+        await asyncio.sleep(0.05)
+    # Every line of the log is stamped by the hub's clock, not the machine's (the review reads these times).
+    async with app.db.sessions() as s:
+        stamped = (await s.execute(select(Event.kind, Event.ts))).all()
+    start = ManualClock().time()
+    off_clock = [k for k, ts in stamped if not start <= ts.replace(tzinfo=UTC).timestamp() <= clock.time()]
+    assert {k for k, _ in stamped} >= {
+        "vote_opened",
+        "vote_closed",
+        "lottery_opened",
+        "lottery_entry",
+        "lottery_drawn",
+        "follow",
+        "message_deleted",
+        "mute",
+    }
+    assert off_clock == []
 
 
 async def test_watch_time_before_the_show_started_counts_for_a_lottery(make_room_app: MakeRoomApp) -> None:
