@@ -1,4 +1,4 @@
-"""docs/events.md has a row for every event `kind` the code writes to the event log.
+"""docs/events.md has a row for every event `kind` the code writes to the event log, and no other.
 
 The kinds are found statically (no imports, no database), by reading the source of bot/ and
 media/ with `ast` for string literals in the places that write the log:
@@ -178,3 +178,9 @@ def test_every_kind_written_has_a_row_in_docs_events_md() -> None:
     kinds, _ = scan()
     missing = {kind: sorted(files) for kind, files in kinds.items() if kind not in documented()}
     assert not missing, f"docs/events.md has no row for these event kinds (written by): {missing}"
+
+
+def test_every_documented_kind_is_still_written() -> None:
+    kinds, _ = scan()
+    stale = sorted(documented() - kinds.keys())
+    assert not stale, f"docs/events.md documents kinds nothing writes any more: {stale}"
