@@ -150,10 +150,11 @@ class RoomAlerts:
         lang: str = "zh-CN",
         shows: Mapping[str, ShowScript] | None = None,
         tz: dt.tzinfo | None = None,
+        products: Mapping[str, str] | None = None,
     ) -> None:
         self.room_id = room_id
         self.tz = tz
-        self.configure(alerts, lang=lang, shows=shows)
+        self.configure(alerts, lang=lang, shows=shows, products=products)
         self._last: dict[tuple[str, str], float] = {}
         self._down_since: float | None = None
         self._down_decided = False  # the "down" alert was decided on (sent or held back)
@@ -172,13 +173,20 @@ class RoomAlerts:
         self._last_digest: float | None = None
 
     def configure(
-        self, alerts: AlertsFile, *, lang: str = "zh-CN", shows: Mapping[str, ShowScript] | None = None
+        self,
+        alerts: AlertsFile,
+        *,
+        lang: str = "zh-CN",
+        shows: Mapping[str, ShowScript] | None = None,
+        products: Mapping[str, str] | None = None,
     ) -> None:
-        """Take a (re)loaded alerts.yaml; state (what is down, peaks, cooldowns) carries over."""
+        """Take a (re)loaded alerts.yaml (and the shows, and product names by sku); state (what is down,
+        peaks, cooldowns) carries over."""
         self.file = alerts
         self.rules = alerts.rules
         self.lang = lang
         self.shows = dict(shows or {})
+        self.products = dict(products or {})
 
     # -- the gate every alert passes: enabled, quiet hours, cooldown
 
@@ -250,6 +258,8 @@ class RoomAlerts:
                 return self._contingency_fired(data, ts)
             case "restream_failed":
                 return self._restream_failed(data, ts)
+            case "product_out_of_stock":
+                return self._product_out_of_stock(data, ts)
             case _:
                 return []
 
@@ -442,6 +452,25 @@ class RoomAlerts:
             ),
             subject=target,
             data={"target": target, "failures": data.get("failures", 1)},
+        )
+
+    def _product_out_of_stock(self, data: Mapping[str, Any], ts: float) -> list[Alert]:
+        sku = str(data.get("sku", ""))
+        name = self.products.get(sku)
+        return self._gate(
+            "product_out_of_stock",
+            self.rules.product_out_of_stock,
+            "warning",
+            ts,
+            f"product_out_of_stock:{sku}:{_ms(ts)}",
+            self._t(
+                "product_out_of_stock",
+                product=self._t("product_named", name=name, sku=sku) if name else sku,
+                sold=data.get("sold", "?"),
+                stock=data.get("stock", "?"),
+            ),
+            subject=sku,
+            data={"sku": sku, "sold": data.get("sold"), "stock": data.get("stock")},
         )
 
     def _lottery_drawn(self, data: Mapping[str, Any], ts: float) -> list[Alert]:

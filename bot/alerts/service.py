@@ -79,7 +79,9 @@ class AlertService:
             self.decide(self.rules.observe(event))
 
     def on_reload(self, book: Rulebook) -> None:
-        self.rules.configure(book.alerts, lang=book.room.language, shows=book.shows)
+        self.rules.configure(
+            book.alerts, lang=book.room.language, shows=book.shows, products=product_names(book)
+        )
 
     def on_failure(self, errors: list[RuleError]) -> None:
         lines = [e.render(self.rules.lang) for e in errors]
@@ -153,13 +155,19 @@ class AlertService:
 ALERTS = web.AppKey("alerts", AlertService)
 
 
+def product_names(book: Rulebook) -> dict[str, str]:
+    return {p.sku: p.name for p in book.products}
+
+
 def setup_alerts(
     app: web.Application, db: Database, holder: RulebookHolder, options: AlertOptions | None = None
 ) -> AlertService:
     """Put the alert service on `app`; call after `setup_room` (it needs the hub to be started)."""
     options = options or AlertOptions()
     book = holder.current
-    rules = RoomAlerts(book.room.id, book.alerts, lang=book.room.language, shows=book.shows)
+    rules = RoomAlerts(
+        book.room.id, book.alerts, lang=book.room.language, shows=book.shows, products=product_names(book)
+    )
     service = AlertService(book.room.id, Outbox(db), rules, options, db=db)
     app[ALERTS] = service
     holder.on_reload.append(service.on_reload)

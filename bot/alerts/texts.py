@@ -44,6 +44,11 @@ CATALOGUE.add(
             "zh-CN": "转推中断：{target}（{error}），连续第 {failures} 次，{retry} 秒后重试",
             "en": "Restream down: {target} ({error}), failure {failures} in a row, retrying in {retry} s",
         },
+        "alerts.product_out_of_stock": {
+            "zh-CN": "商品卖完了：{product}，已下单 {sold} 件，库存 {stock} 件。请下架或补库存",
+            "en": "Sold out: {product}, {sold} ordered of {stock} in stock. Take it off or restock",
+        },
+        "alerts.product_named": {"zh-CN": "{name}（{sku}）", "en": "{name} ({sku})"},
         "alerts.coupon_sold_out": {
             "zh-CN": "优惠券已领光：{title}",
             "en": "Coupon sold out: {title}",

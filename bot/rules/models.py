@@ -480,6 +480,7 @@ class AlertRules(Strict):
     show_started: AlertRule = AlertRule()
     show_ended: AlertRule = AlertRule()
     restream_failed: AlertRule = AlertRule(cooldown=300.0)
+    product_out_of_stock: AlertRule = AlertRule(cooldown=0.0)
 
 
 class AlertsFile(Strict):

@@ -290,3 +290,22 @@ def test_restream_failure_alerts_the_team_once_per_cooldown() -> None:
     assert len(r.observe(ev("restream_failed", EVENING + 400, failures=5, **data))) == 1
     off = room(alerts_file(restream_failed={"enabled": False}))
     assert off.observe(ev("restream_failed", EVENING, failures=1, **data)) == []
+
+
+def test_a_product_selling_out_alerts_the_team_with_its_name() -> None:
+    r = room(products={"PAN-01": "不粘炒锅"})
+    [out] = r.observe(ev("product_out_of_stock", EVENING, run_id=3, sku="PAN-01", stock=2, sold=3))
+    assert out.kind == "product_out_of_stock" and out.severity == "warning"
+    assert out.text == "商品卖完了：不粘炒锅（PAN-01），已下单 3 件，库存 2 件。请下架或补库存"
+    # Once per product per run is the event's job; the rule reports each one (cooldown 0), per product.
+    assert (
+        len(r.observe(ev("product_out_of_stock", EVENING + 1, run_id=3, sku="TEA-05", stock=5, sold=5))) == 1
+    )
+    unknown = room().observe(ev("product_out_of_stock", EVENING, sku="X-9", stock=1, sold=1))
+    assert unknown[0].text.startswith("商品卖完了：X-9，已下单 1 件")
+    english = room(products={"PAN-01": "Wok"}, lang="en")
+    assert english.observe(ev("product_out_of_stock", EVENING, sku="PAN-01", stock=2, sold=2))[0].text == (
+        "Sold out: Wok (PAN-01), 2 ordered of 2 in stock. Take it off or restock"
+    )
+    off = room(alerts_file(product_out_of_stock={"enabled": False}))
+    assert off.observe(ev("product_out_of_stock", EVENING, sku="PAN-01", stock=2, sold=2)) == []

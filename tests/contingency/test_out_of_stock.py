@@ -10,6 +10,7 @@ from collections.abc import Callable
 from aiohttp.test_utils import TestClient
 from conftest import BaseRules
 
+from bot.alerts.service import ALERTS
 from bot.contingency.edge import CONTINGENCY
 from bot.rules import load_rulebook
 from bot.serve import RunOptions, build_app
@@ -93,4 +94,13 @@ async def test_orders_reaching_the_stock_fire_the_out_of_stock_plan_once(
     assert firing.data["done"] == ["say"] and firing.data["failed"] == []
     assert said("炒锅已经卖光啦，马上上下一款～") == 1
     assert fired("tea-gone") == [] and said("红茶卖光了") == 0
+    # The team chat hears of it by name (the product_out_of_stock alert rule), through the outbox.
+    for _ in range(40):
+        alerts = [a for a in await app[ALERTS].outbox.recent(room_id) if a["kind"] == "product_out_of_stock"]
+        if alerts:
+            break
+        await asyncio.sleep(0.1)
+    assert [a["text"] for a in alerts] == [
+        "商品卖完了：不粘炒锅（PAN-01），已下单 2 件，库存 2 件。请下架或补库存"
+    ]
     assert client.server is not None
