@@ -18,6 +18,7 @@ from media.hub.protocol import (
     CouponSpec,
     Pinned,
     ProductCardOut,
+    ProductSoldOut,
 )
 from media.hub.recovery import product_card
 from media.hub.state import Counted, CouponTaken
@@ -51,7 +52,9 @@ class CommerceOps(HubCore):
                 s.add(ProductPin(room_id=room_id, run_id=room.state.run_id, sku=sku, pinned_at=now, cue=cue))
             await append_event(s, room_id, "pin", run_id=room.state.run_id, data=data, ts=now)
         self.logged(room, "pin", None, data)
-        pinned = Pinned(product=ProductCardOut.model_validate(card) if card else None, cue=cue)
+        pinned = room.state.with_sold_out(
+            Pinned(product=ProductCardOut.model_validate(card) if card else None, cue=cue)
+        )
         await self.dispatch(room, pinned)
         return pinned
 
@@ -80,7 +83,8 @@ class CommerceOps(HubCore):
         run. "sold" is summed from the stored orders of that run (`None`: of all orders outside
         any run), so a retried order id never counts twice and a restart forgets nothing; the
         `stock_outs` key (room, run, sku) makes the event once per run however many orders,
-        instances or retries race. Returns the event's data when this call wrote it.
+        instances or retries race. Viewers hear it as `product_sold_out`: the card says 已售罄.
+        Returns the event's data when this call wrote it.
         """
         product = room.state.settings.product(sku)
         if product is None or product.stock is None:
@@ -101,6 +105,7 @@ class CommerceOps(HubCore):
                 s, room.id, "product_out_of_stock", run_id=run_id, data=data, ts=as_datetime(ts)
             )
         self.emit(RoomEvent(room.id, "product_out_of_stock", ts, None, data, run_id, self.instance))
+        await self.dispatch(room, ProductSoldOut(sku=sku, run_id=run_id))
         return data
 
     async def push_coupon(

@@ -33,6 +33,7 @@ from media.hub.protocol import (
     MuteChanged,
     Notice,
     Out,
+    ProductSoldOut,
     Stats,
     VoteUpdate,
 )
@@ -41,6 +42,7 @@ from media.hub.state import OPS, Counted, PresenceReport, RoomState, RunChanged
 from media.i18n import t
 from media.rooms import RoomDirectory
 from media.store.db import Database
+from media.store.orders import sold_out_skus
 
 log = logging.getLogger(__name__)
 
@@ -300,8 +302,14 @@ class HubCore:
         await self._recount(room)
 
     async def _recount(self, room: Room) -> None:
+        """Read the run's counts and stock-outs back from the database (every instance does, for itself)."""
+        run_id = room.state.run_id
         async with self.db.sessions() as s:
-            room.state.counters = await count_run(s, room.id, room.state.run_id)
+            room.state.counters = await count_run(s, room.id, run_id)
+            sold_out = await sold_out_skus(s, room.id, run_id)
+        arrived = time.perf_counter()
+        for sku in sorted(sold_out - room.state.sold_out):
+            self._apply(room, ProductSoldOut(sku=sku, run_id=run_id), arrived)
 
     # -- batching
 

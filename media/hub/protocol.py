@@ -265,12 +265,28 @@ class ProductCardOut(Message):
     stock: int | None = None
     description: str = ""
     link: str  # the tracked /go/{room}/{sku} link
+    sold_out: bool = False
 
 
 class Pinned(Out):
+    """Pin a product card (`product` null: unpinned). `product.sold_out` is true once the show
+    run's orders of the product reached its stock: the card shows 已售罄 and cannot be bought.
+    When a new run starts, a sold-out card still pinned is sent again without it."""
+
     type: Literal["pin_product"] = "pin_product"
     product: ProductCardOut | None
     cue: str | None = None
+
+
+class ProductSoldOut(Out):
+    """The show run's orders of a product reached its stock (`product_out_of_stock` in the
+    event log): its card, pinned now or later in the run, shows 已售罄. Once per product per run."""
+
+    type: Literal["product_sold_out"] = "product_sold_out"
+    sku: str
+    run_id: int | None = None  # the run it sold out in; an instance in another run ignores it
+
+    STAFF_FIELDS = frozenset({"run_id"})
 
 
 class CouponOut(Out):
@@ -508,6 +524,7 @@ OUT_MODELS: tuple[type[Out], ...] = (
     ChatLine,
     ChatDeleted,
     Pinned,
+    ProductSoldOut,
     CouponOut,
     CouponStockOut,
     CouponClaimReply,

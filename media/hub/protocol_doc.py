@@ -111,9 +111,11 @@ EXAMPLES: dict[str, dict[str, Any]] = {
             "stock": 50,
             "description": "",
             "link": "/go/demo/PAN-01?src=card",
+            "sold_out": False,
         },
         "cue": "pin-pan",
     },
+    "ProductSoldOut": {"type": "product_sold_out", "sku": "PAN-01", "run_id": 12},
     "CouponOut": {
         "type": "coupon",
         "coupon_id": "c199-50",

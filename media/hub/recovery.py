@@ -35,6 +35,7 @@ from media.store.models import (
     Viewer,
     Vote,
 )
+from media.store.orders import sold_out_skus
 
 QUESTION_HORIZON = timedelta(hours=6)
 
@@ -118,6 +119,9 @@ async def load_room(db: Database, settings: RoomSettings, instance: str, now: fl
         )
         state.run_id = latest_run
         state.counters = await count_run(s, room_id, latest_run)
+        state.sold_out = await sold_out_skus(s, room_id, latest_run)
+        if state.pinned is not None:
+            state.pinned = state.with_sold_out(state.pinned)
     return state
 
 

@@ -28,6 +28,7 @@ from media.hub.protocol import (
     Notice,
     Out,
     Pinned,
+    ProductSoldOut,
     Question,
     QuestionAnswered,
     Stats,
@@ -83,6 +84,7 @@ Op = Annotated[
     ChatLine
     | ChatDeleted
     | Pinned
+    | ProductSoldOut
     | CouponOut
     | CouponStockOut
     | VoteOpened
@@ -153,6 +155,7 @@ class RoomState:
     run_id: int | None = None
     history: deque[ChatLine] = field(default_factory=lambda: deque(maxlen=HISTORY))
     pinned: Pinned | None = None
+    sold_out: set[str] = field(default_factory=set)  # skus whose orders reached their stock in this run
     coupons: dict[str, CouponState] = field(default_factory=dict)
     vote: VoteState | None = None
     lottery: LotteryState | None = None
@@ -204,6 +207,14 @@ class RoomState:
                 return line.text
         return None
 
+    def with_sold_out(self, pinned: Pinned) -> Pinned:
+        """The pin with its card marked sold out, or not, as this run's stock-outs say."""
+        product = pinned.product
+        if product is None or product.sold_out == (product.sku in self.sold_out):
+            return pinned
+        card = product.model_copy(update={"sold_out": product.sku in self.sold_out})
+        return pinned.model_copy(update={"product": card})
+
     # -- the state machine
 
     def apply(self, op: Message) -> list[Out]:
@@ -218,7 +229,16 @@ class RoomState:
                 self.history.extend(kept)
                 return [op]
             case Pinned():
+                # This instance's stock-outs decide: the pin may have been built before one arrived.
+                op = self.with_sold_out(op)
                 self.pinned = op if op.product is not None else None
+                return [op]
+            case ProductSoldOut():
+                if op.run_id != self.run_id or op.sku in self.sold_out:
+                    return []  # a late retry of an earlier run's order, or already known
+                self.sold_out.add(op.sku)
+                if self.pinned is not None:
+                    self.pinned = self.with_sold_out(self.pinned)
                 return [op]
             case CouponOut():
                 previous = self.coupons.get(op.coupon_id)
@@ -297,9 +317,17 @@ class RoomState:
                 self.remote[op.instance] = op
                 return []
             case RunChanged():
+                # The same run again (adopted after a restart) keeps its stock-outs.
+                if op.run_id != self.run_id:
+                    self.sold_out = set()
                 self.run_id = op.run_id
                 self.counters = Counters()
                 self.peak = 0
+                if self.pinned is not None:
+                    pinned = self.with_sold_out(self.pinned)
+                    if pinned is not self.pinned:  # a new run has stock again: the card can be bought
+                        self.pinned = pinned
+                        return [pinned]
                 return []
             case GiftSent() | Notice():
                 return [op]

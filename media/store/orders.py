@@ -64,10 +64,22 @@ async def record_stock_out(
     """Mark `sku` out of stock in a run (`None`: outside any run); only the first call creates it."""
     values = {
         "room_id": room_id,
-        "run_key": run_id if run_id is not None else 0,
+        "run_key": _run_key(run_id),
         "sku": sku,
         "stock": stock,
         "sold": sold,
         "ts": ts or utcnow(),
     }
     return await insert_once(session, StockOut, values, ("room_id", "run_key", "sku"))
+
+
+async def sold_out_skus(session: AsyncSession, room_id: str, run_id: int | None) -> set[str]:
+    """The skus marked out of stock in a run (`None`: outside any run)."""
+    rows = await session.scalars(
+        select(StockOut.sku).where(StockOut.room_id == room_id, StockOut.run_key == _run_key(run_id))
+    )
+    return set(rows)
+
+
+def _run_key(run_id: int | None) -> int:
+    return run_id if run_id is not None else 0  # see StockOut: a NULL key would never conflict

@@ -1,4 +1,4 @@
-"""Pure parts of the hub: frame parsing, moderation decisions, viewer ids, the fair draw."""
+"""Pure parts of the hub: frame parsing, moderation decisions, viewer ids, the fair draw, room state."""
 
 from __future__ import annotations
 
@@ -11,8 +11,19 @@ from media.config import Moderation
 from media.hub.identity import ViewerIds
 from media.hub.lottery import EntrantFacts, draw, eligible, seed_hash
 from media.hub.moderation import moderate
-from media.hub.protocol import Chat, OpenVote, ProtocolError, parse_incoming
+from media.hub.protocol import (
+    Chat,
+    OpenVote,
+    Pinned,
+    ProductCardOut,
+    ProductSoldOut,
+    ProtocolError,
+    parse_incoming,
+)
+from media.hub.state import RoomState, RunChanged
 from media.hub.votes import tallies, winner
+
+from .harness import demo_room
 
 RULE = Moderation(
     blocked_words=("微信", "加V"), max_message_length=20, rate_messages=3, rate_per_seconds=10, links="block"
@@ -118,3 +129,24 @@ def test_vote_tallies_and_winner() -> None:
     assert winner([1, 2, 0]) == 1
     assert winner([2, 2, 1]) == 0
     assert winner([0, 0]) is None
+
+
+def test_a_stock_out_marks_the_card_on_every_instance_in_its_run_only() -> None:
+    card = ProductCardOut(sku="tea-01", name="明前龙井 250g", price=199.0, link="/go/demo/tea-01?src=card")
+    pin, sold = Pinned(product=card), ProductSoldOut(sku="tea-01", run_id=7)
+    here, there = RoomState(demo_room(), "here", run_id=7), RoomState(demo_room(), "there", run_id=7)
+    # Here the pin came first; there the stock-out did (ops from the bus arrive in their own order).
+    assert here.apply(pin) == [pin] and here.apply(sold) == [sold]
+    assert there.apply(sold) == [sold] and there.apply(pin) == [there.pinned]
+    assert here.pinned == there.pinned and here.pinned is not None and here.pinned.product is not None
+    assert here.pinned.product.sold_out is True
+    assert here.apply(sold) == []  # told twice, said once
+
+    # A late stock-out of an earlier run leaves the current run's card alone.
+    later = RoomState(demo_room(), "later", run_id=8)
+    later.apply(pin)
+    assert later.apply(sold) == [] and later.pinned == pin
+
+    # The same run again keeps its stock-outs; the next run has stock: the card is sent again, buyable.
+    assert here.apply(RunChanged(run_id=7)) == [] and here.sold_out == {"tea-01"}
+    assert here.apply(RunChanged(run_id=8)) == [pin] and here.pinned == pin and here.sold_out == set()

@@ -1,4 +1,5 @@
-"""Orders reaching a product's stock: one `product_out_of_stock {sku, stock, sold}` per sku per run.
+"""Orders reaching a product's stock: one `product_out_of_stock {sku, stock, sold}` per sku per run,
+and the product card viewers see saying 已售罄 (`product_sold_out`, `sold_out` on the card).
 
 "Sold" is summed from the stored orders, so retries, restarts and racing orders cannot
 make it twice; each test runs on SQLite and PostgreSQL.
@@ -20,7 +21,7 @@ from media.hub.orders import SIGNATURE_HEADER, sign
 from media.store.models import Event, StockOut
 from media.store.orders import record_order
 
-from .harness import SECRET, MakeRoomApp, RoomApp, demo_room
+from .harness import SECRET, MakeRoomApp, RoomApp, Socket, demo_room
 
 KINDS = [pytest.param("sqlite"), pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -165,3 +166,68 @@ async def test_racing_orders_for_the_last_units_log_one_event(make_room_app: Mak
     async with app.db.sessions() as s:
         marks = list(await s.scalars(select(StockOut)))
     assert [(m.room_id, m.run_key, m.sku, m.sold) for m in marks] == [("demo", 0, "tea-01", data["sold"])]
+
+
+def pinned_card(socket: Socket) -> dict[str, Any]:
+    """The product card in the socket's welcome (what a late joiner sees)."""
+    card: dict[str, Any] = socket.of("welcome")[0]["snapshot"]["pinned"]["product"]
+    return card
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_the_pinned_card_sells_out_live_and_for_late_joiners(
+    make_room_app: MakeRoomApp, kind: str
+) -> None:
+    app = await make(make_room_app, kind)
+    await app.hub.set_run("demo", 7)
+    await app.hub.pin_product("demo", "tea-01")
+    viewer, team = await app.viewer(), await app.team()
+    assert pinned_card(viewer)["sold_out"] is False
+    await order(app, "o-1", quantity=2)
+    await order(app, "o-2")  # 3 of 3
+    sold = await viewer.wait_for(lambda m: m["type"] == "product_sold_out")
+    assert sold == {"type": "product_sold_out", "sku": "tea-01"}  # the run id is for the team only
+    assert (await team.wait_for(lambda m: m["type"] == "product_sold_out"))["run_id"] == 7
+
+    late = await app.viewer()
+    assert pinned_card(late)["sku"] == "tea-01" and pinned_card(late)["sold_out"] is True
+
+    # More orders say nothing more; pinned again later in the run, the card is still sold out.
+    await order(app, "o-3")
+    await app.hub.pin_product("demo", "cup-02")
+    await app.hub.pin_product("demo", "tea-01")
+    await app.hub.pin_product("demo", None)
+    await viewer.wait_for(lambda m: m == {"type": "pin_product"})  # unpinned
+    after = viewer.received[viewer.received.index(sold) + 1 :]
+    pins = [(m["product"]["sku"], m["product"]["sold_out"]) for m in after if m.get("product")]
+    assert pins == [("cup-02", False), ("tea-01", True)]
+    assert [m for m in after if m["type"] == "product_sold_out"] == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_a_restart_keeps_the_card_sold_out_and_the_next_run_can_sell_again(
+    make_room_app: MakeRoomApp, make_database_url: Any, kind: str
+) -> None:
+    url = await make_database_url(kind)
+    first = await make(make_room_app, kind, url=url)
+    await first.hub.set_run("demo", 7)
+    await first.hub.pin_product("demo", "tea-01")
+    await order(first, "o-1", quantity=3)
+    await first.client.close()
+
+    second = await make(make_room_app, kind, url=url)  # a new hub on the same database
+    viewer = await second.viewer()
+    assert pinned_card(viewer)["sold_out"] is True
+    # The show runner adopts its run again after the restart: nothing changes for the viewer.
+    await second.hub.set_run("demo", 7)
+    # The next run has stock again: the pinned card comes back buyable, without a reload.
+    await second.hub.set_run("demo", 8)
+    again = await viewer.wait_for(lambda m: m["type"] == "pin_product")
+    assert again["product"]["sku"] == "tea-01" and again["product"]["sold_out"] is False
+    assert viewer.of("product_sold_out") == []
+    assert pinned_card(await second.viewer())["sold_out"] is False
+
+    # Stock-outs are read back per run whenever the run changes, not only at start-up.
+    await second.hub.set_run("demo", 7)
+    assert (await viewer.wait_for(lambda m: m["type"] == "product_sold_out"))["sku"] == "tea-01"
+    assert pinned_card(await second.viewer())["sold_out"] is True
