@@ -6,6 +6,7 @@
   var me = { viewer_id: null, muted: false };
   var chat = $("chat");
   var coupons = {};
+  var product = null;  // the pinned card, kept to mark it sold out when the stock is reached
   var vote = null, lottery = null, countdown = null, lastLikes = null;
 
   var room = LR.connect("/ws/" + encodeURIComponent(cfg.room), handle, LR.connState($("conn-state")));
@@ -15,7 +16,8 @@
       case "welcome": return welcome(m);
       case "chat": return LR.appendChat(chat, m);
       case "chat_deleted": return LR.removeChat(chat, m.message_id);
-      case "pin_product": return showProduct(m.product);
+      case "pin_product": product = m.product; return showProduct();
+      case "product_sold_out": if (product && product.sku === m.sku) { product.sold_out = true; showProduct(); } return;
       case "coupon": return showCoupon(m);
       case "coupon_stock": return couponStock(m);
       case "coupon_claim": return couponClaimed(m);
@@ -40,7 +42,8 @@
     me.muted = m.muted;
     LR.clear(chat);
     m.snapshot.messages.forEach(function (line) { LR.appendChat(chat, line); });
-    showProduct(m.snapshot.pinned ? m.snapshot.pinned.product : null);
+    product = m.snapshot.pinned ? m.snapshot.pinned.product : null;
+    showProduct();
     coupons = {};
     LR.clear($("coupon-cards"));
     m.snapshot.coupons.forEach(showCoupon);
@@ -84,10 +87,11 @@
     setTimeout(function () { if (toast.firstChild) toast.removeChild(toast.firstChild); }, 4000);
   }
 
-  function showProduct(p) {
-    var card = LR.clear($("product-card"));
+  function showProduct() {
+    var p = product, card = LR.clear($("product-card"));
     card.hidden = !p;
     if (!p) return;
+    card.classList.toggle("sold-out", !!p.sold_out);
     card.appendChild(el("h2", { className: "product-name", text: p.name }));
     var prices = el("p", { className: "prices" });
     if (p.live_price !== null && p.live_price !== undefined) {
@@ -95,6 +99,12 @@
       prices.appendChild(el("s", { className: "price", text: LR.money(p.price) }));
     } else prices.appendChild(el("span", { className: "live-price", text: LR.money(p.price) }));
     card.appendChild(prices);
+    if (p.sold_out) {
+      // The configured stock no longer holds, and the shop has nothing left to sell: no link to follow.
+      card.appendChild(el("p", { className: "sold-out-badge", text: T.product_sold_out }));
+      card.appendChild(el("button", { type: "button", className: "buy", disabled: true, text: T.buy }));
+      return;
+    }
     if (p.stock !== null && p.stock !== undefined) card.appendChild(el("p", { className: "stock", text: T.stock + " " + p.stock }));
     card.appendChild(el("a", { className: "buy button", href: p.link, target: "_blank", rel: "noopener", text: T.buy }));
   }

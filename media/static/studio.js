@@ -42,10 +42,16 @@
       case "lottery_result": openLottery = null;
         return status(T.draw_lottery + " · " + m.winners.map(function (w) { return w.nickname; }).join("、"));
       case "pin_product": return status(m.product ? T.pin + " · " + m.product.name : T.unpin);
+      case "product_sold_out": return status(T.product_sold_out + " · " + productName(m.sku));
       case "coupon": return status(T.push_coupon + " · " + m.title);
       case "mute": return status((m.muted ? T.mute : T.unmute) + " · " + m.viewer_id);
       case "error": return status(m.message + (m.detail ? " (" + m.detail + ")" : ""), true);
     }
+  }
+
+  function productName(sku) {
+    var known = cfg.products.filter(function (p) { return p.sku === sku; })[0];
+    return known ? known.name : sku;
   }
 
   function status(text, bad) {

@@ -1,7 +1,8 @@
-"""The room pages in real headless Chromium: two viewers and the studio, chat, pin, coupon, escaping."""
+"""The room pages in real headless Chromium: two viewers and the studio, chat, pin, sold out, coupon, escaping."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -9,12 +10,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from media.hub.orders import SIGNATURE_HEADER, sign
 from media.store.models import CouponClaim
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # tests/room is imported as `room` by pytest too
 
-from room.harness import PASSWORD, MakeRoomApp, make_room_app  # noqa: E402
+from room.harness import PASSWORD, SECRET, MakeRoomApp, make_room_app  # noqa: E402
 
 __all__ = ["make_room_app"]  # the fixture
 CHROMIUM = "/usr/bin/chromium"
@@ -81,6 +83,22 @@ async def test_two_viewers_and_the_studio(make_room_app: MakeRoomApp) -> None:
                 await expect(page.locator("#product-card .buy")).to_have_attribute(
                     "href", "/go/demo/tea-01?src=card"
                 )
+                await expect(page.locator("#product-card .sold-out-badge")).to_have_count(0)
+
+            # The shop reports orders up to the product's stock (80): the card says 已售罄 and can no
+            # longer be bought, on both pages without a reload; the studio says so too.
+            body = json.dumps(
+                {"order_id": "o-1", "room": "demo", "sku": "tea-01", "quantity": 80, "amount": "12720.00"}
+            ).encode()
+            resp = await app.client.post(
+                "/api/orders", data=body, headers={SIGNATURE_HEADER: sign(SECRET, body)}
+            )
+            assert resp.status == 201, await resp.text()
+            for page in (one, two):
+                await expect(page.locator("#product-card .sold-out-badge")).to_have_text("已售罄")
+                await expect(page.locator("#product-card .buy")).to_be_disabled()
+                assert await page.locator("#product-card a").count() == 0  # no link left to follow
+            await expect(studio.locator("#command-status")).to_have_text("已售罄 · 明前龙井 250g")
             await studio.fill("#coupon-id", "c50")
             await studio.fill("#coupon-title", "满199减50")
             await studio.fill("#coupon-link", "https://shop.example.com/c50")
@@ -94,6 +112,8 @@ async def test_two_viewers_and_the_studio(make_room_app: MakeRoomApp) -> None:
             one_again = await one_ctx.new_page()
             await one_again.goto(f"{base}/room/demo")
             await expect(one_again.locator("#coupon-c50 .claim")).to_have_text("领取")
+            await expect(one_again.locator("#product-card .sold-out-badge")).to_have_text("已售罄")
+            await expect(one_again.locator("#product-card .buy")).to_be_disabled()
             await one.click("#coupon-c50 .claim")
             await expect(one.locator("#coupon-c50 .claim")).to_have_text("已领取")
             await expect(one.locator("#coupon-c50 .claim")).to_be_disabled()
