@@ -12,6 +12,7 @@ from media.app import HEALTH_PROVIDERS, ROOMS, SETTINGS
 from media.hub.auth import TeamAuth
 from media.hub.bus import open_bus
 from media.hub.clock import Clock
+from media.hub.guests import end_guest, guest_page, invite_guest
 from media.hub.hub import RoomHub
 from media.hub.metrics import metrics_endpoint
 from media.hub.orders import orders_webhook, tracked_link
@@ -56,6 +57,9 @@ def setup_room(
     r.add_post("/studio/{room}/logout", functools.partial(_call, logout, hub, auth))
     r.add_get("/host/{room}", functools.partial(_call, host_page, hub, auth), name="host_page")
     r.add_post("/host/{room}/login", functools.partial(_call, login, hub, auth, "host"))
+    r.add_get("/guest/{room}", functools.partial(_call, guest_page, hub), name="guest_page")
+    r.add_post("/api/media/{room}/guest", functools.partial(_call, invite_guest, hub, auth))
+    r.add_delete("/api/media/{room}/guest", functools.partial(_call, end_guest, hub, auth))
     r.add_get("/go/{room}/{sku}", functools.partial(_call, tracked_link, hub), name="tracked_link")
     r.add_post("/api/orders", functools.partial(_call, orders_webhook, hub), name="orders_webhook")
     if not any(getattr(res, "canonical", None) == "/metrics" for res in r.resources()):

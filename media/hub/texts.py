@@ -162,6 +162,36 @@ PAGE_TEXTS: dict[str, dict[str, dict[str, str]]] = {
         "next_cue": {"zh-CN": "下一个提示", "en": "Next cue"},
         "publisher": {"zh-CN": "摄像头推流", "en": "Camera"},
         "no_cue": {"zh-CN": "暂无", "en": "None yet"},
+        "cohost": {"zh-CN": "连麦", "en": "Co-host"},
+        "invite_guest": {"zh-CN": "邀请连麦", "en": "Invite a guest"},
+        "end_guest": {"zh-CN": "结束连麦", "en": "End the guest's stream"},
+        "guest_link_hint": {
+            "zh-CN": "把链接发给嘉宾；再次邀请会让这个链接失效",
+            "en": "Send the link to your guest; a new invite makes this link stop working",
+        },
+        "copy": {"zh-CN": "复制", "en": "Copy"},
+        "copied": {"zh-CN": "已复制", "en": "Copied"},
+        "guest_ended": {"zh-CN": "已结束连麦", "en": "Guest stream ended"},
+        "guest_none": {"zh-CN": "没有连麦嘉宾", "en": "No guest"},
+        "action_failed": {"zh-CN": "操作失败：", "en": "Failed: "},
+    },
+    "guest": {
+        "guest_title": {"zh-CN": "连麦嘉宾", "en": "Guest"},
+        "guest_intro": {
+            "zh-CN": "主播邀请你连麦。选好摄像头和麦克风，点“开始直播”，观众会在主播旁边看到你。",
+            "en": "The host invited you on. Pick your camera and microphone and press Start: viewers see you "
+            "beside the host.",
+        },
+        "no_invite": {
+            "zh-CN": "邀请链接不完整：请向主播要一个新的连麦链接",
+            "en": "This invite link is incomplete: ask the host for a new one",
+        },
+        "publisher": {"zh-CN": "摄像头推流", "en": "Camera"},
+        "guest_busy": {"zh-CN": "已有嘉宾在连麦", "en": "Another guest is on"},
+        "guest_bad_token": {
+            "zh-CN": "邀请链接已失效，请向主播要新的链接",
+            "en": "This invite is no longer valid; ask the host for a new link",
+        },
     },
 }
 

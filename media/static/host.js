@@ -30,6 +30,40 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", attachPublisher);
   else attachPublisher();
 
+  // 连麦: invite a guest (a link with its own token) and end the guest's stream.
+  function guestApi(method) {
+    return fetch("/api/media/" + encodeURIComponent(cfg.room) + "/guest", {
+      method: method, credentials: "same-origin", headers: { "X-CSRF-Token": cfg.csrf }
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (body) {
+        if (!r.ok) throw new Error(body.message || String(r.status));
+        return body;
+      });
+    });
+  }
+  function guestStatus(text) { $("guest-status").textContent = text; }
+  function failed(err) { guestStatus(T.action_failed + err.message); }
+  $("invite-guest").addEventListener("click", function () {
+    guestApi("POST").then(function (body) {
+      $("guest-link").value = body.link;
+      $("guest-invite").hidden = false;
+      guestStatus(T.guest_link_hint);
+    }, failed);
+  });
+  $("copy-guest-link").addEventListener("click", function () {
+    $("guest-link").select();
+    var done = function () { $("copy-guest-link").textContent = T.copied; };
+    if (navigator.clipboard) navigator.clipboard.writeText($("guest-link").value).then(done, function () {});
+    else { document.execCommand("copy"); done(); }
+  });
+  $("end-guest").addEventListener("click", function () {
+    guestApi("DELETE").then(function (body) {
+      $("guest-invite").hidden = true;
+      $("guest-link").value = "";
+      guestStatus(body.ended ? T.guest_ended : T.guest_none);
+    }, failed);
+  });
+
   function clock(seconds) {
     var s = Math.max(0, Math.round(seconds)), m = Math.floor(s / 60);
     return m + ":" + String(s % 60).padStart(2, "0");
