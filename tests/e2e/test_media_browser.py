@@ -1,29 +1,25 @@
-"""Browser publishing and playback in headless Chromium with a fake camera and microphone.
+"""The product's host and viewer pages publish and play in headless Chromium with a fake camera and microphone.
 
-The host page publishes by WHIP; two viewer pages play by WHEP; both videos keep
-advancing; the host stops and goes live again and the viewers resume by themselves.
+Two viewers open `/room/{room}` and wait; the host logs in on `/host/{room}` and goes live by WHIP; both
+viewers' videos advance by WHEP; the host stops and goes live again and the viewers resume without a reload.
 """
 
 from __future__ import annotations
 
 import asyncio
-import string
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
+from conftest import BaseRules, ServeApp
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-sys.path.insert(0, str(ROOT))
-
-from tests.media.conftest import TOKEN, build  # noqa: E402
+from bot.rules import load_rulebook
+from bot.serve import CREDENTIALS, RunOptions, build_app
+from media.config import ServerSettings
+from media.server import MEDIA_SERVER
 
 CHROMIUM = "/usr/bin/chromium"
-TEMPLATES = ROOT / "media" / "templates"
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -37,6 +33,9 @@ FLAGS = [
     "--use-fake-ui-for-media-stream",
     "--autoplay-policy=no-user-gesture-required",
 ]
+PUBLISHER = "#publisher-slot .lr-publisher"
+WAITING = "#video-slot .lr-player-state"
+VIDEO_STATE = "document.getElementById('video').dataset.state"
 
 pytestmark = [
     pytest.mark.browser,
@@ -45,16 +44,6 @@ pytestmark = [
         not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (make test installs it)"
     ),
 ]
-
-
-def page_route(name: str, **extra: str) -> Any:
-    template = string.Template((TEMPLATES / name).read_text(encoding="utf-8"))
-
-    async def handler(request: web.Request) -> web.Response:
-        html = template.safe_substitute(room=request.match_info["room"], **extra)
-        return web.Response(text=html, content_type="text/html")
-
-    return handler
 
 
 async def frames(page: Any) -> int:
@@ -73,70 +62,93 @@ async def wait_advancing(page: Any, limit_s: float = 25.0) -> tuple[int, int]:
         if second - first >= 10:
             return first, second
         if time.monotonic() > end:
-            state = await page.evaluate("document.getElementById('video').dataset.state")
+            state = await page.evaluate(VIDEO_STATE)
             raise AssertionError(f"video not advancing ({first}→{second}, state {state})")
 
 
-async def test_host_page_publishes_two_viewers_play_and_resume_after_restart(tmp_path: Path) -> None:
-    from playwright.async_api import async_playwright
+async def wait_state(page: Any, state: str, timeout_ms: int = 15000) -> None:
+    await page.wait_for_function(f"() => {VIDEO_STATE} === {state!r}", timeout=timeout_ms)
 
-    harness = build(tmp_path)
-    harness.app.router.add_get("/test/media/host/{room}", page_route("media_host.html", token=TOKEN))
-    harness.app.router.add_get("/test/media/room/{room}", page_route("media_player.html"))
-    server = TestServer(harness.app, host="127.0.0.1")
-    await server.start_server()
-    base = str(server.make_url("")).rstrip("/")
-    try:
-        async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-            try:
-                errors: list[str] = []
-                pages = []
-                for _ in range(3):
-                    ctx = await browser.new_context()
-                    page = await ctx.new_page()
-                    page.on("pageerror", lambda e: errors.append(str(e)))
-                    pages.append(page)
-                host, one, two = pages
-                # Viewers first: they wait for the host.
-                await one.goto(f"{base}/test/media/room/demo")
-                await two.goto(f"{base}/test/media/room/demo")
-                await one.wait_for_function(
-                    "document.getElementById('video').dataset.state === 'waiting'", timeout=15000
-                )
-                assert "等待主播开播" in await one.inner_text("#stage")
 
-                await host.goto(f"{base}/test/media/host/demo")
-                await host.wait_for_function("window.publisher && window.publisher.stream", timeout=15000)
-                await host.click(".lr-golive")
-                await host.wait_for_function(
-                    "document.querySelector('.lr-publisher').dataset.state === 'live'", timeout=20000
-                )
-                for viewer in (one, two):
-                    await wait_advancing(viewer)
-                assert harness.media.is_live("demo")
-                assert harness.media.viewer_count("demo") == 2
-                await host.wait_for_function("window.publisher.kbps > 0", timeout=10000)
-                assert "kbps" in await host.inner_text(".lr-bitrate")
+async def assert_seen(page: Any, selector: str) -> None:
+    """The element is what a user sees at its centre: not clipped away or covered by another element."""
+    on_top = await page.locator(selector).evaluate(
+        """element => {
+            const box = element.getBoundingClientRect();
+            const top = document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2);
+            return top !== null && element.contains(top);
+        }"""
+    )
+    assert on_top, f"{selector} is hidden from the user"
 
-                # The host stops: viewers show that they wait; no reload.
-                await host.click(".lr-golive")
-                await one.wait_for_function(
-                    "document.getElementById('video').dataset.state === 'waiting'", timeout=15000
-                )
-                assert not harness.media.is_live("demo")
 
-                await host.click(".lr-golive")
-                await host.wait_for_function(
-                    "document.querySelector('.lr-publisher').dataset.state === 'live'", timeout=20000
-                )
-                for viewer in (one, two):
-                    await wait_advancing(viewer)
-                    assert (
-                        await viewer.evaluate("document.getElementById('video').dataset.state") == "playing"
-                    )
-                assert errors == []
-            finally:
-                await browser.close()
-    finally:
-        await server.close()
+async def test_host_page_publishes_two_viewers_play_and_resume_after_restart(
+    base_rules: BaseRules, serve_app: ServeApp, local_settings: ServerSettings
+) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    book = load_rulebook(base_rules())
+    room = book.room.id
+    app = build_app(book, local_settings, RunOptions())
+    base = await serve_app(app)
+    media = app[MEDIA_SERVER]
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            errors: list[str] = []
+            pages = []
+            for _ in range(3):
+                page = await (await browser.new_context()).new_page()
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                pages.append(page)
+            host, one, two = pages
+
+            # Viewers first: they wait for the host.
+            for viewer in (one, two):
+                await viewer.goto(f"{base}/room/{room}")
+            for viewer in (one, two):
+                await wait_state(viewer, "waiting")
+                await expect(viewer.locator(WAITING)).to_have_text("等待主播开播…")
+                await assert_seen(viewer, WAITING)
+
+            await host.goto(f"{base}/host/{room}")
+            await host.fill("#password", app[CREDENTIALS].publish_token)
+            await host.click("button[type=submit]")
+            publisher = host.locator(PUBLISHER)
+            await expect(publisher).to_have_count(1)
+            await host.wait_for_function(
+                "() => window.LiveroomHost.publisher && window.LiveroomHost.publisher.stream", timeout=15000
+            )
+            await assert_seen(host, f"{PUBLISHER} .lr-golive")
+            await host.click(f"{PUBLISHER} .lr-golive")
+            await expect(publisher).to_have_attribute("data-state", "live", timeout=20000)
+            for viewer in (one, two):
+                await wait_advancing(viewer)
+                await wait_state(viewer, "playing", 5000)
+                await expect(viewer.locator(WAITING)).to_be_hidden()
+            assert media.is_live(room)
+            assert media.viewer_count(room) == 2
+            await host.wait_for_function("() => window.LiveroomHost.publisher.kbps > 0", timeout=10000)
+            await expect(host.locator(f"{PUBLISHER} .lr-bitrate")).to_contain_text("kbps")
+            await assert_seen(host, f"{PUBLISHER} .lr-bitrate")
+
+            # The host stops: viewers show that they wait; no reload.
+            for viewer in (one, two):
+                await viewer.evaluate("window.notReloaded = true")
+            await host.click(f"{PUBLISHER} .lr-golive")
+            for viewer in (one, two):
+                await wait_state(viewer, "waiting")
+                await expect(viewer.locator(WAITING)).to_have_text("等待主播开播…")
+                await assert_seen(viewer, WAITING)
+            assert not media.is_live(room)
+
+            await host.click(f"{PUBLISHER} .lr-golive")
+            await expect(publisher).to_have_attribute("data-state", "live", timeout=20000)
+            for viewer in (one, two):
+                await wait_advancing(viewer)
+                await wait_state(viewer, "playing", 5000)
+                assert await viewer.evaluate("window.notReloaded === true")
+            assert media.viewer_count(room) == 2
+            assert errors == []
+        finally:
+            await browser.close()
