@@ -213,12 +213,14 @@
       g.muted = this.video.muted;
       g.srcObject = this.guestStream;
       this.video.parentNode.insertBefore(g, this.video.nextSibling);
+      this.video.parentNode.classList.add("lr-with-guest");
       g.play().catch(function () {});
       this.guestVideo = g;
       if (this.opts.onGuest) this.opts.onGuest(g);
     } else if (!on && this.guestVideo) {
       this.guestVideo.remove();
       this.guestVideo = null;
+      this.video.parentNode.classList.remove("lr-with-guest");
       if (this.opts.onGuest) this.opts.onGuest(null);
     }
   };
@@ -252,7 +254,9 @@
       this.setState("waiting");
       return;
     }
-    this.setState(live ? "reconnecting" : (this.state === "connecting" ? "connecting" : "waiting"));
+    // The host just went live (we were waiting): connecting, not "reconnecting"; that is for a picture lost.
+    var lost = this.state === "playing" || this.state === "reconnecting";
+    this.setState(live ? (lost ? "reconnecting" : "connecting") : (this.state === "connecting" ? "connecting" : "waiting"));
     if (!this.badSince) this.badSince = now;
     // Live but no frames for a while (or never connected): start a fresh session.
     if (now - this.badSince > 5000) {

@@ -36,6 +36,12 @@ FLAGS = [
 PUBLISHER = "#publisher-slot .lr-publisher"
 WAITING = "#video-slot .lr-player-state"
 VIDEO_STATE = "document.getElementById('video').dataset.state"
+STATES = """() => {
+    window.videoStates = [];
+    const video = document.getElementById('video');
+    new MutationObserver(() => window.videoStates.push(video.dataset.state))
+        .observe(video, { attributes: true, attributeFilter: ['data-state'] });
+}"""
 
 pytestmark = [
     pytest.mark.browser,
@@ -110,6 +116,7 @@ async def test_host_page_publishes_two_viewers_play_and_resume_after_restart(
                 await wait_state(viewer, "waiting")
                 await expect(viewer.locator(WAITING)).to_have_text("等待主播开播…")
                 await assert_seen(viewer, WAITING)
+                await viewer.evaluate(STATES)
 
             await host.goto(f"{base}/host/{room}")
             await host.fill("#password", app[CREDENTIALS].publish_token)
@@ -128,6 +135,8 @@ async def test_host_page_publishes_two_viewers_play_and_resume_after_restart(
                 await expect(viewer.locator(WAITING)).to_be_hidden()
             assert media.is_live(room)
             assert media.viewer_count(room) == 2
+            for viewer in (one, two):  # the host going live is no "reconnecting" for a viewer who waited
+                assert "reconnecting" not in await viewer.evaluate("window.videoStates")
             await host.wait_for_function("() => window.LiveroomHost.publisher.kbps > 0", timeout=10000)
             await expect(host.locator(f"{PUBLISHER} .lr-bitrate")).to_contain_text("kbps")
             await assert_seen(host, f"{PUBLISHER} .lr-bitrate")
@@ -149,6 +158,87 @@ async def test_host_page_publishes_two_viewers_play_and_resume_after_restart(
                 await wait_state(viewer, "playing", 5000)
                 assert await viewer.evaluate("window.notReloaded === true")
             assert media.viewer_count(room) == 2
+            assert errors == []
+        finally:
+            await browser.close()
+
+
+async def guest_frames(page: Any) -> int:
+    return int(
+        await page.evaluate(
+            "() => { const g = document.querySelector('#video-slot .lr-guest');"
+            " return g ? g.getVideoPlaybackQuality().totalVideoFrames : -1; }"
+        )
+    )
+
+
+async def test_host_invites_a_guest_viewers_see_both_side_by_side_then_the_host_ends_it(
+    base_rules: BaseRules, serve_app: ServeApp, local_settings: ServerSettings
+) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    book = load_rulebook(base_rules())
+    room = book.room.id
+    app = build_app(book, local_settings, RunOptions())
+    base = await serve_app(app)
+    media = app[MEDIA_SERVER]
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            errors: list[str] = []
+            host, viewer, guest = [await (await browser.new_context()).new_page() for _ in range(3)]
+            for page in (host, viewer, guest):
+                page.on("pageerror", lambda e: errors.append(str(e)))
+
+            await host.goto(f"{base}/host/{room}")
+            await host.fill("#password", app[CREDENTIALS].publish_token)
+            await host.click("button[type=submit]")
+            await host.wait_for_function(
+                "() => window.LiveroomHost.publisher && window.LiveroomHost.publisher.stream", timeout=15000
+            )
+            await host.click(f"{PUBLISHER} .lr-golive")
+            await expect(host.locator(PUBLISHER)).to_have_attribute("data-state", "live", timeout=20000)
+            await viewer.goto(f"{base}/room/{room}")
+            await wait_advancing(viewer)
+            await expect(viewer.locator("#video-slot .lr-guest")).to_have_count(0)
+
+            # 邀请连麦: the host gets a link; the guest opens it and goes live.
+            await host.click("#invite-guest")
+            await expect(host.locator("#guest-invite")).to_be_visible()
+            link = await host.locator("#guest-link").input_value()
+            assert link.startswith(f"{base}/guest/{room}#invite=guest-")
+            await guest.goto(link)
+            guest_publisher = guest.locator(PUBLISHER)
+            await guest.wait_for_function(
+                "() => window.LiveroomGuest.publisher && window.LiveroomGuest.publisher.stream", timeout=15000
+            )
+            await assert_seen(guest, f"{PUBLISHER} .lr-golive")
+            await guest.click(f"{PUBLISHER} .lr-golive")
+            await expect(guest_publisher).to_have_attribute("data-state", "live", timeout=20000)
+            assert media.stream(room).slots["guest"].live
+
+            # The viewer sees both, side by side, both moving; the host keeps playing.
+            await expect(viewer.locator("#video-slot .lr-guest")).to_have_count(1, timeout=15000)
+            first = await guest_frames(viewer)
+            await asyncio.sleep(1.5)
+            assert await guest_frames(viewer) - first >= 10
+            await wait_advancing(viewer)
+            host_box = await viewer.locator("#video").bounding_box()
+            guest_box = await viewer.locator("#video-slot .lr-guest").bounding_box()
+            assert host_box is not None and guest_box is not None
+            assert guest_box["x"] >= host_box["x"] + host_box["width"] - 1  # beside, not below
+            assert abs(guest_box["y"] - host_box["y"]) < 1 and guest_box["width"] > 100
+            await assert_seen(viewer, "#video-slot .lr-guest")
+
+            # 结束连麦: the guest's video leaves the viewer's page; the old link no longer publishes.
+            await host.click("#end-guest")
+            await expect(host.locator("#guest-status")).to_have_text("已结束连麦")
+            await expect(viewer.locator("#video-slot .lr-guest")).to_have_count(0, timeout=15000)
+            assert not media.stream(room).slots["guest"].live
+            await expect(guest_publisher.locator(".lr-status")).to_contain_text(
+                "邀请链接已失效", timeout=20000
+            )
+            await wait_advancing(viewer)  # the host plays on
             assert errors == []
         finally:
             await browser.close()
