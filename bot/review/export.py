@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.review.kpi import Kpis, ProductKpis, ShowReview
+from bot.review.recordings import Recording
 from bot.review.records import Ratio
 from bot.review.tables import KPI_ROWS, Table, format_cell, kpi_value
 from media.i18n import t
@@ -24,6 +25,7 @@ class RunInfo:
     run_id: int | None = None
     speed: float = 1.0
     product_names: Mapping[str, str] = field(default_factory=dict)
+    recordings: tuple[Recording, ...] = ()
 
 
 def _plain(value: object) -> Any:
@@ -129,6 +131,20 @@ def to_json(review: ShowReview, info: RunInfo) -> dict[str, Any]:
             "winners": x.winners,
         }
         for x in review.lotteries
+    ]
+    out["recordings"] = [
+        {
+            "path": str(r.file() or r.path) if r.path else None,
+            "on_this_machine": r.file() is not None,
+            "started_at": r.started_at.isoformat(),
+            "start_seconds": round((r.started_at - review.start).total_seconds(), 3),
+            "seconds": None if r.seconds is None else round(r.seconds, 3),
+            "bytes": file.stat().st_size if (file := r.file()) else None,
+            "packets": r.packets,
+            "dropped": r.dropped,
+            "error": r.error,
+        }
+        for r in info.recordings
     ]
     out["votes"] = [
         {

@@ -7,6 +7,7 @@ from html import escape
 from bot.review.charts import all_charts
 from bot.review.export import RunInfo
 from bot.review.kpi import ShowReview
+from bot.review.recordings import recordings_table
 from bot.review.tables import build_tables, format_cell, format_clock, format_seconds
 from media.i18n import CATALOGUE, t
 
@@ -41,6 +42,29 @@ padding:3px 6px;text-align:left;vertical-align:top;white-space:nowrap}th{backgro
 font-variant-numeric:tabular-nums}.scroll{overflow-x:auto}
 @media print{body{max-width:none}h2{page-break-after:avoid}figure.chart{page-break-inside:avoid}}
 """
+
+
+def _recordings(review: ShowReview, info: RunInfo, lang: str) -> str:
+    """The recordings table, each file a link (file://) to play it as the replay (回放)."""
+    table = recordings_table(info.recordings, review.start, lang)
+    head = "".join(f"<th>{escape(c.label)}</th>" for c in table.columns)
+    rows = []
+    for recording, texts in zip(info.recordings, table.formatted(), strict=True):
+        cells = [f"<td class=n>{escape(text)}</td>" for text in texts[:3]]
+        file = recording.file()
+        cells.append(
+            f'<td><a href="{escape(file.as_uri())}">{escape(file.name)}</a></td>'
+            if file is not None
+            else f"<td>{escape(texts[3])}</td>"
+        )
+        cells.append(f"<td>{escape(texts[4])}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        f'<h2 id="recordings">{escape(table.title)}</h2>'
+        f'<div class="scroll"><table data-table="recordings"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+        f'<p class="muted">{escape(t(lang, "review.recording.clip_hint"))}</p>'
+    )
 
 
 def render_html(review: ShowReview, info: RunInfo, lang: str = "zh-CN") -> str:
@@ -98,6 +122,8 @@ def render_html(review: ShowReview, info: RunInfo, lang: str = "zh-CN") -> str:
             f'<div class="scroll"><table data-table="{table.name}"><thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table></div>"
         )
+    if info.recordings:
+        parts.append(_recordings(review, info, lang))
     parts.append(f'<p class="muted">{escape(t(lang, "review.html.formulas"))}</p>')
     return (
         f'<!doctype html><html lang="{escape(lang)}"><head><meta charset="utf-8">'

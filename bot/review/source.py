@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.review.export import RunInfo
 from bot.review.kpi import ShowReview
 from bot.review.load import RunNotFound, find_run, list_runs, review_run
+from bot.review.recordings import run_recordings
 from bot.rules import Rulebook, RuleErrors, load_rulebook
 from media.i18n import t
 from media.store.db import Database, database_url_from_env
@@ -69,6 +70,8 @@ async def load_review(
                 known = ", ".join(str(r.id) for r in await list_runs(session, show_id)) or "—"
                 raise ReviewError("review.no_such_run", lang, show=show_id, run=run_id, known=known) from None
         review = await review_run(database, run, script)
+        async with database.sessions() as session:
+            recordings = await run_recordings(session, run.room_id, review.start, review.end)
     except SQLAlchemyError as exc:
         raise ReviewError("review.db_error", lang, error=str(exc).splitlines()[0]) from exc
     finally:
@@ -81,6 +84,7 @@ async def load_review(
         run_id=run.id,
         speed=run.speed,
         product_names=names,
+        recordings=recordings,
     )
     return LoadedReview(lang, review, info, warnings)
 

@@ -299,7 +299,9 @@ def build_tables(review: ShowReview, lang: str, names: Mapping[str, str] | None 
 
 
 def format_clock(seconds: float) -> str:
-    """Seconds from the start as m:ss or h:mm:ss."""
+    """Seconds from the start as m:ss or h:mm:ss (-m:ss before it)."""
+    if seconds < 0:
+        return "-" + format_clock(-seconds)
     whole = round(seconds)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)

@@ -9,6 +9,7 @@ from rich.table import Table as RichTable
 from bot.review.compare import Comparison, format_delta
 from bot.review.export import RunInfo
 from bot.review.kpi import ShowReview
+from bot.review.recordings import recordings_table
 from bot.review.tables import Table, build_tables, format_cell, format_clock
 from media.i18n import CATALOGUE, t
 
@@ -51,6 +52,9 @@ def print_review(review: ShowReview, info: RunInfo, lang: str, console: Console)
             table = table.transposed()
         if table.rows:
             console.print(rich_table(table))
+    if info.recordings:
+        console.print(rich_table(recordings_table(info.recordings, review.start, lang)))
+        console.print(t(lang, "review.recording.clip_hint"), style="dim")
 
 
 def comparison_tables(comparison: Comparison, lang: str) -> list[RichTable]:
