@@ -388,7 +388,9 @@ class MediaServer:
             room_id,
             "recording_saved",
             {
-                "path": str(recorder.path) if recorder.path else None,
+                "path": str(recorder.path.resolve())
+                if recorder.path
+                else None,  # absolute: the review finds it
                 "packets": recorder.packets,
                 "dropped": recorder.dropped,
                 "error": recorder.error,
