@@ -137,6 +137,13 @@ async def test_host_page_publishes_two_viewers_play_and_resume_after_restart(
             assert media.viewer_count(room) == 2
             for viewer in (one, two):  # the host going live is no "reconnecting" for a viewer who waited
                 assert "reconnecting" not in await viewer.evaluate("window.videoStates")
+            # Autoplay rules: muted until the viewer asks for sound, with a button that is on screen.
+            assert await one.evaluate("document.getElementById('video').muted") is True
+            await assert_seen(one, "#video-slot .lr-unmute")
+            await one.click("#video-slot .lr-unmute")
+            assert await one.evaluate("document.getElementById('video').muted") is False
+            await expect(one.locator("#video-slot .lr-unmute")).to_be_hidden()
+            assert await one.evaluate("document.getElementById('video').paused") is False
             await host.wait_for_function("() => window.LiveroomHost.publisher.kbps > 0", timeout=10000)
             await expect(host.locator(f"{PUBLISHER} .lr-bitrate")).to_contain_text("kbps")
             await assert_seen(host, f"{PUBLISHER} .lr-bitrate")
