@@ -21,7 +21,7 @@ from media.config import RoomSettings
 from media.hub.auth import TeamAuth
 from media.hub.hub import RoomHub
 from media.hub.pages import _html, _lang, _room, optional_script, render
-from media.hub.texts import page_texts
+from media.hub.texts import page_texts, widget_texts
 from media.i18n import CATALOGUE, t
 from media.server import MEDIA_SERVER, MediaServer
 
@@ -97,6 +97,7 @@ async def guest_page(request: web.Request, hub: RoomHub) -> web.Response:
         "language": _lang(settings),
         "texts": texts,
         "ice": [{"urls": list(s.urls)} for s in settings.ice_servers],
+        "publisher_texts": widget_texts(settings.language, "publisher"),
     }
     response = _html(
         render(

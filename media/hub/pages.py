@@ -18,7 +18,7 @@ from media.config import RoomSettings
 from media.hub.auth import SESSION_COOKIE, StaffRole, TeamAuth
 from media.hub.hub import RoomHub
 from media.hub.identity import VIEWER_COOKIE
-from media.hub.texts import PAGE_TEXTS, page_texts
+from media.hub.texts import PAGE_TEXTS, page_texts, widget_texts
 from media.i18n import normalise_language, t
 
 MEDIA = Path(__file__).resolve().parent.parent
@@ -120,6 +120,7 @@ async def viewer_page(request: web.Request, hub: RoomHub) -> web.Response:
         "language": _lang(settings),
         "texts": page_texts(settings.language, "room"),
         "ice": [{"urls": list(s.urls)} for s in settings.ice_servers],
+        "player_texts": widget_texts(settings.language, "player"),
     }
     response = _html(
         render(
@@ -231,6 +232,7 @@ async def host_page(request: web.Request, hub: RoomHub, auth: TeamAuth) -> web.R
         # The host signed in with this token; only the host's own page gets it back, to publish with.
         "publish_token": settings.publish_token,
         "ice": [{"urls": list(s.urls)} for s in settings.ice_servers],
+        "publisher_texts": widget_texts(settings.language, "publisher"),
     }
     response = _html(
         render(

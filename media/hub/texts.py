@@ -196,6 +196,42 @@ PAGE_TEXTS: dict[str, dict[str, dict[str, str]]] = {
 }
 
 
+# The video player's and the camera publisher's own words (player.js, publisher.js), given to them as `texts`.
+WIDGET_TEXTS: dict[str, dict[str, dict[str, str]]] = {
+    "player": {
+        "connecting": {"zh-CN": "连接中…", "en": "Connecting…"},
+        "waiting": {"zh-CN": "等待主播开播…", "en": "Waiting for the host to go live…"},
+        "reconnecting": {"zh-CN": "重新连接中…", "en": "Reconnecting…"},
+        "unmute": {"zh-CN": "🔇 点击开启声音", "en": "🔇 Tap for sound"},
+        "missing": {"zh-CN": "直播间不存在", "en": "No such room"},
+    },
+    "publisher": {
+        "camera": {"zh-CN": "摄像头", "en": "Camera"},
+        "microphone": {"zh-CN": "麦克风", "en": "Microphone"},
+        "token": {"zh-CN": "推流令牌", "en": "Publish token"},
+        "start": {"zh-CN": "开始直播", "en": "Go live"},
+        "stop": {"zh-CN": "停止直播", "en": "Stop"},
+        "idle": {"zh-CN": "未开播", "en": "Off air"},
+        "starting": {"zh-CN": "正在连接…", "en": "Connecting…"},
+        "live": {"zh-CN": "直播中", "en": "Live"},
+        "reconnecting": {"zh-CN": "连接中断，正在重连…", "en": "Connection lost, reconnecting…"},
+        "error": {"zh-CN": "推流失败：", "en": "Publishing failed: "},
+        "denied": {"zh-CN": "无法打开摄像头或麦克风：", "en": "Cannot open the camera or microphone: "},
+        "busy": {"zh-CN": "直播间已有主播在推流", "en": "Someone is already publishing to this room"},
+        "badToken": {"zh-CN": "推流令牌不正确", "en": "Wrong publish token"},
+        "kbps": {"zh-CN": "kbps", "en": "kbps"},
+    },
+}
+
+
+def widget_texts(language: str, widget: str) -> dict[str, str]:
+    """The words of player.js or publisher.js in the room's language."""
+    from media.i18n import normalise_language
+
+    lang = normalise_language(language)
+    return {key: by_lang.get(lang) or by_lang["zh-CN"] for key, by_lang in WIDGET_TEXTS[widget].items()}
+
+
 def page_texts(language: str, *pages: str) -> dict[str, str]:
     from media.i18n import normalise_language
 

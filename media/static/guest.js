@@ -10,7 +10,7 @@
     if (!window.LiveroomPublisher || window.LiveroomGuest.publisher) return;
     window.LiveroomGuest.publisher = window.LiveroomPublisher.attach($("publisher-slot"), cfg.room, {
       token: token, base: "", iceServers: cfg.ice || [],
-      texts: { busy: T.guest_busy, badToken: T.guest_bad_token }
+      texts: Object.assign({}, cfg.publisher_texts, { busy: T.guest_busy, badToken: T.guest_bad_token })
     });
   }
   window.LiveroomGuest = { room: cfg.room, publisher: null };

@@ -258,7 +258,7 @@
   video.addEventListener("playing", function () { $("video-empty").hidden = true; });
   function attachPlayer() {
     if (window.LiveroomPlayer && typeof window.LiveroomPlayer.attach === "function") {
-      try { window.LiveroomPlayer.attach(video, cfg.room, { iceServers: cfg.ice }); } catch (e) { if (window.console) console.error(e); }
+      try { window.LiveroomPlayer.attach(video, cfg.room, { iceServers: cfg.ice, texts: cfg.player_texts }); } catch (e) { if (window.console) console.error(e); }
     }
   }
   if (document.readyState === "complete") attachPlayer(); else window.addEventListener("load", attachPlayer);

@@ -249,3 +249,36 @@ async def test_host_invites_a_guest_viewers_see_both_side_by_side_then_the_host_
             assert errors == []
         finally:
             await browser.close()
+
+
+async def test_an_english_room_plays_and_publishes_in_english(
+    base_rules: BaseRules, serve_app: ServeApp, local_settings: ServerSettings
+) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    book = load_rulebook(base_rules(replace={"room.yaml": ("language: zh-CN", "language: en")}))
+    room = book.room.id
+    app = build_app(book, local_settings, RunOptions())
+    base = await serve_app(app)
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            errors: list[str] = []
+            viewer, host, guest = [await (await browser.new_context()).new_page() for _ in range(3)]
+            for page in (viewer, host, guest):
+                page.on("pageerror", lambda e: errors.append(str(e)))
+            await viewer.goto(f"{base}/room/{room}")
+            await expect(viewer.locator(WAITING)).to_have_text("Waiting for the host to go live…")
+            await host.goto(f"{base}/host/{room}")
+            await host.fill("#password", app[CREDENTIALS].publish_token)
+            await host.click("button[type=submit]")
+            await expect(host.locator(f"{PUBLISHER} .lr-golive")).to_have_text("Go live")
+            await expect(host.locator("#invite-guest")).to_have_text("Invite a guest")
+            await guest.goto(f"{base}/guest/{room}")  # the link without its invite
+            await expect(guest.locator("#guest-error")).to_have_text(
+                "This invite link is incomplete: ask the host for a new one"
+            )
+            await expect(guest.locator(PUBLISHER)).to_have_count(0)
+            assert errors == []
+        finally:
+            await browser.close()
