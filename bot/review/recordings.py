@@ -29,8 +29,8 @@ CATALOGUE.add(
         "review.col.note": {"zh-CN": "备注", "en": "Note"},
         "review.recording.missing": {"zh-CN": "本机没有这个文件", "en": "not on this machine"},
         "review.recording.unfinished": {
-            "zh-CN": "没有收尾（服务器中途退出？）",
-            "en": "not finished (the server stopped mid-stream?)",
+            "zh-CN": "还没收尾（仍在录制，或服务器中途退出）",
+            "en": "not finished (still recording, or the server stopped mid-stream)",
         },
         "review.recording.failed": {"zh-CN": "录制出错：{error}", "en": "recording failed: {error}"},
         "review.recording.dropped": {
@@ -51,7 +51,7 @@ PRELUDE = dt.timedelta(hours=6)
 @dataclass(frozen=True)
 class Recording:
     started_at: dt.datetime
-    saved_at: dt.datetime | None  # None: never finished (the server stopped while recording)
+    saved_at: dt.datetime | None  # None: not finished (still recording, or the server stopped mid-stream)
     path: str | None
     packets: int = 0
     dropped: int = 0

@@ -27,6 +27,7 @@ from bot.serve import CREDENTIALS, RunOptions, build_app
 from bot.show.web import SHOW_RUNNER
 from media.config import ServerSettings
 from media.hub import HUB
+from media.server import MEDIA_SERVER
 from media.store.db import Database
 
 from .seed import ROOM, seed_run
@@ -93,7 +94,7 @@ async def test_an_unfinished_recording_is_listed_as_such(database: Database) -> 
         "—",
         "",
         "",
-        "没有收尾（服务器中途退出？）",
+        "还没收尾（仍在录制，或服务器中途退出）",
     ]
     assert second.path == "/x/b.webm"
 
@@ -116,13 +117,20 @@ async def test_a_recorded_show_links_its_replay_from_the_report(
     show_id = sorted(book.shows)[0]
     await runner.start(show_id)
     session = await publish(f"{base}/whip/{room}", app[CREDENTIALS].publish_token, "host")
-    await asyncio.sleep(2.0)
+    media = app[MEDIA_SERVER]
+
+    async def recorded_a_while() -> bool:
+        recorder = media.recorders.get(room)
+        return recorder is not None and recorder.packets > 60
+
+    await _until(recorded_a_while, 30)
     await session.close()
 
     async def saved_in_log() -> bool:
         async with db.sessions() as s:
             run = await find_run(s, show_id)
-            return bool(await run_recordings(s, room, run.started_at, dt.datetime.now(dt.UTC)))
+            found = await run_recordings(s, room, run.started_at, dt.datetime.now(dt.UTC))
+            return any(r.saved_at is not None for r in found)
 
     await _until(saved_in_log)
     loaded = await load_review(show_id, db=db, rulebook=book)
