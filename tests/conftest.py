@@ -1,5 +1,5 @@
 """Fixtures shared by the whole suite: fresh databases of either kind, a copy of the base rule set
-(`base_rules`) and a server on a real port (`serve_app`).
+(`base_rules`), a server on a real port (`serve_app`) and the whole app on both (`serve_room`).
 
 Use them from any test module, no import needed:
 
@@ -29,7 +29,9 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import asyncpg
@@ -221,3 +223,39 @@ async def serve_app() -> AsyncIterator[ServeApp]:
     yield serve
     for server in reversed(servers):
         await server.close()
+
+
+@dataclass
+class ServedRoom:
+    """A whole `liveroom run` app being served: the app, its base URL and the rulebook it was built from."""
+
+    app: web.Application
+    base: str
+    book: Any  # bot.rules.Rulebook
+
+    @property
+    def room(self) -> str:
+        return str(self.book.room.id)
+
+
+ServeRoom = Callable[..., Awaitable[ServedRoom]]
+
+
+@pytest.fixture
+def serve_room(base_rules: BaseRules, serve_app: ServeApp, local_settings: ServerSettings) -> ServeRoom:
+    """`build_app` on a copy of the base rules (changed as `base_rules` takes: `append=`, `replace=`,
+    `write=`), with `local_settings`, on a real 127.0.0.1 port:
+
+        served = await serve_room(append={"room.yaml": "\\nrecord: true\\n"})
+        session = await publish(f"{served.base}/whip/{served.room}", served.app[CREDENTIALS].publish_token, "x")
+    """
+
+    async def serve(**changes: Any) -> ServedRoom:
+        from bot.rules import load_rulebook
+        from bot.serve import RunOptions, build_app
+
+        book = load_rulebook(base_rules(**changes))
+        app = build_app(book, local_settings, RunOptions())
+        return ServedRoom(app, await serve_app(app), book)
+
+    return serve

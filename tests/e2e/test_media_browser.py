@@ -12,11 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BaseRules, ServeApp
+from conftest import ServedRoom, ServeRoom
 
-from bot.rules import load_rulebook
-from bot.serve import CREDENTIALS, RunOptions, build_app
-from media.config import ServerSettings
+from bot.serve import CREDENTIALS
 from media.server import MEDIA_SERVER
 
 CHROMIUM = "/usr/bin/chromium"
@@ -88,15 +86,20 @@ async def assert_seen(page: Any, selector: str) -> None:
     assert on_top, f"{selector} is hidden from the user"
 
 
+async def host_signs_in(host: Any, served: ServedRoom) -> None:
+    """The host page's sign-in with the publish token (then its publisher appears)."""
+    await host.goto(f"{served.base}/host/{served.room}")
+    await host.fill("#password", served.app[CREDENTIALS].publish_token)
+    await host.click("button[type=submit]")
+
+
 async def test_host_page_publishes_two_viewers_play_and_resume_after_restart(
-    base_rules: BaseRules, serve_app: ServeApp, local_settings: ServerSettings
+    serve_room: ServeRoom,
 ) -> None:
     from playwright.async_api import async_playwright, expect
 
-    book = load_rulebook(base_rules())
-    room = book.room.id
-    app = build_app(book, local_settings, RunOptions())
-    base = await serve_app(app)
+    served = await serve_room()
+    app, base, room = served.app, served.base, served.room
     media = app[MEDIA_SERVER]
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
@@ -118,9 +121,7 @@ async def test_host_page_publishes_two_viewers_play_and_resume_after_restart(
                 await assert_seen(viewer, WAITING)
                 await viewer.evaluate(STATES)
 
-            await host.goto(f"{base}/host/{room}")
-            await host.fill("#password", app[CREDENTIALS].publish_token)
-            await host.click("button[type=submit]")
+            await host_signs_in(host, served)
             publisher = host.locator(PUBLISHER)
             await expect(publisher).to_have_count(1)
             await host.wait_for_function(
@@ -180,14 +181,12 @@ async def guest_frames(page: Any) -> int:
 
 
 async def test_host_invites_a_guest_viewers_see_both_side_by_side_then_the_host_ends_it(
-    base_rules: BaseRules, serve_app: ServeApp, local_settings: ServerSettings
+    serve_room: ServeRoom,
 ) -> None:
     from playwright.async_api import async_playwright, expect
 
-    book = load_rulebook(base_rules())
-    room = book.room.id
-    app = build_app(book, local_settings, RunOptions())
-    base = await serve_app(app)
+    served = await serve_room()
+    app, base, room = served.app, served.base, served.room
     media = app[MEDIA_SERVER]
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
@@ -197,9 +196,7 @@ async def test_host_invites_a_guest_viewers_see_both_side_by_side_then_the_host_
             for page in (host, viewer, guest):
                 page.on("pageerror", lambda e: errors.append(str(e)))
 
-            await host.goto(f"{base}/host/{room}")
-            await host.fill("#password", app[CREDENTIALS].publish_token)
-            await host.click("button[type=submit]")
+            await host_signs_in(host, served)
             await host.wait_for_function(
                 "() => window.LiveroomHost.publisher && window.LiveroomHost.publisher.stream", timeout=15000
             )
@@ -252,14 +249,12 @@ async def test_host_invites_a_guest_viewers_see_both_side_by_side_then_the_host_
 
 
 async def test_an_english_room_plays_and_publishes_in_english(
-    base_rules: BaseRules, serve_app: ServeApp, local_settings: ServerSettings
+    serve_room: ServeRoom,
 ) -> None:
     from playwright.async_api import async_playwright, expect
 
-    book = load_rulebook(base_rules(replace={"room.yaml": ("language: zh-CN", "language: en")}))
-    room = book.room.id
-    app = build_app(book, local_settings, RunOptions())
-    base = await serve_app(app)
+    served = await serve_room(replace={"room.yaml": ("language: zh-CN", "language: en")})
+    base, room = served.base, served.room
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
@@ -269,9 +264,7 @@ async def test_an_english_room_plays_and_publishes_in_english(
                 page.on("pageerror", lambda e: errors.append(str(e)))
             await viewer.goto(f"{base}/room/{room}")
             await expect(viewer.locator(WAITING)).to_have_text("Waiting for the host to go live…")
-            await host.goto(f"{base}/host/{room}")
-            await host.fill("#password", app[CREDENTIALS].publish_token)
-            await host.click("button[type=submit]")
+            await host_signs_in(host, served)
             await expect(host.locator(f"{PUBLISHER} .lr-golive")).to_have_text("Go live")
             await expect(host.locator("#invite-guest")).to_have_text("Invite a guest")
             await guest.goto(f"{base}/guest/{room}")  # the link without its invite

@@ -5,11 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import BaseRules, ServeApp
+from conftest import ServeRoom
 
-from bot.rules import load_rulebook
-from bot.serve import CREDENTIALS, RunOptions, build_app
-from media.config import ServerSettings
+from bot.serve import CREDENTIALS
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
@@ -23,14 +21,12 @@ pytestmark = [
 
 
 async def test_studio_runs_the_show_and_host_sees_the_next_cue(
-    base_rules: BaseRules, serve_app: ServeApp, local_settings: ServerSettings
+    serve_room: ServeRoom,
 ) -> None:
     from playwright.async_api import async_playwright, expect
 
-    book = load_rulebook(base_rules())
-    room = book.room.id
-    app = build_app(book, local_settings, RunOptions())
-    base = await serve_app(app)
+    served = await serve_room()
+    app, base, book, room = served.app, served.base, served.book, served.room
     creds = app[CREDENTIALS]
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)

@@ -8,12 +8,10 @@ import time
 from urllib.parse import urlsplit
 
 import aiohttp
-from conftest import BaseRules, ServeApp
+from conftest import ServeRoom
 
 from bot.demo.publisher import publish
-from bot.rules import load_rulebook
-from bot.serve import CREDENTIALS, RunOptions, build_app
-from media.config import ServerSettings
+from bot.serve import CREDENTIALS
 from media.server import MEDIA_SERVER
 
 
@@ -31,12 +29,10 @@ async def _host_session(http: aiohttp.ClientSession, base: str, room: str, token
 
 
 async def test_host_invites_guest_publishes_and_is_ended(
-    base_rules: BaseRules, serve_app: ServeApp, local_settings: ServerSettings
+    serve_room: ServeRoom,
 ) -> None:
-    book = load_rulebook(base_rules())
-    room = book.room.id
-    app = build_app(book, local_settings, RunOptions())
-    base = await serve_app(app)
+    served = await serve_room()
+    app, base, room = served.app, served.base, served.room
     creds, media = app[CREDENTIALS], app[MEDIA_SERVER]
     api = f"{base}/api/media/{room}/guest"
     sessions = []
@@ -101,11 +97,11 @@ async def test_host_invites_guest_publishes_and_is_ended(
 
 
 async def test_guest_page_in_english_and_unknown_room(
-    base_rules: BaseRules, serve_app: ServeApp, local_settings: ServerSettings
+    serve_room: ServeRoom,
 ) -> None:
-    book = load_rulebook(base_rules(replace={"room.yaml": ("language: zh-CN", "language: en")}))
-    base = await serve_app(build_app(book, local_settings, RunOptions()))
+    served = await serve_room(replace={"room.yaml": ("language: zh-CN", "language: en")})
+    base = served.base
     async with aiohttp.ClientSession() as http:
-        page = await (await http.get(f"{base}/guest/{book.room.id}")).text()
+        page = await (await http.get(f"{base}/guest/{served.room}")).text()
         assert "The host invited you on" in page and "主播邀请你连麦" not in page
         assert (await http.get(f"{base}/guest/nowhere")).status == 404

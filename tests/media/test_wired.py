@@ -7,13 +7,11 @@ import time
 
 import aiohttp
 from aiohttp import web
-from conftest import BaseRules, ServeApp
+from conftest import ServeRoom
 from sqlalchemy import select
 
 from bot.demo.publisher import publish
-from bot.rules import load_rulebook
-from bot.serve import CREDENTIALS, RunOptions, build_app
-from media.config import ServerSettings
+from bot.serve import CREDENTIALS
 from media.hub.server import HUB
 from media.store.models import Event
 
@@ -28,12 +26,10 @@ async def _event_kinds(app: web.Application, room: str) -> list[str]:
 
 
 async def test_run_app_publishes_plays_and_logs_stream_events(
-    base_rules: BaseRules, serve_app: ServeApp, local_settings: ServerSettings
+    serve_room: ServeRoom,
 ) -> None:
-    book = load_rulebook(base_rules())
-    room = book.room.id
-    app = build_app(book, local_settings, RunOptions())
-    base = await serve_app(app)
+    served = await serve_room()
+    app, base, room = served.app, served.base, served.room
     session = None
     viewer = None
     try:
@@ -62,12 +58,10 @@ async def test_run_app_publishes_plays_and_logs_stream_events(
 
 
 async def test_host_page_gets_token_and_next_cue_media_health_is_team_only(
-    base_rules: BaseRules, serve_app: ServeApp, local_settings: ServerSettings
+    serve_room: ServeRoom,
 ) -> None:
-    book = load_rulebook(base_rules())
-    room = book.room.id
-    app = build_app(book, local_settings, RunOptions())
-    base = await serve_app(app)
+    served = await serve_room()
+    app, base, room = served.app, served.base, served.room
     creds = app[CREDENTIALS]
     async with aiohttp.ClientSession() as viewer:
         page = await (await viewer.get(f"{base}/room/{room}")).text()

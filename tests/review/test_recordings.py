@@ -11,7 +11,7 @@ import datetime as dt
 import time
 from pathlib import Path
 
-from conftest import BaseRules, ServeApp
+from conftest import ServeRoom
 from rich.console import Console
 
 from bot.demo.publisher import publish
@@ -22,10 +22,9 @@ from bot.review.recordings import recordings_table, run_recordings
 from bot.review.records import EventRecord
 from bot.review.source import load_review
 from bot.review.terminal import print_review
-from bot.rules import load_rulebook
-from bot.serve import CREDENTIALS, RunOptions, build_app
+from bot.serve import CREDENTIALS
 from bot.show.web import SHOW_RUNNER
-from media.config import ServerSettings
+from media.app import SETTINGS
 from media.hub import HUB
 from media.server import MEDIA_SERVER
 from media.store.db import Database
@@ -107,12 +106,10 @@ async def _until(check, within: float = 15.0) -> None:  # type: ignore[no-untype
 
 
 async def test_a_recorded_show_links_its_replay_from_the_report(
-    base_rules: BaseRules, serve_app: ServeApp, local_settings: ServerSettings
+    serve_room: ServeRoom,
 ) -> None:
-    book = load_rulebook(base_rules(append={"room.yaml": "\nrecord: true\n"}))
-    room = book.room.id
-    app = build_app(book, local_settings, RunOptions())
-    base = await serve_app(app)
+    served = await serve_room(append={"room.yaml": "\nrecord: true\n"})
+    app, base, book, room = served.app, served.base, served.book, served.room
     runner, db = app[SHOW_RUNNER], app[HUB].db
     show_id = sorted(book.shows)[0]
     await runner.start(show_id)
@@ -138,7 +135,7 @@ async def test_a_recorded_show_links_its_replay_from_the_report(
     file = recording.file()
     assert file is not None and file.suffix == ".webm" and file.stat().st_size > 10_000
     assert recording.error is None and recording.packets > 30
-    assert file.parent == (Path(local_settings.data_dir) / "recordings").resolve()
+    assert file.parent.name == "recordings" and str(file.parent.parent) == app[SETTINGS].data_dir
 
     html = render_html(loaded.review, loaded.info, "zh-CN")
     assert f'<a href="{file.as_uri()}">{file.name}</a>' in html and "录像（回放）" in html
