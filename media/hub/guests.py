@@ -20,8 +20,7 @@ from aiohttp import web
 from media.config import RoomSettings
 from media.hub.auth import TeamAuth
 from media.hub.hub import RoomHub
-from media.hub.pages import _html, _lang, _room, optional_script, render
-from media.hub.texts import page_texts, widget_texts
+from media.hub.pages import _room, publisher_page
 from media.i18n import CATALOGUE, t
 from media.server import MEDIA_SERVER, MediaServer
 
@@ -90,24 +89,4 @@ async def end_guest(request: web.Request, hub: RoomHub, auth: TeamAuth) -> web.R
 
 
 async def guest_page(request: web.Request, hub: RoomHub) -> web.Response:
-    settings = _room(request, hub)
-    texts = page_texts(settings.language, "guest")
-    config = {
-        "room": settings.id,
-        "language": _lang(settings),
-        "texts": texts,
-        "ice": [{"urls": list(s.urls)} for s in settings.ice_servers],
-        "publisher_texts": widget_texts(settings.language, "publisher"),
-    }
-    response = _html(
-        render(
-            "guest.html",
-            lang=_lang(settings),
-            title=settings.title,
-            config=config,
-            publisher=optional_script("publisher.js"),
-            **{f"t_{k}": v for k, v in texts.items()},
-        )
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return publisher_page(_room(request, hub), "guest")  # the token comes from the link's fragment

@@ -223,28 +223,33 @@ async def host_page(request: web.Request, hub: RoomHub, auth: TeamAuth) -> web.R
     session = auth.session(request, settings.id)
     if session is None or session.role != "host":
         return login_page(settings, "host")
-    texts = page_texts(settings.language, "host")
-    config = {
+    # The host signed in with this token; only the host's own page gets it back, to publish with.
+    return publisher_page(settings, "host", csrf=session.csrf, publish_token=settings.publish_token)
+
+
+def publisher_page(settings: RoomSettings, page: str, **config: Any) -> web.Response:
+    """A page that publishes a camera by WHIP (`host.html`, `guest.html`): publisher.js with the room's
+    STUN/TURN servers and words, plus `config`. Never cached: a publishing page may carry a token."""
+    texts = page_texts(settings.language, page)
+    full = {
         "room": settings.id,
         "language": _lang(settings),
-        "csrf": session.csrf,
         "texts": texts,
-        # The host signed in with this token; only the host's own page gets it back, to publish with.
-        "publish_token": settings.publish_token,
         "ice": [{"urls": list(s.urls)} for s in settings.ice_servers],
         "publisher_texts": widget_texts(settings.language, "publisher"),
+        **config,
     }
     response = _html(
         render(
-            "host.html",
+            f"{page}.html",
             lang=_lang(settings),
             title=settings.title,
-            config=config,
+            config=full,
             publisher=optional_script("publisher.js"),
             **_prefixed(texts),
         )
     )
-    response.headers["Cache-Control"] = "no-store"  # it carries the publish token
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
