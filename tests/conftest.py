@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import inspect
 import os
 import shutil
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -259,3 +261,16 @@ def serve_room(base_rules: BaseRules, serve_app: ServeApp, local_settings: Serve
         return ServedRoom(app, await serve_app(app), book)
 
     return serve
+
+
+async def until(check: Callable[[], bool | Awaitable[bool]], within: float = 10.0) -> None:
+    """Wait until `check()` (plain or async) is true, polling every 50 ms; fail the test after `within` s."""
+    deadline = time.monotonic() + within
+    while True:
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return
+        assert time.monotonic() < deadline, f"still not true after {within:g} s"
+        await asyncio.sleep(0.05)

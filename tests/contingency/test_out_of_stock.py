@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
-from collections.abc import Callable
 
 from aiohttp.test_utils import TestClient
-from conftest import BaseRules
+from conftest import BaseRules, until
 
 from bot.alerts.service import ALERTS
 from bot.contingency.edge import CONTINGENCY
@@ -36,15 +34,6 @@ PLANS = """\
     - say: 红茶卖光了
   cooldown: 0s
 """
-
-
-async def _until(predicate: Callable[[], bool], within: float = 5.0) -> bool:
-    deadline = time.monotonic() + within
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.05)
-    return True
 
 
 async def test_orders_reaching_the_stock_fire_the_out_of_stock_plan_once(
@@ -85,7 +74,7 @@ async def test_orders_reaching_the_stock_fire_the_out_of_stock_plan_once(
 
     assert await order("o-2", "PAN-01") == 201  # 2 of 2
     assert await order("o-3", "PAN-01") == 201  # past it: no second stock-out
-    assert await _until(lambda: len(fired("pan-gone")) == 1)
+    await until(lambda: len(fired("pan-gone")) == 1, within=5)
     await asyncio.sleep(0.3)
     [out] = [e for e in seen if e.kind == "product_out_of_stock"]
     assert out.data == {"sku": "PAN-01", "stock": 2, "sold": 2} and out.run_id == run_id

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
 
 from aiohttp.test_utils import TestClient
-from conftest import BaseRules
+from conftest import BaseRules, until
 
 from bot.alerts.service import ALERTS
 from bot.contingency.edge import CONTINGENCY
@@ -44,15 +42,6 @@ PLANS = """\
 """
 
 
-async def _until(predicate: Callable[[], bool], within: float = 5.0) -> bool:
-    deadline = time.monotonic() + within
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.05)
-    return True
-
-
 async def test_stream_down_says_once_pauses_then_resumes(
     base_rules: BaseRules, local_settings, aiohttp_client
 ) -> None:  # type: ignore[no-untyped-def]
@@ -81,7 +70,7 @@ async def test_stream_down_says_once_pauses_then_resumes(
         await hub.log(hub.line(await hub.room(room_id), kind, data=dict(data)))
 
     await inject("stream_down", slot="host", reason="timeout")
-    assert await _until(lambda: fired("stream-down") == 1)
+    await until(lambda: fired("stream-down") == 1, within=5)
     assert said("主播网络波动，马上回来～") == 1
     assert status() == "paused"
     event = next(e for e in seen if e.kind == "contingency_fired")
@@ -91,7 +80,7 @@ async def test_stream_down_says_once_pauses_then_resumes(
     assert said("主播网络波动，马上回来～") == 1
 
     await inject("stream_started", slot="host")
-    assert await _until(lambda: fired("stream-back") == 1)
+    await until(lambda: fired("stream-back") == 1, within=5)
     assert said("主播回来啦～") == 1
     assert status() == "running"
 
@@ -108,7 +97,7 @@ async def test_stream_down_says_once_pauses_then_resumes(
     # Sold out → the coupon is pushed again, once per cooldown.
     await inject("coupon_sold_out", coupon_id="save-50")
     await inject("coupon_sold_out", coupon_id="save-50")
-    assert await _until(lambda: fired("save-50-gone") == 1)
+    await until(lambda: fired("save-50-gone") == 1, within=5)
     await asyncio.sleep(0.3)
     pushed = [e for e in seen if e.kind == "coupon_pushed" and e.data.get("coupon_id") == "save-50"]
     assert len(pushed) == 1 and fired("save-50-gone") == 1

@@ -3,23 +3,14 @@ link's token into the guest slot, and the host ends the guest's stream; stranger
 
 from __future__ import annotations
 
-import asyncio
-import time
 from urllib.parse import urlsplit
 
 import aiohttp
-from conftest import ServeRoom
+from conftest import ServeRoom, until
 
 from bot.demo.publisher import publish
 from bot.serve import CREDENTIALS
 from media.server import MEDIA_SERVER
-
-
-async def _until(check, within: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + within
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.05)
 
 
 async def _host_session(http: aiohttp.ClientSession, base: str, room: str, token: str) -> str:
@@ -66,7 +57,7 @@ async def test_host_invites_guest_publishes_and_is_ended(
             # Host and guest publish; the guest goes into the guest slot.
             sessions.append(await publish(f"{base}/whip/{room}", creds.publish_token, "host"))
             sessions.append(await publish(f"{base}/whip/{room}", invite["token"], "guest"))
-            await _until(lambda: media.stream(room).slots["guest"].live)
+            await until(lambda: media.stream(room).slots["guest"].live)
             assert media.stream(room).slots["host"].live
 
             # A new invite makes the old link stop working; ending the guest stops its stream.
@@ -74,7 +65,7 @@ async def test_host_invites_guest_publishes_and_is_ended(
             assert again["token"] != invite["token"]
             ended = await host.delete(api, headers={"X-CSRF-Token": csrf})
             assert ended.status == 200 and (await ended.json()) == {"ended": True}
-            await _until(lambda: not media.stream(room).slots["guest"].live)
+            await until(lambda: not media.stream(room).slots["guest"].live)
             assert media.stream(room).slots["host"].live
             async with aiohttp.ClientSession() as http:
                 for token in (invite["token"], again["token"]):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 from aiortc import RTCConfiguration, RTCPeerConnection
-from conftest import BASE_RULES
+from conftest import BASE_RULES, until
 
 from bot.demo.publisher import publish
 from bot.rules import load_rulebook
@@ -39,13 +38,6 @@ async def _serve(tmp_path: Path, name: str, restream: str = "") -> TestServer:
     return server
 
 
-async def _until(predicate, within: float = 15.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + within
-    while not predicate():
-        assert time.monotonic() < deadline
-        await asyncio.sleep(0.05)
-
-
 async def test_room_a_restreams_to_room_b(tmp_path: Path) -> None:
     b = await _serve(tmp_path, "b")
     base_b = str(b.make_url("")).rstrip("/")
@@ -60,7 +52,7 @@ async def test_room_a_restreams_to_room_b(tmp_path: Path) -> None:
     try:
         session = await publish(f"{base_a}/whip/test-room", a.app[CREDENTIALS].publish_token, "restream")
         media_b = b.app[MEDIA_SERVER]
-        await _until(lambda: media_b.is_live(room_b))
+        await until(lambda: media_b.is_live(room_b), within=15)
         async with aiohttp.ClientSession() as http:
             viewer, resp, tracks = await whep_play(http, base_b, room_b)
             assert resp.status == 201, await resp.text()
@@ -70,7 +62,7 @@ async def test_room_a_restreams_to_room_b(tmp_path: Path) -> None:
         # The host stops: so does the restream, and room B goes off air.
         await session.close()
         session = None
-        await _until(lambda: not media_b.is_live(room_b))
+        await until(lambda: not media_b.is_live(room_b), within=15)
     finally:
         if viewer is not None:
             await viewer.close()
@@ -109,9 +101,9 @@ async def test_a_dropped_restream_is_retried_and_reported(tmp_path: Path) -> Non
     session = None
     try:
         session = await publish(f"{base_a}/whip/test-room", a.app[CREDENTIALS].publish_token, "retry")
-        await _until(lambda: media_a.is_live("test-room"))
+        await until(lambda: media_a.is_live("test-room"), within=15)
         await restreamer.on_event("test-room", "stream_started", {"slot": "host"})
-        await _until(lambda: media_b.is_live("test-room"))
+        await until(lambda: media_b.is_live("test-room"), within=15)
         assert reported == [("restream_started", {"target": target.whip_url})]
 
         # Room B ends the session mid-show (its operator, a restart, a network cut): A publishes again.
@@ -120,18 +112,18 @@ async def test_a_dropped_restream_is_retried_and_reported(tmp_path: Path) -> Non
         async with aiohttp.ClientSession() as http:
             gone = await http.delete(first.resource_url, headers={"Authorization": f"Bearer {target.token}"})
             assert gone.status == 200
-        await _until(lambda: kinds().count("restream_started") == 2)
+        await until(lambda: kinds().count("restream_started") == 2, within=15)
         failed = reported[1]
         assert (
             failed[0] == "restream_failed" and failed[1]["failures"] == 1 and failed[1]["retry_in_s"] == 0.2
         )
-        await _until(lambda: media_b.is_live("test-room"))
+        await until(lambda: media_b.is_live("test-room"), within=15)
         assert restreamer.outbound["test-room"] is not first and restreamer.failures["test-room"] == 0
 
         # The host stops: the restream stops and is not retried.
         await restreamer.on_event("test-room", "stream_stopped", {"slot": "host"})
         assert restreamer.outbound == {} and restreamer._tasks == {}
-        await _until(lambda: not media_b.is_live("test-room"))
+        await until(lambda: not media_b.is_live("test-room"), within=15)
     finally:
         await restreamer.close()
         if session is not None:
@@ -156,9 +148,9 @@ async def test_a_refusing_target_is_retried_with_backoff(tmp_path: Path) -> None
     session = None
     try:
         session = await publish(f"{base_a}/whip/test-room", a.app[CREDENTIALS].publish_token, "refused")
-        await _until(lambda: media_a.is_live("test-room"))
+        await until(lambda: media_a.is_live("test-room"), within=15)
         await restreamer.on_event("test-room", "stream_started", {"slot": "host"})
-        await _until(lambda: len(reported) >= 3)
+        await until(lambda: len(reported) >= 3, within=15)
         assert [kind for kind, _ in reported[:3]] == ["restream_failed"] * 3
         assert [d["failures"] for _, d in reported[:3]] == [1, 2, 3]
         assert [d["retry_in_s"] for _, d in reported[:3]] == [0.1, 0.3, 0.3]  # the last delay repeats
@@ -199,9 +191,9 @@ async def test_restream_uses_the_rooms_stun_and_turn_servers(
         session = await publish(
             f"{str(a.make_url('')).rstrip('/')}/whip/test-room", a.app[CREDENTIALS].publish_token, "ice"
         )
-        await _until(lambda: media_a.is_live("test-room"))
+        await until(lambda: media_a.is_live("test-room"), within=15)
         await restreamer.on_event("test-room", "stream_started", {"slot": "host"})
-        await _until(lambda: bool(reported))
+        await until(lambda: bool(reported), within=15)
         [server] = configs[0].iceServers
         assert server.urls == ["turn:turn.example.com:3478"] and server.username == "liveroom"
         assert reported == ["recorded, not connecting"]

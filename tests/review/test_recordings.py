@@ -6,12 +6,10 @@ Pairing and overlap on a hand-written log (both databases); then the whole path:
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import time
 from pathlib import Path
 
-from conftest import ServeRoom
+from conftest import ServeRoom, until
 from rich.console import Console
 
 from bot.demo.publisher import publish
@@ -98,13 +96,6 @@ async def test_an_unfinished_recording_is_listed_as_such(database: Database) -> 
     assert second.path == "/x/b.webm"
 
 
-async def _until(check, within: float = 15.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + within
-    while not await check():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.1)
-
-
 async def test_a_recorded_show_links_its_replay_from_the_report(
     serve_room: ServeRoom,
 ) -> None:
@@ -120,7 +111,7 @@ async def test_a_recorded_show_links_its_replay_from_the_report(
         recorder = media.recorders.get(room)
         return recorder is not None and recorder.packets > 60
 
-    await _until(recorded_a_while, 30)
+    await until(recorded_a_while, 30)
     await session.close()
 
     async def saved_in_log() -> bool:
@@ -129,7 +120,7 @@ async def test_a_recorded_show_links_its_replay_from_the_report(
             found = await run_recordings(s, room, run.started_at, dt.datetime.now(dt.UTC))
             return any(r.saved_at is not None for r in found)
 
-    await _until(saved_in_log)
+    await until(saved_in_log, within=15)
     loaded = await load_review(show_id, db=db, rulebook=book)
     [recording] = loaded.info.recordings
     file = recording.file()
