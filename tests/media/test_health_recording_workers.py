@@ -119,6 +119,32 @@ async def test_media_workers_serve_viewers_from_the_same_encoded_stream(two_work
             await pub.close()
 
 
+async def test_media_workers_carry_the_cohost_guest_too(two_workers: MediaHarness) -> None:
+    """A viewer served by a worker process gets host and guest as two tracks, like one served in-process."""
+    media = two_workers
+    async with aiohttp.ClientSession() as http:
+        host, _resp, _ = await whip_publish(http, media.base, "demo", TOKEN, video=StampedPattern(320, 180))
+        guest_token = media.media.create_guest_invite("demo")
+        guest, gresp, body = await whip_publish(
+            http, media.base, "demo", guest_token, video=StampedPattern(160, 90), audio=False
+        )
+        assert gresp.status == 201, body
+        viewers = [await whep_play(http, media.base, "demo", slots=2) for _ in range(2)]
+        try:
+            assert {record.worker for record in media.media.viewers.values()} == {0, 1}
+            for _, _, tracks in viewers:
+                host_frames, guest_frames = await asyncio.gather(
+                    count_frames(tracks[0], 2.0), count_frames(tracks[1], 2.0)
+                )
+                assert host_frames[0] / 2.0 >= 25 and guest_frames[0] / 2.0 >= 25
+                assert (await tracks[0].recv()).width == 320 and (await tracks[1].recv()).width == 160
+        finally:
+            for pc, _, _ in viewers:
+                await pc.close()
+            await guest.close()
+            await host.close()
+
+
 async def test_a_crashed_media_worker_is_replaced_and_serves_again(two_workers: MediaHarness) -> None:
     media = two_workers
     pool = media.media.pool
