@@ -117,13 +117,13 @@ def _size(path: Path | None) -> str:
     return f"{size / 1_048_576:.1f} MB" if size >= 1_048_576 else f"{size / 1024:.0f} KB"
 
 
-def note(recording: Recording, lang: str) -> str:
+def note(recording: Recording, file: Path | None, lang: str) -> str:
     if recording.error:
         return t(lang, "review.recording.failed", error=recording.error)
     if recording.saved_at is None:
         return t(lang, "review.recording.unfinished")
     notes = []
-    if recording.path and recording.file() is None:
+    if recording.path and file is None:
         notes.append(t(lang, "review.recording.missing"))
     if recording.dropped:
         notes.append(t(lang, "review.recording.dropped", dropped=recording.dropped))
@@ -146,10 +146,10 @@ def recordings_table(recordings: tuple[Recording, ...], start: dt.datetime, lang
             (
                 (r.started_at - start).total_seconds(),
                 r.seconds,
-                _size(r.file()),
-                str(r.file() or r.path or ""),
-                note(r, lang),
+                _size(file),
+                str(file or r.path or ""),
+                note(r, file, lang),
             )
-            for r in recordings
+            for r, file in ((r, r.file()) for r in recordings)  # one look at the disk per file
         ),
     )

@@ -224,20 +224,18 @@ WIDGET_TEXTS: dict[str, dict[str, dict[str, str]]] = {
 }
 
 
-def widget_texts(language: str, widget: str) -> dict[str, str]:
-    """The words of player.js or publisher.js in the room's language."""
+def _in_language(language: str, *groups: dict[str, dict[str, str]]) -> dict[str, str]:
+    """Each key's text in `language` (Chinese where it has none); later groups win."""
     from media.i18n import normalise_language
 
     lang = normalise_language(language)
-    return {key: by_lang.get(lang) or by_lang["zh-CN"] for key, by_lang in WIDGET_TEXTS[widget].items()}
+    return {key: by_lang.get(lang) or by_lang["zh-CN"] for group in groups for key, by_lang in group.items()}
+
+
+def widget_texts(language: str, widget: str) -> dict[str, str]:
+    """The words of player.js or publisher.js in the room's language."""
+    return _in_language(language, WIDGET_TEXTS[widget])
 
 
 def page_texts(language: str, *pages: str) -> dict[str, str]:
-    from media.i18n import normalise_language
-
-    lang = normalise_language(language)
-    texts: dict[str, str] = {}
-    for page in ("common", *pages):
-        for key, by_lang in PAGE_TEXTS[page].items():
-            texts[key] = by_lang.get(lang) or by_lang["zh-CN"]
-    return texts
+    return _in_language(language, *(PAGE_TEXTS[page] for page in ("common", *pages)))
