@@ -105,9 +105,9 @@ async def serve(port: int, db_path: str, batch: float) -> None:
 
     from media.app import create_app
     from media.config import Moderation, RoomSettings, ServerSettings
-    from media.hub import setup_room
     from media.rooms import RoomDirectory
     from media.store.db import Database
+    from media.web.routes import setup_room
 
     db = Database.open(f"sqlite+aiosqlite:///{db_path}")
     await db.migrate()

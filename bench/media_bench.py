@@ -73,7 +73,7 @@ def serve(port: int, workers: int) -> None:
     from media.app import create_app
     from media.config import RoomSettings, ServerSettings
     from media.rooms import RoomDirectory
-    from media.server import setup_media
+    from media.rtc.routes import setup_media
 
     rooms = RoomDirectory([RoomSettings(id=ROOM, title="bench", publish_token=TOKEN)])
     app = create_app(ServerSettings(data_dir="/tmp/liveroom-bench"), rooms)
@@ -262,7 +262,7 @@ class LightViewer:
         self.previous: bytes | None = None
 
     def attach(self, pc: Any, answer: str) -> None:
-        from media.forwarding import _drain_on_readable
+        from media.rtc.forwarding import _drain_on_readable
 
         self.video_pts = video_payload_types(answer)
         self.send_time_id = abs_send_time_id(answer)

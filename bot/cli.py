@@ -6,16 +6,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import os
 import pkgutil
 import sys
 from collections.abc import Sequence
 
 import bot.commands
-
-
-def default_rules_dir() -> str:
-    return os.environ.get("LIVEROOM_RULES") or "rules"
 
 
 def build_parser() -> argparse.ArgumentParser:

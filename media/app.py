@@ -1,24 +1,36 @@
-"""The room server's aiohttp application: typed app state and the health endpoint.
+"""The room server's aiohttp application: all of media's typed app state, `/healthz` and `/static`.
 
-Parts of the room (hub, media, pages) register their routes on the app built
-here; the bot adds its own through `health_providers` and extra routes.
+`media.web.routes.setup_room` (the hub, its pages and endpoints) and `media.rtc.routes.setup_media`
+(WHIP/WHEP) register on the app built here; the bot's composition root (`bot.app.build`)
+adds its parts and health providers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from media.config import ServerSettings
+from media.hub.hub import RoomHub
 from media.rooms import RoomDirectory
+from media.rtc.server import MediaServer
+from media.web.api import ApiGuard, json_errors
+from media.web.auth import TeamAuth
 
 HealthProvider = Callable[[], dict[str, Any]]
+
+STATIC = Path(__file__).resolve().parent / "web" / "static"
 
 ROOMS = web.AppKey("rooms", RoomDirectory)
 SETTINGS = web.AppKey("settings", ServerSettings)
 HEALTH_PROVIDERS = web.AppKey("health_providers", list[HealthProvider])
+HUB = web.AppKey("room_hub", RoomHub)
+MEDIA_SERVER = web.AppKey("media_server", MediaServer)
+AUTH = web.AppKey("team_auth", TeamAuth)
+GUARD = web.AppKey("api_guard", ApiGuard)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -29,9 +41,12 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 def create_app(settings: ServerSettings, rooms: RoomDirectory) -> web.Application:
-    app = web.Application(client_max_size=1024 * 1024)
+    app = web.Application(client_max_size=1024 * 1024, middlewares=[json_errors])
     app[SETTINGS] = settings
     app[ROOMS] = rooms
+    app[AUTH] = TeamAuth(settings.secret)
+    app[GUARD] = ApiGuard(app[AUTH], rooms)
     app[HEALTH_PROVIDERS] = []
     app.router.add_get("/healthz", healthz)
+    app.router.add_static("/static", STATIC, name="static")
     return app

@@ -253,8 +253,8 @@ def serve_room(base_rules: BaseRules, serve_app: ServeApp, local_settings: Serve
     """
 
     async def serve(**changes: Any) -> ServedRoom:
+        from bot.app import RunOptions, build_app
         from bot.rules import load_rulebook
-        from bot.serve import RunOptions, build_app
 
         book = load_rulebook(base_rules(**changes))
         app = build_app(book, local_settings, RunOptions())

@@ -6,8 +6,8 @@ media/ with `ast` for string literals in the places that write the log:
 - `X.line(room, "kind", ...)`   the hub's log line, then `hub.log(...)`   (media/hub, bot/...)
 - `X.logged(room, "kind", ...)` a line written in the operation's own transaction
 - `append_event(s, room, "kind", ...)` a line added to the caller's transaction
-- `X._emit(room, "kind", data)` media server events, logged by bot/serve.py `media_event`
-- `X._report(room, "kind", data)` restream events, logged by bot/serve.py `restream_event`
+- `X._emit(room, "kind", data)` media server events, logged by bot/app/build.py `media_event`
+- `X._report(room, "kind", data)` restream events, logged by bot/app/build.py `restream_event`
 - `events=[("kind", {...})]` / `events = [...]` the show runner's events (bot/show/runs.py writes them)
 - `{"kind": "kind", "data": {...}}` rows the FAQ bot turns into log lines (bot/faq/room.py)
 
@@ -35,14 +35,14 @@ MAYBE = re.compile(r"\b(?:line|logged|append_event|_emit|_report)\s*\(|\bevents\
 
 # Files whose calls above take a kind from elsewhere (each gets it from a rule above).
 DYNAMIC_FILES = {
-    "bot/serve.py": "media_event / restream_event log what media `_emit` and restream `_report` send",
+    "bot/app/build.py": "media_event / restream_event log what media `_emit` and restream `_report` send",
     "bot/show/runs.py": "finish / record_outcome / append write the runner's `events` tuples",
     "bot/faq/room.py": "logs the `decision_events` dicts of bot/faq/responder.py",
 }
 
 # Written, but never stays in the log.
 NOT_LOGGED = {
-    "preflight": "bot/review/preflight.py appends one and rolls it back, to test the database",
+    "preflight": "bot/plan/preflight.py appends one and rolls it back, to test the database",
 }
 
 # Kinds that only one rule finds (`logged` always follows an `append_event`): each rule still matches.

@@ -1,7 +1,7 @@
-"""Alerts plugged into `liveroom run`: room events → rules → outbox → sender, commands back, studio API.
+"""Alerts in a running room: room events → rules → outbox → sender, team commands back.
 
-`setup_alerts(app, db, holder)` adds one cleanup_ctx (after the hub's: it subscribes to it)
-and `GET /api/alerts/{room}` (team login) listing recent alerts with their delivery state.
+`create_alerts` builds the service; `running(service, hub, book)` is its life (the composition
+root enters it after the hub has started, since it subscribes to the hub).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.alerts.commands import CommandPoller, LiveKpis, Pausable, ShowControl, TeamDesk
@@ -25,12 +24,8 @@ from bot.alerts.outbox import Outbox
 from bot.alerts.rules import Alert, RoomAlerts, WaitingQuestion
 from bot.alerts.sender import Channel, LogChannel, Sender, TelegramChannel
 from bot.alerts.startup import StartupReport, TelegramClient, TelegramSettings, check_telegram, open_bot
-from bot.reload import RulebookHolder
 from bot.rules import Rulebook, RuleError
-from bot.show.web import SHOW_RUNNER
-from media.app import HEALTH_PROVIDERS, SETTINGS
-from media.hub import HUB, RoomEvent, RoomHub
-from media.hub.auth import TeamAuth
+from media.hub import RoomEvent, RoomHub
 from media.store.db import Database
 from media.store.models import Event
 
@@ -152,48 +147,23 @@ class AlertService:
         }
 
 
-ALERTS = web.AppKey("alerts", AlertService)
-
-
 def product_names(book: Rulebook) -> dict[str, str]:
     return {p.sku: p.name for p in book.products}
 
 
-def setup_alerts(
-    app: web.Application, db: Database, holder: RulebookHolder, options: AlertOptions | None = None
-) -> AlertService:
-    """Put the alert service on `app`; call after `setup_room` (it needs the hub to be started)."""
-    options = options or AlertOptions()
-    book = holder.current
+def create_alerts(db: Database, book: Rulebook, options: AlertOptions | None = None) -> AlertService:
+    """The room's alert service over its outbox; `running(hub, book)` starts and stops it."""
     rules = RoomAlerts(
         book.room.id, book.alerts, lang=book.room.language, shows=book.shows, products=product_names(book)
     )
-    service = AlertService(book.room.id, Outbox(db), rules, options, db=db)
-    app[ALERTS] = service
-    holder.on_reload.append(service.on_reload)
-    holder.on_failure.append(service.on_failure)
-    app[HEALTH_PROVIDERS].append(service.health)
-    auth = TeamAuth(app[SETTINGS].secret)
-
-    async def list_alerts(request: web.Request) -> web.Response:
-        room_id = request.match_info["room"]
-        hub = request.app[HUB]
-        if room_id not in hub.directory:
-            raise web.HTTPNotFound()
-        if not auth.is_team(request, hub.settings(room_id)):
-            raise web.HTTPUnauthorized()
-        alerts = await service.outbox.recent(room_id)
-        return web.json_response({"room": room_id, **service.health()["alerts"], "alerts": alerts})
-
-    app.router.add_get("/api/alerts/{room}", list_alerts, name="alerts")
-    app.cleanup_ctx.append(lambda app: _lifecycle(app, service, options, book))
-    return service
+    return AlertService(book.room.id, Outbox(db), rules, options or AlertOptions(), db=db)
 
 
-async def _lifecycle(
-    app: web.Application, service: AlertService, options: AlertOptions, book: Rulebook
-) -> AsyncIterator[None]:
-    hub = app[HUB]
+@contextlib.asynccontextmanager
+async def running(service: AlertService, hub: RoomHub, book: Rulebook) -> AsyncIterator[None]:
+    """Telegram (or the log) checked and opened, the outbox stored and sent, team commands polled,
+    the hub's events watched — until the `async with` ends; what was decided is stored before it does."""
+    options = service.options
     env = os.environ if options.env is None else options.env
     settings = TelegramSettings.from_env(env, book.room.team.telegram_chat_id)
     client: TelegramClient | None = (
@@ -213,8 +183,6 @@ async def _lifecycle(
     if report.mode == "telegram" and client is not None and settings.chat_id is not None:
         channel = TelegramChannel(client.bot, settings.chat_id)
     await service.start_tail()
-    show = options.show or app.get(SHOW_RUNNER)
-    pausables = list(options.pausables) or ([app[SHOW_RUNNER]] if SHOW_RUNNER in app else [])
     service.sender = Sender(service.outbox, channel, lang=book.room.language, pacer=options.pacer)
     tasks = [
         asyncio.create_task(service.store_forever(), name="alerts-store"),
@@ -228,8 +196,8 @@ async def _lifecycle(
         service.room_id,
         hub,
         service.rules,
-        pausables=pausables,
-        show=show,
+        pausables=list(options.pausables),
+        show=options.show,
         kpis=kpis,
         clock=options.clock,
         lang=book.room.language,

@@ -35,8 +35,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.cli import default_rules_dir
     from bot.faq.answerer import FaqAnswerer
+    from bot.rules import default_rules_dir
 
     lang = "en" if args.lang == "en" else "zh-CN"
     if args.question is None and sys.stdin.isatty():

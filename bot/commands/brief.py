@@ -10,7 +10,7 @@ from html import unescape
 from pathlib import Path
 
 from bot.plan.brief import render_brief_html
-from bot.review.preflight import Check, edge_checks, rule_checks
+from bot.plan.preflight import Check, edge_checks, rule_checks
 from bot.rules import RuleErrors, load_rulebook
 
 
@@ -32,7 +32,7 @@ def _as_text(html: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.cli import default_rules_dir
+    from bot.rules import default_rules_dir
 
     try:
         rulebook = load_rulebook(args.rules or default_rules_dir())

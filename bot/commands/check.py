@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.cli import default_rules_dir
+    from bot.rules import default_rules_dir
 
     directory = args.directory or args.rules_opt or default_rules_dir()
     lang = "en" if args.lang == "en" else "zh-CN"

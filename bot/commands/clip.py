@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from media.clips import ClipError, cut, default_clip_path, format_size, format_time, parse_time
+    from bot.review.clips import ClipError, cut, default_clip_path, format_size, format_time, parse_time
 
     lang: str = args.lang
     try:

@@ -3,7 +3,7 @@
 One process: the server on the rules (the `demo` show started at `--speed X`, 6× by default so the hour
 lasts ten minutes) with a fresh SQLite database `var/demo.db`; a synthetic host publishing the test pattern
 by WHIP (`bot.demo.publisher`); and a simulated audience that joins, chats, asks FAQ questions, likes,
-clicks, claims coupons, votes and enters lotteries over the room's WebSocket (`bot.review.driver`).
+clicks, claims coupons, votes and enters lotteries over the room's WebSocket (`bot.sim.driver`).
 Ctrl-C (or SIGTERM) stops the audience, the publisher (WHIP DELETE) and the server, then writes the
 show's report to `var/demo-report.html` and prints how to see it again.
 """
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from bot.rules import Rulebook, RuleErrors, load_rulebook
 
 if TYPE_CHECKING:
-    from bot.review.driver import DriveStats
+    from bot.sim.driver import DriveStats
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def report_command(show: str, data_dir: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.cli import default_rules_dir
+    from bot.rules import default_rules_dir
 
     try:
         rulebook = load_rulebook(args.rules or default_rules_dir())
@@ -105,10 +105,11 @@ async def _demo(args: argparse.Namespace, rulebook: Rulebook) -> None:
     import aiohttp
     from aiohttp import web
 
+    from bot.app import CREDENTIALS, RunOptions, build_app
+    from bot.app.serve import print_banner
     from bot.demo.publisher import WhipError, WhipSession, publish
-    from bot.review.driver import AudienceDriver
-    from bot.review.simulate import plan_audience
-    from bot.serve import CREDENTIALS, RunOptions, build_app, print_banner
+    from bot.sim.driver import AudienceDriver
+    from bot.sim.simulate import plan_audience
     from media.config import ServerSettings
 
     settings = ServerSettings.from_env(host=args.host, port=args.port)

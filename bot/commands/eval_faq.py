@@ -53,9 +53,9 @@ def _pct(value: float | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.cli import default_rules_dir
     from bot.faq.answerer import FaqAnswerer
     from bot.faq.evaluate import Tally, TsvError, evaluate, read_queries
+    from bot.rules import default_rules_dir
 
     lang = "en" if args.lang == "en" else "zh-CN"
     try:

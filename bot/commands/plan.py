@@ -51,7 +51,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.cli import default_rules_dir
+    from bot.rules import default_rules_dir
 
     lang = args.lang or "zh-CN"
     week = args.week or iso_week(dt.date.today())

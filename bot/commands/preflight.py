@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bot.review.preflight import Check, edge_checks, rule_checks
+from bot.plan.preflight import Check, edge_checks, rule_checks
 from bot.rules import RuleErrors, load_rulebook
 from media.i18n import t
 
@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.cli import default_rules_dir
+    from bot.rules import default_rules_dir
 
     lang = args.lang or "zh-CN"
     checks: list[Check]

@@ -25,8 +25,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.cli import default_rules_dir
-    from bot.serve import RunOptions, serve
+    from bot.app import RunOptions
+    from bot.app.serve import serve
+    from bot.rules import default_rules_dir
     from media.config import ServerSettings
 
     rules_dir = args.rules or default_rules_dir()

@@ -63,10 +63,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.cli import default_rules_dir
-    from bot.review.record import store_run
-    from bot.review.simulate import plan_audience
-    from bot.review.synthetic import synthesize_log
+    from bot.rules import default_rules_dir
+    from bot.sim.record import store_run
+    from bot.sim.simulate import plan_audience
+    from bot.sim.synthetic import synthesize_log
     from media.store.db import Database
 
     try:
@@ -117,8 +117,8 @@ def _drive(args: argparse.Namespace, rulebook: Rulebook) -> int:
     import contextlib
     import signal
 
-    from bot.review.driver import AudienceDriver
-    from bot.review.simulate import plan_audience
+    from bot.sim.driver import AudienceDriver
+    from bot.sim.simulate import plan_audience
 
     steps = plan_audience(rulebook, args.show, args.viewers, args.seed)
     room = args.room or rulebook.room.id

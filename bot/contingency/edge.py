@@ -1,7 +1,7 @@
 """Contingency plans carried out in a running room: hub events → `ContingencyWatch` → room actions.
 
-`setup_contingency(app, holder)` (after the hub, the alerts and the show runner) subscribes to
-the hub, ticks once a second with the human queue's length, and for each `Firing` does its
+`ContingencyEdge.running()` (entered after the hub has started; the show runner and the alert
+outbox are handed in) subscribes to the hub, ticks once a second with the human queue's length, and for each `Firing` does its
 actions in order — `say`/`pin`/`coupon`/`vote`/`lottery`/`countdown` through the hub,
 `pause_cues`/`resume_cues` through the show runner, `alert` into the alert outbox — then logs
 `contingency_fired {plan_id, title, condition, actions, failed}` (the studio log and the team
@@ -16,18 +16,14 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from aiohttp import web
-
 from bot.alerts.outbox import Outbox
 from bot.alerts.rules import Alert
-from bot.alerts.service import ALERTS
 from bot.contingency.watch import ContingencyWatch, Firing
-from bot.reload import RulebookHolder
 from bot.rules.models import Action, Rulebook
+from bot.rules.reload import RulebookHolder
 from bot.show.plan import render, vote_options
 from bot.show.runner import ShowError, ShowRunner
-from bot.show.web import SHOW_RUNNER
-from media.hub import HUB, RoomEvent, RoomHub
+from media.hub import RoomEvent, RoomHub
 from media.hub.events import HubError
 
 log = logging.getLogger(__name__)
@@ -189,31 +185,13 @@ class ContingencyEdge:
         suffix = f"-{round(self.hub.clock.time() * 1000) % 10**9}"
         return base[: MAX_ID - len(suffix)] + suffix
 
-
-CONTINGENCY = web.AppKey("contingency", ContingencyEdge)
-
-
-def setup_contingency(
-    app: web.Application, holder: RulebookHolder, *, tick_every: float = 1.0
-) -> ContingencyEdge:
-    """Carry out rules/contingency.yaml in the room; call after `setup_room`, `setup_alerts`, `setup_show`."""
-    hub = app[HUB]
-    alerts = app.get(ALERTS)
-    edge = ContingencyEdge(
-        holder.current.room.id,
-        hub,
-        holder,
-        runner=app.get(SHOW_RUNNER),
-        outbox=alerts.outbox if alerts is not None else None,
-    )
-    app[CONTINGENCY] = edge
-    holder.on_reload.append(edge.on_reload)
-
-    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        unsubscribe = hub.subscribe(edge.on_event)
+    @contextlib.asynccontextmanager
+    async def running(self, *, tick_every: float = 1.0) -> AsyncIterator[None]:
+        """Watch the hub and carry out firings until the `async with` ends."""
+        unsubscribe = self.hub.subscribe(self.on_event)
         tasks = [
-            asyncio.create_task(edge.tick_forever(tick_every), name="contingency-tick"),
-            asyncio.create_task(edge.act_forever(), name="contingency-act"),
+            asyncio.create_task(self.tick_forever(tick_every), name="contingency-tick"),
+            asyncio.create_task(self.act_forever(), name="contingency-act"),
         ]
         try:
             yield
@@ -223,6 +201,3 @@ def setup_contingency(
                 task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.gather(*tasks, return_exceptions=True)
-
-    app.cleanup_ctx.append(lifecycle)
-    return edge

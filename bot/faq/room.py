@@ -10,22 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
-
-from aiohttp import web
 
 from bot.faq.answerer import FaqAnswerer
 from bot.faq.llm import LlmAnswerer, LlmSettings
 from bot.faq.responder import ChatLine, Decision, Escalate, Reply, Responder, decision_events
-from bot.reload import RulebookHolder
 from bot.rules import Rulebook
-from media.app import ROOMS, SETTINGS
-from media.hub import HUB, HubError, RoomEvent, RoomHub
-from media.hub.auth import TeamAuth
-from media.store.db import Database
+from media.hub import HubError, RoomEvent, RoomHub
 
 log = logging.getLogger(__name__)
 
@@ -206,51 +199,3 @@ class FaqBot:
                 data["reply_message_id"] = reply_id
             lines.append(self.hub.line(room, row["kind"], viewer_id=row["viewer_id"], data=data))
         await self.hub.log(*lines)
-
-
-FAQ_BOT = web.AppKey("faq_bot", FaqBot)
-
-
-def setup_faq(
-    app: web.Application,
-    db: Database | None,
-    holder: RulebookHolder,
-    *,
-    llm: LlmSettings | None = None,
-    gather: float | None = None,
-) -> FaqBot:
-    """The room's FAQ bot; call after `setup_room`. The LLM is used when OPENAI_API_KEY is set
-    (or `llm` is given); `db` is unused (the hub writes the events) and kept for symmetry."""
-    del db
-    hub = app[HUB]
-    bot = FaqBot(hub, holder.current, llm=llm or LlmSettings.from_env(), gather=gather)
-    app[FAQ_BOT] = bot
-    holder.on_reload.append(bot.on_reload)
-    auth = TeamAuth(app[SETTINGS].secret)
-
-    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        bot.start()
-        yield
-        await bot.stop()
-
-    app.cleanup_ctx.append(lifecycle)
-
-    async def switch(request: web.Request) -> web.Response:
-        room_id = request.match_info["room"]
-        settings = request.app[ROOMS].get(room_id)
-        if settings is None or room_id != bot.room_id:
-            raise _json_error(web.HTTPNotFound, "unknown_room")
-        if not auth.is_team(request, settings, write=True):
-            raise _json_error(web.HTTPForbidden, "forbidden")
-        if request.match_info["action"] == "pause":
-            bot.pause()
-        else:
-            bot.resume()
-        return web.json_response({"ok": True, "paused": bot.paused})
-
-    app.router.add_post("/api/faq/{room}/{action:pause|resume}", switch)
-    return bot
-
-
-def _json_error(kind: type[web.HTTPException], code: str) -> web.HTTPException:
-    return kind(text=json.dumps({"ok": False, "error": code}), content_type="application/json")

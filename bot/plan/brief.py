@@ -6,9 +6,9 @@ import datetime as dt
 from html import escape
 
 from bot.plan.html import page, table
+from bot.plan.preflight import Check
 from bot.plan.week import featured_skus, promised_price
 from bot.plan.words import describe, describe_plan, human_duration
-from bot.review.preflight import Check
 from bot.rules.durations import format_duration
 from bot.rules.models import Rulebook, ShowScript, WinnerOf
 from bot.rules.placeholders import fill

@@ -36,7 +36,7 @@ class LoadedReview:
 
 
 def _rulebook(rules: str | None) -> Rulebook | None:
-    from bot.cli import default_rules_dir
+    from bot.rules import default_rules_dir
 
     try:
         return load_rulebook(rules or default_rules_dir())

@@ -1,7 +1,7 @@
 """The rulebook: the operators' YAML rule files, parsed, validated and cross-checked."""
 
 from bot.rules.errors import RuleError, RuleErrors
-from bot.rules.load import load_faq_rules, load_rulebook
+from bot.rules.load import default_rules_dir, load_faq_rules, load_rulebook
 from bot.rules.models import (
     AlertsFile,
     Coupon,
@@ -26,6 +26,7 @@ __all__ = [
     "Rulebook",
     "Segment",
     "ShowScript",
+    "default_rules_dir",
     "load_faq_rules",
     "load_rulebook",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +27,11 @@ from bot.rules.validate import validate
 T = TypeVar("T")
 
 RULE_FILES = ("room.yaml", "products.yaml", "faq.yaml", "coupons.yaml", "alerts.yaml", "contingency.yaml")
+
+
+def default_rules_dir() -> str:
+    """Where a command finds the rules when it is not told: `$LIVEROOM_RULES`, else `./rules`."""
+    return os.environ.get("LIVEROOM_RULES") or "rules"
 
 
 def _shown(directory: Path, name: str) -> str:

@@ -19,8 +19,8 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.reload import RulebookHolder
 from bot.rules.models import Rulebook, ShowScript
+from bot.rules.reload import RulebookHolder
 from bot.show import runs
 from bot.show.chatpulse import ChatPulse
 from bot.show.clock import ShowClock

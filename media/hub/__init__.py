@@ -1,7 +1,9 @@
-"""The live room hub: chat WebSocket, operator API, pages, moderation, event log and the bus."""
+"""The room engine: rooms' live state, chat, commerce, votes and lotteries, the event log and the bus.
+
+No HTTP here: `media.web` turns requests and socket frames into the hub's operations.
+"""
 
 from media.hub.events import HubError, RoomEvent
 from media.hub.hub import RoomHub
-from media.hub.server import HUB, setup_room
 
-__all__ = ["HUB", "HubError", "RoomEvent", "RoomHub", "setup_room"]
+__all__ = ["HubError", "RoomEvent", "RoomHub"]

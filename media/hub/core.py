@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+import media.hub.texts  # noqa: F401  (registers the texts)
 from media.config import RoomSettings
 from media.hub.bus import Bus, LocalBus
 from media.hub.clock import Clock, SystemClock

@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-from aiohttp import web
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    generate_latest,
-)
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
 class HubMetrics:
@@ -40,8 +32,3 @@ class HubMetrics:
             buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25),
             registry=r,
         )
-
-
-async def metrics_endpoint(request: web.Request, metrics: HubMetrics) -> web.Response:
-    body = generate_latest(metrics.registry)
-    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -15,16 +15,20 @@ from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestClient
 
 from bot.alerts.commands import Answer, Help, Next, Pause, Report, Resume, Say, Start, Status, parse_command
-from bot.alerts.service import ALERTS, AlertOptions, setup_alerts
-from bot.credentials import load_credentials
-from bot.reload import RulebookHolder
-from bot.roomsettings import room_settings
+from bot.alerts.service import AlertOptions
+from bot.app import ALERTS
+from bot.app.api import BotApi
+from bot.app.build import add_alerts
+from bot.app.credentials import load_credentials
+from bot.app.roomsettings import room_settings
 from bot.rules import RuleError
-from media.app import create_app
+from bot.rules.reload import RulebookHolder
+from media.app import GUARD, create_app
 from media.config import ServerSettings
-from media.hub import RoomHub, setup_room
+from media.hub import RoomHub
 from media.rooms import RoomDirectory
 from media.store.db import Database
+from media.web.routes import setup_room
 
 from .books import rules_without_quiet_hours
 from .standin import CHAT_ID, StandInBotApi
@@ -119,7 +123,7 @@ async def make_studio(
         options = AlertOptions(
             env=env, tick_every=0.1, poll_timeout=1.0, pausables=[recorder], show=recorder, kpis=recorder
         )
-        setup_alerts(app, db, holder, options)
+        BotApi(app[GUARD], alerts=add_alerts(app, hub, db, holder, options)).register(app)
         client = await aiohttp_client(app)
         clients.append(client)
         return Studio(client, hub, holder, recorder, credentials.team_password)

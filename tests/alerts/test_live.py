@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aiohttp import WSMsgType
 
-from bot.serve import CREDENTIALS, build_app
+from bot.app import CREDENTIALS, build_app
 from media.config import ServerSettings
 
 from .books import rules_without_quiet_hours

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from conftest import BaseRules
 
+from bot.app import SHOW_RUNNER, RunOptions, build_app
 from bot.cli import main
 from bot.rules import load_rulebook
-from bot.serve import RunOptions, build_app
-from bot.show.web import SHOW_RUNNER
+from media.app import HUB
 from media.config import ServerSettings
-from media.hub import HUB, RoomEvent
+from media.hub import RoomEvent
 
 
 async def test_follow_once_per_viewer_and_follow_rate(

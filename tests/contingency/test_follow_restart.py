@@ -14,19 +14,21 @@ from aiohttp import ClientWebSocketResponse, WSMsgType
 from conftest import BaseRules
 from sqlalchemy import select
 
-from bot.credentials import Credentials
-from bot.follow_invite import setup_follow_invites, stored_history
-from bot.reload import RulebookHolder
-from bot.roomsettings import room_settings
+from bot.app.build import add_follow_invites
+from bot.app.credentials import Credentials
+from bot.app.roomsettings import room_settings
 from bot.rules import Rulebook, load_rulebook
+from bot.rules.reload import RulebookHolder
+from bot.show.follow_invite import stored_history
 from media.app import create_app
 from media.config import ServerSettings
-from media.hub import RoomEvent, RoomHub, setup_room
+from media.hub import RoomEvent, RoomHub
 from media.hub.clock import ManualClock
 from media.hub.identity import ViewerIds
 from media.rooms import RoomDirectory
 from media.store.db import Database
 from media.store.models import Event
+from media.web.routes import setup_room
 
 SECRET = "follow-restart-secret-0123456789"
 CREDENTIALS = Credentials(SECRET, "publish-42", "team-pass-42", False, False)
@@ -96,7 +98,7 @@ def server_factory(aiohttp_client: Any, database: Database, book: Rulebook) -> C
     async def serve(clock: ManualClock) -> AsyncIterator[Server]:
         app = create_app(ServerSettings(secret=SECRET), RoomDirectory([room_settings(book, CREDENTIALS)]))
         hub = setup_room(app, database, clock=clock)
-        setup_follow_invites(app, RulebookHolder(book), tick_every=0.02)
+        add_follow_invites(app, hub, RulebookHolder(book), tick_every=0.02)
         client = await aiohttp_client(app)
         server = Server(client, hub, book.room.id)
         hub.subscribe(server.events.append)

@@ -8,14 +8,11 @@ import json
 from aiohttp.test_utils import TestClient
 from conftest import BaseRules, until
 
-from bot.alerts.service import ALERTS
-from bot.contingency.edge import CONTINGENCY
+from bot.app import ALERTS, CONTINGENCY, SHOW_RUNNER, RunOptions, build_app
 from bot.rules import load_rulebook
-from bot.serve import RunOptions, build_app
-from bot.show.web import SHOW_RUNNER
-from media.app import SETTINGS
-from media.hub import HUB, RoomEvent
-from media.hub.orders import SIGNATURE_HEADER, sign
+from media.app import HUB, SETTINGS
+from media.hub import RoomEvent
+from media.web.orders import SIGNATURE_HEADER, sign
 
 PLANS = """\
 - id: pan-gone

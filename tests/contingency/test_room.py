@@ -7,12 +7,10 @@ import asyncio
 from aiohttp.test_utils import TestClient
 from conftest import BaseRules, until
 
-from bot.alerts.service import ALERTS
-from bot.contingency.edge import CONTINGENCY
+from bot.app import ALERTS, CONTINGENCY, SHOW_RUNNER, RunOptions, build_app
 from bot.rules import load_rulebook
-from bot.serve import RunOptions, build_app
-from bot.show.web import SHOW_RUNNER
-from media.hub import HUB, RoomEvent
+from media.app import HUB
+from media.hub import RoomEvent
 
 PLANS = """\
 - id: stream-down

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from conftest import ServedRoom, ServeRoom
 
-from bot.serve import CREDENTIALS
-from media.server import MEDIA_SERVER
+from bot.app import CREDENTIALS
+from media.app import MEDIA_SERVER
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [

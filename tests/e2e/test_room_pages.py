@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from media.hub.orders import SIGNATURE_HEADER, sign
 from media.store.models import CouponClaim
+from media.web.orders import SIGNATURE_HEADER, sign
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # tests/room is imported as `room` by pytest too

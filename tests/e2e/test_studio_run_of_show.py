@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import ServeRoom
 
-from bot.serve import CREDENTIALS
+from bot.app import CREDENTIALS
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]

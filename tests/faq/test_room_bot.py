@@ -14,11 +14,11 @@ from aiohttp import ClientWebSocketResponse, WSMsgType
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from bot.faq.room import FAQ_BOT, FaqBot
+from bot.app import CREDENTIALS, FAQ_BOT, RunOptions, build_app
+from bot.faq.room import FaqBot
 from bot.rules import load_rulebook
-from bot.serve import CREDENTIALS, RunOptions, build_app
+from media.app import HUB
 from media.config import ServerSettings
-from media.hub import HUB
 from media.store.models import Event
 
 RULES = Path(__file__).resolve().parents[2] / "rules"

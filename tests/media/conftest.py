@@ -13,7 +13,8 @@ from aiohttp.test_utils import TestServer
 from media.app import create_app
 from media.config import RoomSettings, ServerSettings
 from media.rooms import RoomDirectory
-from media.server import MediaServer, setup_media
+from media.rtc.routes import setup_media
+from media.rtc.server import MediaServer
 
 TOKEN = "test-publish-token"
 

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from bot.cli import main
-from media.clips import ClipError, cut, format_size, parse_time
-from media.recording import RecordedPacket, Recorder
+from bot.review.clips import ClipError, cut, format_size, parse_time
+from media.rtc.recording import RecordedPacket, Recorder
 
 SECONDS = 10
 FPS = 30

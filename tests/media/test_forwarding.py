@@ -6,10 +6,16 @@ import pytest
 from aiortc.rtp import RtpPacket
 
 from media.config import IceServer
-from media.forwarding import FrameAssembler, MediaFrame, TimestampUnwrapper, vp8_dimensions, vp8_is_keyframe
-from media.health import FeedCounters, LinkStats, quality_problems, sample
-from media.offers import MediaError, ice_link_headers, parse_offer, parse_sdpfrag
-from media.relay import VIDEO_QUEUE, Fanout, Timeline, ViewerTrack
+from media.rtc.forwarding import (
+    FrameAssembler,
+    MediaFrame,
+    TimestampUnwrapper,
+    vp8_dimensions,
+    vp8_is_keyframe,
+)
+from media.rtc.health import FeedCounters, LinkStats, quality_problems, sample
+from media.rtc.offers import MediaError, ice_link_headers, parse_offer, parse_sdpfrag
+from media.rtc.relay import VIDEO_QUEUE, Fanout, Timeline, ViewerTrack
 
 KEY = b"\x10\x02\x00\x9d\x01\x2a\x80\x02\x68\x01" + b"k" * 20  # VP8 keyframe 640×360
 DELTA = b"\x31\x02\x00" + b"d" * 20

@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 import aiohttp
 from conftest import ServeRoom, until
 
+from bot.app import CREDENTIALS
 from bot.demo.publisher import publish
-from bot.serve import CREDENTIALS
-from media.server import MEDIA_SERVER
+from media.app import MEDIA_SERVER
 
 
 async def _host_session(http: aiohttp.ClientSession, base: str, room: str, token: str) -> str:

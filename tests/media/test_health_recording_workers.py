@@ -12,7 +12,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 from prometheus_client import generate_latest
 
-from media.offers import MediaError, parse_sdpfrag
+from media.rtc.offers import MediaError, parse_sdpfrag
 
 from .clients import StampedPattern, count_frames, wait_connected, whep_play, whip_publish
 from .conftest import TOKEN, MediaHarness, build

@@ -13,13 +13,13 @@ from aiohttp.test_utils import TestServer
 from aiortc import RTCConfiguration, RTCPeerConnection
 from conftest import BASE_RULES, until
 
+from bot.app import CREDENTIALS, RunOptions, build_app
 from bot.demo.publisher import publish
 from bot.rules import load_rulebook
-from bot.serve import CREDENTIALS, RunOptions, build_app
+from media.app import MEDIA_SERVER
 from media.config import IceServer, Restream, RoomSettings, ServerSettings
-from media.restream import Restreamer
 from media.rooms import RoomDirectory
-from media.server import MEDIA_SERVER
+from media.rtc.restream import Restreamer
 
 from .clients import whep_play
 
@@ -179,7 +179,7 @@ async def test_restream_uses_the_rooms_stun_and_turn_servers(
             configs.append(configuration)
             raise RuntimeError("recorded, not connecting")
 
-    monkeypatch.setattr("media.restream.RTCPeerConnection", Recording)
+    monkeypatch.setattr("media.rtc.restream.RTCPeerConnection", Recording)
     reported: list[str] = []
 
     async def notify(room_id: str, kind: str, data: dict[str, Any]) -> None:

@@ -11,8 +11,8 @@ from typing import Any
 import aiohttp
 from aiortc.rtp import RtpPacket
 
-from media.forwarding import _drain_on_readable
-from media.sender import ForwardingSender
+from media.rtc.forwarding import _drain_on_readable
+from media.rtc.sender import ForwardingSender
 
 from .clients import StampedPattern, whep_play, whip_publish
 from .conftest import TOKEN, MediaHarness

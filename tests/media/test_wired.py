@@ -10,9 +10,9 @@ from aiohttp import web
 from conftest import ServeRoom
 from sqlalchemy import select
 
+from bot.app import CREDENTIALS
 from bot.demo.publisher import publish
-from bot.serve import CREDENTIALS
-from media.hub.server import HUB
+from media.app import HUB
 from media.store.models import Event
 
 from .clients import whep_play
@@ -66,7 +66,7 @@ async def test_host_page_gets_token_and_next_cue_media_health_is_team_only(
     async with aiohttp.ClientSession() as viewer:
         page = await (await viewer.get(f"{base}/room/{room}")).text()
         assert creds.publish_token not in page
-        assert (await viewer.get(f"{base}/api/show/{room}/next")).status == 403
+        assert (await viewer.get(f"{base}/api/show/{room}/next")).status == 401
         assert (await viewer.get(f"{base}/api/media/{room}/health")).status == 401
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as host:
         resp = await host.post(
@@ -79,7 +79,7 @@ async def test_host_page_gets_token_and_next_cue_media_health_is_team_only(
         cue = await host.get(f"{base}/api/show/{room}/next")
         assert cue.status == 200
         assert set(await cue.json()) == {"status", "title", "now_offset", "next"}
-        assert (await host.get(f"{base}/api/media/{room}/health")).status == 401
+        assert (await host.get(f"{base}/api/media/{room}/health")).status == 403  # signed in, not the team
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as team:
         await team.post(f"{base}/studio/{room}/login", data={"password": creds.team_password})
         studio = await (await team.get(f"{base}/studio/{room}")).text()

@@ -12,10 +12,10 @@ import pytest
 from bot.cli import main
 from bot.review.compare import compare
 from bot.review.kpi import compute
-from bot.review.simulate import plan_audience
-from bot.review.synthetic import synthesize_log
 from bot.review.windows import segment_windows
 from bot.rules import Rulebook, load_rulebook
+from bot.sim.simulate import plan_audience
+from bot.sim.synthetic import synthesize_log
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

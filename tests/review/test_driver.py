@@ -14,10 +14,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.review.driver import AudienceDriver, nickname, planned_messages
-from bot.review.simulate import OFF_FAQ_QUESTIONS, Step, plan_audience
+from bot.app import build_app
 from bot.rules import Rulebook, load_rulebook
-from bot.serve import build_app
+from bot.sim.driver import AudienceDriver, nickname, planned_messages
+from bot.sim.simulate import OFF_FAQ_QUESTIONS, Step, plan_audience
 from media.config import ServerSettings
 
 ROOT = Path(__file__).resolve().parent.parent.parent

@@ -12,6 +12,7 @@ from pathlib import Path
 from conftest import ServeRoom, until
 from rich.console import Console
 
+from bot.app import CREDENTIALS, SHOW_RUNNER
 from bot.demo.publisher import publish
 from bot.review.export import RunInfo, to_json
 from bot.review.html import render_html
@@ -20,11 +21,7 @@ from bot.review.recordings import recordings_table, run_recordings
 from bot.review.records import EventRecord
 from bot.review.source import load_review
 from bot.review.terminal import print_review
-from bot.serve import CREDENTIALS
-from bot.show.web import SHOW_RUNNER
-from media.app import SETTINGS
-from media.hub import HUB
-from media.server import MEDIA_SERVER
+from media.app import HUB, MEDIA_SERVER, SETTINGS
 from media.store.db import Database
 
 from .seed import ROOM, seed_run

@@ -17,9 +17,10 @@ from aiohttp.test_utils import TestClient
 
 from media.app import create_app
 from media.config import Gift, Moderation, ProductCard, RoomSettings, ServerSettings
-from media.hub import RoomHub, setup_room
+from media.hub import RoomHub
 from media.rooms import RoomDirectory
 from media.store.db import Database
+from media.web.routes import setup_room
 
 SECRET = "test-secret-0123456789"
 PASSWORD = "team-pass-42"

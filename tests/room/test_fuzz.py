@@ -19,11 +19,11 @@ from sqlalchemy import select
 
 from media.app import create_app
 from media.config import Moderation, ServerSettings
-from media.hub import setup_room
 from media.hub.hub import RoomHub
 from media.rooms import RoomDirectory
 from media.store.db import Database
 from media.store.models import ChatMessage, Event
+from media.web.routes import setup_room
 
 from .harness import SECRET, demo_room
 

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from media.hub import RoomEvent
 from media.hub.clock import ManualClock
 from media.hub.lottery import draw, seed_hash
-from media.hub.orders import SIGNATURE_HEADER, sign
 from media.store.models import ChatMessage, Event
+from media.web.orders import SIGNATURE_HEADER, sign
 
 from .harness import PASSWORD, SECRET, MakeRoomApp, RoomApp, demo_room
 

@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from media.config import ProductCard
 from media.hub import RoomEvent
-from media.hub.orders import SIGNATURE_HEADER, sign
 from media.store.models import Event, StockOut
 from media.store.orders import record_order
+from media.web.orders import SIGNATURE_HEADER, sign
 
 from .harness import SECRET, MakeRoomApp, RoomApp, Socket, demo_room
 

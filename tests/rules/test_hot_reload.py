@@ -8,8 +8,8 @@ import time
 from aiohttp.test_utils import TestClient
 from conftest import BaseRules
 
+from bot.app import RunOptions, build_app
 from bot.rules import load_rulebook
-from bot.serve import RunOptions, build_app
 
 
 async def _wait_for(client: TestClient, predicate, within: float = 2.0) -> dict:  # type: ignore[no-untyped-def]

@@ -17,18 +17,19 @@ import pytest
 from aiohttp import ClientWebSocketResponse, WSMsgType, web
 from aiohttp.test_utils import TestClient
 
-from bot.credentials import Credentials
-from bot.reload import RulebookHolder
-from bot.roomsettings import room_settings
+from bot.app.credentials import Credentials
+from bot.app.roomsettings import room_settings
 from bot.rules import Rulebook, load_rulebook
+from bot.rules.reload import RulebookHolder
 from bot.show.runner import RunnerSettings, ShowRunner
 from bot.show.runs import RunRow
 from media.app import create_app
 from media.config import ServerSettings
-from media.hub import RoomEvent, RoomHub, setup_room
+from media.hub import RoomEvent, RoomHub
 from media.hub.clock import ManualClock
 from media.rooms import RoomDirectory
 from media.store.db import Database
+from media.web.routes import setup_room
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).parent / "data" / "rules"

@@ -8,7 +8,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-from media.forwarding import MediaFrame, vp8_dimensions
+from media.rtc.forwarding import MediaFrame, vp8_dimensions
 
 SAMPLE_INTERVAL_S = 5.0
 MIN_FPS = 15.0

@@ -28,7 +28,7 @@ from typing import Any
 from aiortc.sdp import candidate_from_sdp, candidate_to_sdp
 
 from media.config import IceServer
-from media.offers import MediaError, OfferSummary, rtc_ice_servers
+from media.rtc.offers import MediaError, OfferSummary, rtc_ice_servers
 
 FRAME_HEADER = struct.Struct("!BB?qH")  # slot, kind+codec, keyframe, pts, room id length
 SLOTS = ("host", "guest")
@@ -111,7 +111,7 @@ class WorkerPool:
     async def _spawn(self, index: int) -> asyncio.subprocess.Process:
         self._connected[index] = asyncio.Event()
         return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "media.workers", self._path, str(index)
+            sys.executable, "-m", "media.rtc.workers", self._path, str(index)
         )
 
     async def start(self) -> None:
@@ -321,8 +321,8 @@ class WorkerPool:
 
 class Worker:
     def __init__(self, index: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        from media.relay import Fanout
-        from media.viewers import ViewerPeer
+        from media.rtc.relay import Fanout
+        from media.rtc.viewers import ViewerPeer
 
         self.index = index
         self.reader = reader
@@ -335,7 +335,7 @@ class Worker:
         self.writer.write(encode_json(message))
 
     def fanout(self, room_id: str, slot: str, kind: str) -> Any:
-        from media.relay import Fanout
+        from media.rtc.relay import Fanout
 
         key = (room_id, slot, kind)
         if key not in self.fanouts:
@@ -349,7 +349,7 @@ class Worker:
             self.send({"op": "keyframe", "room": room_id, "slot": slot})
 
     async def play(self, message: dict[str, Any]) -> None:
-        from media.viewers import open_viewer
+        from media.rtc.viewers import open_viewer
 
         session_id, room_id = message["id"], message["room"]
         summary = OfferSummary(tuple(message["kinds"]), (), tuple(message["video_codecs"]), None)

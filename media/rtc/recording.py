@@ -16,7 +16,7 @@ from typing import Any
 
 import av
 
-from media.forwarding import vp8_dimensions
+from media.rtc.forwarding import vp8_dimensions
 
 log = logging.getLogger(__name__)
 

@@ -23,11 +23,11 @@ import aiohttp
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from media.config import Restream
-from media.offers import rtc_ice_servers
-from media.relay import Fanout, ViewerTrack
 from media.rooms import RoomDirectory
-from media.server import MediaServer
-from media.viewers import codec_preferences
+from media.rtc.offers import rtc_ice_servers
+from media.rtc.relay import Fanout, ViewerTrack
+from media.rtc.server import MediaServer
+from media.rtc.viewers import codec_preferences
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""`setup_room`: put the room hub, its pages and its endpoints on the app."""
+"""`setup_room`: the room hub on the app, with every room HTTP route: socket, pages, sign-in, guests, shop, metrics."""
 
 from __future__ import annotations
 
@@ -8,19 +8,16 @@ from typing import Any
 
 from aiohttp import web
 
-from media.app import HEALTH_PROVIDERS, ROOMS, SETTINGS
-from media.hub.auth import TeamAuth
+from media.app import AUTH, GUARD, HEALTH_PROVIDERS, HUB, ROOMS, SETTINGS
 from media.hub.bus import open_bus
 from media.hub.clock import Clock
-from media.hub.guests import end_guest, guest_page, invite_guest
 from media.hub.hub import RoomHub
-from media.hub.metrics import metrics_endpoint
-from media.hub.orders import orders_webhook, tracked_link
-from media.hub.pages import STATIC, host_page, login, logout, studio_page, viewer_page
-from media.hub.ws import room_socket
 from media.store.db import Database
-
-HUB = web.AppKey("room_hub", RoomHub)
+from media.web.guests import end_guest, guest_page, invite_guest, stream_health
+from media.web.metrics import metrics_endpoint
+from media.web.orders import orders_webhook, tracked_link
+from media.web.pages import host_page, login, logout, studio_page, viewer_page
+from media.web.ws import room_socket
 
 
 def setup_room(
@@ -46,7 +43,7 @@ def setup_room(
         clock=clock,
         batch_interval=batch_interval,
     )
-    auth = TeamAuth(settings.secret)
+    auth, guard = app[AUTH], app[GUARD]
     app[HUB] = hub
 
     r = app.router
@@ -58,14 +55,13 @@ def setup_room(
     r.add_get("/host/{room}", functools.partial(_call, host_page, hub, auth), name="host_page")
     r.add_post("/host/{room}/login", functools.partial(_call, login, hub, auth, "host"))
     r.add_get("/guest/{room}", functools.partial(_call, guest_page, hub), name="guest_page")
-    r.add_post("/api/media/{room}/guest", functools.partial(_call, invite_guest, hub, auth))
-    r.add_delete("/api/media/{room}/guest", functools.partial(_call, end_guest, hub, auth))
+    r.add_post("/api/media/{room}/guest", guard.staff_only(invite_guest))
+    r.add_delete("/api/media/{room}/guest", guard.staff_only(end_guest))
+    r.add_get("/api/media/{room}/health", guard.team_only(stream_health))
     r.add_get("/go/{room}/{sku}", functools.partial(_call, tracked_link, hub), name="tracked_link")
     r.add_post("/api/orders", functools.partial(_call, orders_webhook, hub), name="orders_webhook")
     if not any(getattr(res, "canonical", None) == "/metrics" for res in r.resources()):
         r.add_get("/metrics", functools.partial(_call_metrics, hub), name="metrics")
-    if "static" not in r.named_resources():
-        r.add_static("/static", STATIC, name="static")
 
     def health() -> dict[str, Any]:
         return {

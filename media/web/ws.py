@@ -14,7 +14,6 @@ import unicodedata
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from media.hub.auth import TeamAuth
 from media.hub.connections import Connection
 from media.hub.core import Room
 from media.hub.events import HubError
@@ -23,6 +22,7 @@ from media.hub.identity import VIEWER_COOKIE, default_nickname
 from media.hub.moderation import clean, moderate
 from media.hub.protocol import ErrorReply, ProtocolError, Role, parse_incoming
 from media.i18n import t
+from media.web.auth import TeamAuth
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The media server: publishers and viewers of every room, stream health, recording, co-host.
 
-`setup_media` plugs it into the aiohttp app; `MediaServer` is what the rest of
+`media.rtc.routes.setup_media` plugs it into the aiohttp app; `MediaServer` is what the rest of
 liveroom talks to (`is_live`, `health`, `metrics`, guest invites).
 """
 
@@ -13,26 +13,25 @@ import logging
 import secrets
 import statistics
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
 from aiortc import RTCPeerConnection
 from prometheus_client import CollectorRegistry
 
-from media.cohost import GuestInvites
 from media.config import RoomSettings
-from media.forwarding import MediaFrame
-from media.health import SAMPLE_INTERVAL_S, LinkStats, StreamMetrics, quality_problems, sample
-from media.offers import MediaError, parse_offer, parse_sdpfrag, rtc_ice_servers
-from media.publishers import PublisherPeer, open_publisher
-from media.recording import RecordedPacket, Recorder
 from media.rooms import RoomDirectory
-from media.stream import RelayedFrame, RoomStream, Slot
-from media.viewers import ViewerPeer, open_viewer
-from media.workers import WorkerPool
+from media.rtc.cohost import GuestInvites
+from media.rtc.forwarding import MediaFrame
+from media.rtc.health import SAMPLE_INTERVAL_S, LinkStats, StreamMetrics, quality_problems, sample
+from media.rtc.offers import MediaError, parse_offer, parse_sdpfrag, rtc_ice_servers
+from media.rtc.publishers import PublisherPeer, open_publisher
+from media.rtc.recording import RecordedPacket, Recorder
+from media.rtc.stream import RelayedFrame, RoomStream, Slot
+from media.rtc.viewers import ViewerPeer, open_viewer
+from media.rtc.workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +110,7 @@ class MediaServer:
         return sum(1 for v in self.viewers.values() if v.room_id == room_id)
 
     def create_guest_invite(self, room_id: str) -> str:
-        self._room(room_id)
+        self.room_settings(room_id)
         invite = self.invites.create(room_id)
         self._emit(room_id, "guest_invited", {})
         return invite.token
@@ -159,7 +158,8 @@ class MediaServer:
                     slot.taps.append(self.pool.tap)
         return stream
 
-    def _room(self, room_id: str) -> RoomSettings:
+    def room_settings(self, room_id: str) -> RoomSettings:
+        """The room's settings, or a 404 `MediaError`."""
         settings = self.rooms.get(room_id)
         if settings is None:
             raise MediaError(404, f"no room called {room_id!r}")
@@ -167,7 +167,8 @@ class MediaServer:
 
     # -- publishing (WHIP) -----------------------------------------------
 
-    def _slot_for_token(self, settings: RoomSettings, token: str | None) -> str:
+    def slot_for_token(self, settings: RoomSettings, token: str | None) -> str:
+        """The slot (`host` or `guest`) a publish token opens, or a 401 `MediaError`."""
         if not token:
             raise MediaError(
                 401,
@@ -183,8 +184,8 @@ class MediaServer:
         )
 
     async def publish(self, room_id: str, offer_sdp: str, token: str | None) -> PublisherPeer:
-        settings = self._room(room_id)
-        slot_name = self._slot_for_token(settings, token)
+        settings = self.room_settings(room_id)
+        slot_name = self.slot_for_token(settings, token)
         summary = parse_offer(offer_sdp, publishing=True)
         if "video" not in summary.kinds:
             raise MediaError(400, "a WHIP offer needs a video m-line")
@@ -259,7 +260,7 @@ class MediaServer:
     # -- playing (WHEP) --------------------------------------------------
 
     async def play(self, room_id: str, offer_sdp: str) -> tuple[ViewerRecord, str]:
-        settings = self._room(room_id)
+        settings = self.room_settings(room_id)
         summary = parse_offer(offer_sdp, publishing=False)
         stream = self.stream(room_id)
         preferred = stream.slots["host"].counters.codec if stream.live else None
@@ -496,47 +497,3 @@ class MediaServer:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-
-MEDIA_SERVER = web.AppKey("media_server", MediaServer)
-
-
-def setup_media(
-    app: web.Application,
-    rooms: RoomDirectory,
-    *,
-    on_event: EventSink | None = None,
-    media_workers: int = 1,
-    registry: CollectorRegistry | None = None,
-    recordings_dir: Path | None = None,
-    sample_interval: float = SAMPLE_INTERVAL_S,
-) -> MediaServer:
-    """Register WHIP/WHEP routes and `/static/` (if absent); close every peer connection on shutdown."""
-    from media.app import SETTINGS
-    from media.whep import add_whep_routes
-    from media.whip import add_whip_routes
-
-    if recordings_dir is None:
-        settings = app.get(SETTINGS)
-        recordings_dir = Path(settings.data_dir if settings else "var") / "recordings"
-    server = MediaServer(
-        rooms,
-        on_event=on_event,
-        media_workers=media_workers,
-        registry=registry,
-        recordings_dir=recordings_dir,
-        sample_interval=sample_interval,
-    )
-    app[MEDIA_SERVER] = server
-    add_whip_routes(app, server)
-    add_whep_routes(app, server)
-    if "static" not in app.router.named_resources():
-        app.router.add_static("/static", Path(__file__).parent / "static", name="static")
-
-    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        await server.start()
-        yield
-        await server.close()
-
-    app.cleanup_ctx.append(lifecycle)
-    return server

@@ -15,15 +15,15 @@ from typing import Any
 from aiohttp import web
 
 from media.config import RoomSettings
-from media.hub.auth import SESSION_COOKIE, StaffRole, TeamAuth
 from media.hub.hub import RoomHub
 from media.hub.identity import VIEWER_COOKIE
-from media.hub.texts import PAGE_TEXTS, page_texts, widget_texts
 from media.i18n import normalise_language, t
+from media.web.auth import SESSION_COOKIE, StaffRole, TeamAuth
+from media.web.texts import PAGE_TEXTS, page_texts, widget_texts
 
-MEDIA = Path(__file__).resolve().parent.parent
-TEMPLATES = MEDIA / "templates"
-STATIC = MEDIA / "static"
+WEB = Path(__file__).resolve().parent
+TEMPLATES = WEB / "templates"
+STATIC = WEB / "static"
 VIEWER_COOKIE_SECONDS = 365 * 24 * 3600
 
 # The host's next cue and the studio's stream-health, run-of-show and alerts panels.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.credentials import Credentials
+from bot.app.credentials import Credentials
 from bot.rules import Rulebook
 from media.config import (
     DEFAULT_GIFTS,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from media.resource import (
+from media.rtc.resource import (
     SDP,
     SDPFRAG,
     bearer_token,
@@ -18,7 +18,7 @@ from media.resource import (
 )
 
 if TYPE_CHECKING:
-    from media.server import MediaServer
+    from media.rtc.server import MediaServer
 
 
 def add_whip_routes(app: web.Application, server: MediaServer) -> None:
@@ -27,9 +27,9 @@ def add_whip_routes(app: web.Application, server: MediaServer) -> None:
 
     async def post(request: web.Request) -> web.StreamResponse:
         room_id = request.match_info["room"]
-        server._room(room_id)  # 404 before anything else
+        server.room_settings(room_id)  # 404 before anything else
         token = bearer_token(request)
-        server._slot_for_token(server._room(room_id), token)  # 401 before reading the body
+        server.slot_for_token(server.room_settings(room_id), token)  # 401 before reading the body
         offer = await read_body(request, SDP)
         peer = await server.publish(room_id, offer, token)
         location = str(request.app.router["whip_session"].url_for(room=room_id, session=peer.id))
@@ -62,11 +62,11 @@ def add_whip_routes(app: web.Application, server: MediaServer) -> None:
 
 def _authorize_session(request: web.Request, server: MediaServer, room_id: str, session_id: str) -> None:
     """The session id in the URL is unguessable; the token, when sent, must still be right."""
-    from media.offers import MediaError
+    from media.rtc.offers import MediaError
 
     peer = server.publishers.get(session_id)
     if peer is None or peer.room_id != room_id:
         raise MediaError(404, "no such WHIP session")
     token = bearer_token(request)
     if token is not None:
-        server._slot_for_token(server._room(room_id), token)
+        server.slot_for_token(server.room_settings(room_id), token)

@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from media.offers import MAX_SDP_BYTES, MediaError, ice_link_headers
 from media.rooms import RoomDirectory
+from media.rtc.offers import MAX_SDP_BYTES, MediaError, ice_link_headers
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Drive a seeded audience plan (`bot.review.simulate.plan_audience`) through the real room protocol.
+"""Drive a seeded audience plan (`bot.sim.simulate.plan_audience`) through the real room protocol.
 
 Each simulated viewer gets a signed viewer id the way a browser does (GET `/room/{room}` sets the
 `lr_viewer` cookie), then opens its WebSocket(s) `/ws/{room}?token=…&nick=…` at its `join` step, sends
@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from bot.review.simulate import Step
+from bot.sim.simulate import Step
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ viewer does — chat (questions from the FAQ), likes, clicks, coupon claims, ord
 
 `plan_audience` is pure and seeded: the same rulebook, show, viewer count and seed give the same plan.
 `room_schedule` is what the show runner makes the room do (pins, coupons, votes, lotteries). A plan is
-turned into the event log the room would write by `bot.review.synthetic.synthesize_log`; the steps are
+turned into the event log the room would write by `bot.sim.synthetic.synthesize_log`; the steps are
 shaped like the room protocol's viewer messages so a WebSocket driver can replay them against a server.
 """
 

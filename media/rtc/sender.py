@@ -30,7 +30,7 @@ from aiortc.rtcrtpsender import random_sequence_number
 from aiortc.rtp import RTP_HISTORY_SIZE, RtpPacket
 from aiortc.utils import random32, uint16_add, uint32_add
 
-from media.relay import ViewerTrack
+from media.rtc.relay import ViewerTrack
 
 SEQUENCE = struct.Struct("!H")
 MANGLED = "_RTCRtpSender__"  # aiortc's private attributes, as Python stores them

@@ -10,10 +10,10 @@ from typing import Any
 
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 
-from media.forwarding import FrameSink, KeyframeRequester, install_forwarding, read_datagrams_eagerly
-from media.health import LinkStats
-from media.offers import MediaError, OfferSummary
-from media.viewers import codec_preferences
+from media.rtc.forwarding import FrameSink, KeyframeRequester, install_forwarding, read_datagrams_eagerly
+from media.rtc.health import LinkStats
+from media.rtc.offers import MediaError, OfferSummary
+from media.rtc.viewers import codec_preferences
 
 
 @dataclass

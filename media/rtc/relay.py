@@ -2,7 +2,7 @@
 
 Nothing here encodes. A frame becomes one `SharedFrame`: an `av.Packet` (what a
 stock aiortc sender packetizes, used by the restream) and its RTP payloads, cut
-once for every viewer (what `media.sender.ForwardingSender` sends). Each viewer has a bounded
+once for every viewer (what `media.rtc.sender.ForwardingSender` sends). Each viewer has a bounded
 queue: one that falls behind is cut back to the next keyframe, so it never slows
 the others. A new viewer starts at a keyframe, asked of the publisher at most
 every half second.

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from media.offers import MediaError
-from media.resource import (
+from media.rtc.offers import MediaError
+from media.rtc.resource import (
     SDP,
     SDPFRAG,
     check_if_match,
@@ -18,7 +18,7 @@ from media.resource import (
 )
 
 if TYPE_CHECKING:
-    from media.server import MediaServer
+    from media.rtc.server import MediaServer
 
 
 def add_whep_routes(app: web.Application, server: MediaServer) -> None:
@@ -27,7 +27,7 @@ def add_whep_routes(app: web.Application, server: MediaServer) -> None:
 
     async def post(request: web.Request) -> web.StreamResponse:
         room_id = request.match_info["room"]
-        server._room(room_id)
+        server.room_settings(room_id)
         offer = await read_body(request, SDP)
         record, answer = await server.play(room_id, offer)
         location = str(request.app.router["whep_session"].url_for(room=room_id, session=record.id))
@@ -52,7 +52,7 @@ def add_whep_routes(app: web.Application, server: MediaServer) -> None:
     async def status(request: web.Request) -> web.StreamResponse:
         # What the player shows while it has no picture: waiting for the host, or the host reconnecting.
         room_id = request.match_info["room"]
-        server._room(room_id)
+        server.room_settings(room_id)
         stream = server.streams.get(room_id)
         return web.json_response(
             {"live": server.is_live(room_id), "guest": bool(stream and stream.slots["guest"].live)},

@@ -10,8 +10,8 @@ from collections import Counter
 from typing import Any
 
 from bot.review.records import EventRecord
-from bot.review.simulate import Step, room_schedule
 from bot.rules.models import Rulebook
+from bot.sim.simulate import Step, room_schedule
 
 _ROOM_FIRST = 0
 _VIEWER = 1

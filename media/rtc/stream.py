@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from media.forwarding import MediaFrame
-from media.health import FeedCounters, LinkStats
-from media.publishers import PublisherPeer
-from media.relay import CLOCK_RATE, Fanout, Timeline
+from media.rtc.forwarding import MediaFrame
+from media.rtc.health import FeedCounters, LinkStats
+from media.rtc.publishers import PublisherPeer
+from media.rtc.relay import CLOCK_RATE, Fanout, Timeline
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,8 @@
 
 The invitation is a private `notice` to that viewer's sockets (nobody else sees it), once per
 viewer per room, never to one who already follows; each is logged as `follow_invited`.
-`FollowInvites` decides (pure: events in, `due(now)` → viewer ids); `setup_follow_invites`
-wires it to the hub.
+`FollowInvites` decides (pure: events in, `due(now)` → viewer ids); `FollowInviter` carries it
+out in the room.
 
 Who was invited and who follows survives a restart: before its first invitation the feature
 reads the room's `follow_invited` and `follow` events from the event log (one query) and
@@ -17,12 +17,11 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterable
 
-from aiohttp import web
 from sqlalchemy import select
 
-from bot.reload import RulebookHolder
-from bot.rules.models import FollowInvite
-from media.hub import HUB, RoomEvent, RoomHub
+from bot.rules.models import FollowInvite, Rulebook
+from bot.rules.reload import RulebookHolder
+from media.hub import RoomEvent, RoomHub
 from media.hub.protocol import Notice
 from media.store.db import Database
 from media.store.models import Event
@@ -109,47 +108,48 @@ async def invite(hub: RoomHub, room_id: str, viewer_id: str, text: str) -> bool:
     return any(sent)
 
 
-def setup_follow_invites(
-    app: web.Application, holder: RulebookHolder, *, tick_every: float = 1.0
-) -> FollowInvites:
-    """Invite viewers to follow; call after `setup_room`. No `follow_invite` in room.yaml: nothing happens."""
-    hub = app[HUB]
-    room_id = holder.current.room.id
-    invites = FollowInvites(holder.current.room.follow_invite)
+class FollowInviter:
+    """`FollowInvites` carried out in one room: the hub's events in, private invitations out."""
 
-    def on_reload(book: object) -> None:
-        invites.invite = holder.current.room.follow_invite
+    def __init__(self, hub: RoomHub, holder: RulebookHolder, *, tick_every: float = 1.0) -> None:
+        self.hub = hub
+        self.holder = holder
+        self.room_id = holder.current.room.id
+        self.tick_every = tick_every
+        self.invites = FollowInvites(holder.current.room.follow_invite)
 
-    holder.on_reload.append(on_reload)
+    def on_reload(self, book: Rulebook) -> None:
+        self.invites.invite = book.room.follow_invite
 
-    def on_event(event: RoomEvent) -> None:
-        if event.room_id == room_id:
-            invites.observe(event)
+    def on_event(self, event: RoomEvent) -> None:
+        if event.room_id == self.room_id:
+            self.invites.observe(event)
 
-    async def tick_forever() -> None:
-        restored = False
+    async def tick_forever(self) -> None:
+        hub, invites, restored = self.hub, self.invites, False
         while True:
             if not restored:
                 # Nobody is invited until the stored history is in; a failed read is retried next tick.
                 try:
-                    invites.restore(*await stored_history(hub.db, room_id))
+                    invites.restore(*await stored_history(hub.db, self.room_id))
                     restored = True
                 except Exception:
                     log.exception("follow invitations: reading who was already invited failed")
-            await asyncio.sleep(tick_every)
+            await asyncio.sleep(self.tick_every)
             if not restored:
                 continue
             try:
                 spec = invites.invite
                 for viewer in invites.due(hub.clock.time()):
                     if spec is not None:
-                        await invite(hub, room_id, viewer, spec.text)
+                        await invite(hub, self.room_id, viewer, spec.text)
             except Exception:
                 log.exception("follow invitations failed")
 
-    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        unsubscribe = hub.subscribe(on_event)
-        task = asyncio.create_task(tick_forever(), name="follow-invites")
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        unsubscribe = self.hub.subscribe(self.on_event)
+        task = asyncio.create_task(self.tick_forever(), name="follow-invites")
         try:
             yield
         finally:
@@ -157,6 +157,3 @@ def setup_follow_invites(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-
-    app.cleanup_ctx.append(lifecycle)
-    return invites

@@ -15,9 +15,9 @@ from typing import Any
 
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 
-from media.offers import MediaError, OfferSummary
-from media.relay import Fanout, ViewerTrack
-from media.sender import use_forwarding_sender
+from media.rtc.offers import MediaError, OfferSummary
+from media.rtc.relay import Fanout, ViewerTrack
+from media.rtc.sender import use_forwarding_sender
 
 log = logging.getLogger(__name__)
 

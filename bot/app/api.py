@@ -1,0 +1,173 @@
+"""The bot's HTTP API, every route in one place; each team route goes through media's one `ApiGuard`.
+
+- `GET /api/rulebook` — the rulebook in force and its reload errors (public: what the studio shows).
+- `GET /api/show/{room}` — the run of show: run, status, now, every firing with its state, next (team).
+- `GET /api/show/{room}/next` — the next cue, for the host's page (host or team).
+- `POST /api/show/{room}/{start|pause|resume|skip|fire|shift}` — JSON `{show, speed}`, `{cue}` or `{seconds}` (team).
+- `POST /api/faq/{room}/{pause|resume}` — the FAQ bot's switch (team).
+- `GET /api/alerts/{room}` — the alert outbox and its delivery state (team).
+
+Team means the studio's session cookie (POSTs also its CSRF token in `X-CSRF-Token`) or
+`Authorization: Bearer <team password>`. Errors are `{"error": code, "message": text}`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from bot.alerts.service import AlertService
+from bot.faq.room import FaqBot
+from bot.rules.reload import RulebookHolder
+from bot.show.runner import ShowError, ShowRunner
+from media.config import RoomSettings
+from media.i18n import CATALOGUE, t
+from media.web.api import ApiGuard, api_error, refuse
+
+CATALOGUE.add(
+    {
+        "show.error.unknown_show": {"zh-CN": "没有这场直播：{detail}", "en": "no such show: {detail}"},
+        "show.error.bad_speed": {"zh-CN": "速度必须大于 0", "en": "speed must be > 0"},
+        "show.error.another_show_running": {
+            "zh-CN": "另一场直播（{detail}）正在进行，先结束它",
+            "en": "another show ({detail}) is running; end it first",
+        },
+        "show.error.no_show": {"zh-CN": "现在没有正在进行的直播", "en": "no show is running"},
+        "show.error.show_paused": {"zh-CN": "直播已暂停", "en": "the show is paused"},
+        "show.error.show_running": {
+            "zh-CN": "直播正在进行，没有暂停",
+            "en": "the show is running, not paused",
+        },
+        "show.error.show_ended": {"zh-CN": "这场直播已结束", "en": "the show has ended"},
+        "show.error.unknown_cue": {"zh-CN": "没有这个提示：{detail}", "en": "no such cue: {detail}"},
+        "show.error.nothing_to_fire": {
+            "zh-CN": "没有待执行的提示 {detail}",
+            "en": "nothing left to fire {detail}",
+        },
+        "show.error.bad_request": {"zh-CN": "请求格式不对：{detail}", "en": "bad request: {detail}"},
+        "show.error.no_alerts": {"zh-CN": "告警没有运行", "en": "alerts are not running"},
+    }
+)
+
+
+@dataclass(frozen=True)
+class BotApi:
+    """The handlers over the parts they serve; `register` puts on the app the routes of the parts
+    it was given (tests build apps with some parts only)."""
+
+    guard: ApiGuard
+    holder: RulebookHolder | None = None
+    runner: ShowRunner | None = None
+    faq_bot: FaqBot | None = None
+    alerts: AlertService | None = None
+
+    def register(self, app: web.Application) -> None:
+        r, guard = app.router, self.guard
+        if self.holder is not None:
+            r.add_get("/api/rulebook", self.rulebook_status)
+        if self.runner is not None:
+            r.add_get("/api/show/{room}", guard.team_only(self.timeline))
+            r.add_get("/api/show/{room}/next", guard.staff_only(self.next_cue))
+            r.add_post(
+                "/api/show/{room}/{action:start|pause|resume|skip|fire|shift}", guard.team_only(self.control)
+            )
+        if self.faq_bot is not None:
+            r.add_post("/api/faq/{room}/{action:pause|resume}", guard.team_only(self.faq_switch))
+        if self.alerts is not None:
+            r.add_get("/api/alerts/{room}", guard.team_only(self.list_alerts), name="alerts")
+
+    async def rulebook_status(self, request: web.Request) -> web.Response:
+        holder = self.holder
+        assert holder is not None
+        book = holder.current
+        return web.json_response(
+            {
+                "generation": holder.generation,
+                "loaded_at": holder.loaded_at,
+                "room": {"id": book.room.id, "title": book.room.title, "language": book.room.language},
+                "counts": book.summary_counts(),
+                "shows": sorted(book.shows),
+                "errors": [e.render(book.room.language) for e in holder.errors],
+            }
+        )
+
+    # -- the show
+
+    def _own_room(self, settings: RoomSettings, room_id: str) -> None:
+        if room_id != settings.id:  # the bot serves the rulebook's one room
+            raise refuse(settings.language, 404, "unknown_room")
+
+    @property
+    def _runner(self) -> ShowRunner:
+        assert self.runner is not None
+        return self.runner
+
+    async def timeline(self, request: web.Request, settings: RoomSettings) -> web.Response:
+        self._own_room(settings, self._runner.room_id)
+        return web.json_response(await self._runner.timeline())
+
+    async def next_cue(self, request: web.Request, settings: RoomSettings) -> web.Response:
+        self._own_room(settings, self._runner.room_id)
+        timeline = await self._runner.timeline()
+        return web.json_response({k: timeline.get(k) for k in ("status", "title", "now_offset", "next")})
+
+    async def control(self, request: web.Request, settings: RoomSettings) -> web.Response:
+        runner = self._runner
+        self._own_room(settings, runner.room_id)
+        try:
+            body = await request.json() if request.can_read_body else {}
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            body = None
+        if not isinstance(body, dict):
+            raise _show_error(settings, 400, "bad_request", "JSON object")
+        try:
+            result = await _act(runner, request.match_info["action"], body)
+        except ShowError as exc:
+            raise _show_error(settings, 409, exc.code, exc.detail) from None
+        except (KeyError, TypeError, ValueError) as exc:
+            raise _show_error(settings, 400, "bad_request", str(exc)) from None
+        return web.json_response({"ok": True, **result, "show": await runner.timeline()})
+
+    # -- the FAQ bot and the alerts
+
+    async def faq_switch(self, request: web.Request, settings: RoomSettings) -> web.Response:
+        faq_bot = self.faq_bot
+        assert faq_bot is not None
+        self._own_room(settings, faq_bot.room_id)
+        if request.match_info["action"] == "pause":
+            faq_bot.pause()
+        else:
+            faq_bot.resume()
+        return web.json_response({"ok": True, "paused": faq_bot.paused})
+
+    async def list_alerts(self, request: web.Request, settings: RoomSettings) -> web.Response:
+        alerts = self.alerts
+        assert alerts is not None
+        self._own_room(settings, alerts.room_id)
+        recent = await alerts.outbox.recent(settings.id)
+        return web.json_response({"room": settings.id, **alerts.health()["alerts"], "alerts": recent})
+
+
+async def _act(runner: ShowRunner, action: str, body: dict[str, Any]) -> dict[str, Any]:
+    if action == "start":
+        row = await runner.start(str(body["show"]), speed=float(body.get("speed", 1.0)))
+        return {"run_id": row.id}
+    if action == "pause":
+        await runner.pause()
+        return {}
+    if action == "resume":
+        await runner.resume()
+        return {}
+    if action == "skip":
+        return {"skipped": await runner.skip(str(body["cue"]))}
+    if action == "fire":
+        cue = body.get("cue")
+        return {"fired": await runner.fire_now(str(cue) if cue is not None else None)}
+    return {"shifted": await runner.shift(float(body["seconds"]))}
+
+
+def _show_error(settings: RoomSettings, status: int, code: str, detail: str = "") -> web.HTTPException:
+    return api_error(status, code, t(settings.language, f"show.error.{code}", detail=detail))

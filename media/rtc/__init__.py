@@ -1,0 +1,1 @@
+"""WebRTC media: WHIP ingest, WHEP playback, the forwarding relay, health, recording, restream."""
