@@ -19,14 +19,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.review.kpi import compute  # noqa: E402
-from bot.review.records import EventRecord  # noqa: E402
 from bot.review.windows import segment_windows  # noqa: E402
 from bot.rules import load_rulebook  # noqa: E402
+from media.events import RoomEvent  # noqa: E402
 
 START = dt.datetime(2026, 11, 28, 12, tzinfo=dt.UTC)
 
 
-def generate(viewers: int, events: int, length: float, skus: list[str], seed: int = 1) -> list[EventRecord]:
+def generate(viewers: int, events: int, length: float, skus: list[str], seed: int = 1) -> list[RoomEvent]:
     """Joins and leaves (some viewers with two sockets, some reconnecting), pins every 5 minutes, and
     chat, likes, clicks, claims, orders, entries and ballots at random moments while viewers are present."""
     rng = random.Random(seed)
@@ -108,17 +108,17 @@ def generate(viewers: int, events: int, length: float, skus: list[str], seed: in
                 data = {"gift_id": "rose"}
         timed.append((at, 1, kind, viewer, data))
     timed.sort(key=lambda e: (e[0], e[1]))
-    return [EventRecord(START + dt.timedelta(seconds=t), kind, v, d) for t, _, kind, v, d in timed]
+    return [RoomEvent.at(START + dt.timedelta(seconds=t), kind, v, d) for t, _, kind, v, d in timed]
 
 
 async def sqlite_timing(
-    events: list[EventRecord], script_end: dt.datetime, windows_script: object
+    events: list[RoomEvent], script_end: dt.datetime, windows_script: object
 ) -> tuple[float, float]:
     from sqlalchemy import insert
 
     from bot.review.load import find_run, review_run
     from media.store.db import Database
-    from media.store.models import Event, ShowRun
+    from media.store.models import EventRow, ShowRun
 
     with tempfile.TemporaryDirectory() as folder:
         async with Database.open(f"sqlite+aiosqlite:///{folder}/bench.db") as db:
@@ -147,7 +147,7 @@ async def sqlite_timing(
                     for e in events
                 ]
                 for i in range(0, len(rows), 20000):
-                    await session.execute(insert(Event), rows[i : i + 20000])
+                    await session.execute(insert(EventRow), rows[i : i + 20000])
             written = time.perf_counter() - began
             began = time.perf_counter()
             async with db.sessions() as session:

@@ -3,9 +3,10 @@
 The kinds are found statically (no imports, no database), by reading the source of bot/ and
 media/ with `ast` for string literals in the places that write the log:
 
-- `X.line(room, "kind", ...)`   the hub's log line, then `hub.log(...)`   (media/hub, bot/...)
-- `X.logged(room, "kind", ...)` a line written in the operation's own transaction
-- `append_event(s, room, "kind", ...)` a line added to the caller's transaction
+Every event is one `RoomEvent` (media/events.py), made in one of two ways:
+- `X.line(room, "kind", ...)`   the hub's event of a room now, then `hub.log(...)` or `append_event(s, ...)`
+- `RoomEvent(room_id, "kind", ts, ...)` / `RoomEvent.at(when, "kind", ...)` an event made by hand
+and written by the one writer, media/store/events.py `insert_events` (`append_event` is one event). Also:
 - `X._emit(room, "kind", data)` media server events, logged by bot/app/build.py `media_event`
 - `X._report(room, "kind", data)` restream events, logged by bot/app/build.py `restream_event`
 - `events=[("kind", {...})]` / `events = [...]` the show runner's events (bot/show/runs.py writes them)
@@ -28,27 +29,34 @@ DOC = ROOT / "docs" / "events.md"
 SOURCES = ("bot", "media")
 
 # call name -> position of the `kind` argument (it may also be passed as `kind=`)
-CALLS = {"line": 1, "logged": 1, "append_event": 2, "_emit": 1, "_report": 1}
+CALLS = {"line": 1, "RoomEvent": 1, "at": 1, "_emit": 1, "_report": 1}
 
 # A file the rules below could match has one of these; the others are not parsed (speed).
-MAYBE = re.compile(r"\b(?:line|logged|append_event|_emit|_report)\s*\(|\bevents\s*=|[\"']kind[\"']\s*:")
+MAYBE = re.compile(r"\b(?:line|RoomEvent|RoomEvent\.at|_emit|_report)\s*\(|\bevents\s*=|[\"']kind[\"']\s*:")
 
 # Files whose calls above take a kind from elsewhere (each gets it from a rule above).
 DYNAMIC_FILES = {
     "bot/app/build.py": "media_event / restream_event log what media `_emit` and restream `_report` send",
-    "bot/show/runs.py": "finish / record_outcome / append write the runner's `events` tuples",
+    "bot/show/runs.py": "finish / record_outcome write the runner's `events` tuples",
+    "bot/sim/record.py": "stores the events bot/sim/synthetic.py made",
+    "media/events.py": "`RoomEvent.at` passes its `kind` on",
+    "media/hub/core.py": "`line` passes its `kind` on",
+    "media/store/events.py": "reads stored events back",
+    "bot/review/load.py": "reads stored events back",
+    "bot/sim/synthetic.py": "simulates the kinds the room writes, for the review",
     "bot/faq/room.py": "logs the `decision_events` dicts of bot/faq/responder.py",
 }
 
 # Written, but never stays in the log.
 NOT_LOGGED = {
     "preflight": "bot/plan/preflight.py appends one and rolls it back, to test the database",
+    "rules_reload_failed": "bot/alerts/service.py hands it to the alert rules, which tell the team",
 }
 
-# Kinds that only one rule finds (`logged` always follows an `append_event`): each rule still matches.
+# Kinds that only one rule finds: each rule still matches.
 EXPECTED = {
     "chat": "line",
-    "coupon_used": "append_event",
+    "alert_sent": "RoomEvent",
     "unmute": "`a if c else b`",
     "stream_started": "_emit",
     "restream_failed": "_report",

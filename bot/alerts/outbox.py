@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import select, update
 
 from bot.alerts.rules import Alert
+from media.events import RoomEvent
 from media.store.alerts import enqueue_alert, pending_alerts
 from media.store.db import Database
-from media.store.events import append_event
+from media.store.events import insert_events
 from media.store.models import AlertOutbox
 from media.store.types import utcnow
 
@@ -77,11 +78,14 @@ class Outbox:
                 .execution_options(synchronize_session=False)
             )
             marked = {row[0] for row in result}
-            for item in items:
-                if item.id in marked:
-                    await append_event(
-                        s, item.room_id, "alert_sent", data={"key": item.key, "kind": item.kind}, ts=now
-                    )
+            sent = [
+                RoomEvent(
+                    item.room_id, "alert_sent", now.timestamp(), data={"key": item.key, "kind": item.kind}
+                )
+                for item in items
+                if item.id in marked
+            ]
+            await insert_events(s, sent)
 
     async def mark_failed(self, items: Sequence[Queued], error: str) -> None:
         async with self.db.sessions() as s, s.begin():

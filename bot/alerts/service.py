@@ -15,8 +15,6 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
-
 from bot.alerts.commands import CommandPoller, LiveKpis, Pausable, ShowControl, TeamDesk
 from bot.alerts.digest import Pacer
 from bot.alerts.kpis import RunKpis
@@ -27,13 +25,8 @@ from bot.alerts.startup import StartupReport, TelegramClient, TelegramSettings, 
 from bot.rules import Rulebook, RuleError
 from media.hub import RoomEvent, RoomHub
 from media.store.db import Database
-from media.store.models import Event
 
 log = logging.getLogger(__name__)
-
-# The show runner writes these to the event log itself, not through the hub, so they are
-# read from the log (which also catches a runner in another process).
-LOGGED_KINDS = ("show_started", "show_ended", "segment_started", "cue_fired", "cue_missed")
 
 
 @dataclass
@@ -62,7 +55,6 @@ class AlertService:
     desk: TeamDesk | None = None
     decided: asyncio.Queue[Alert] = field(default_factory=asyncio.Queue)
     db: Database | None = None
-    last_event_id: int = 0
 
     def decide(self, alerts: Sequence[Alert]) -> None:
         """Alerts leave the (synchronous) rules in order and are stored in that order."""
@@ -98,36 +90,9 @@ class AlertService:
                 await asyncio.sleep(0.2 * 2**attempt)
         log.error("告警未能存入发件箱 alert lost: %s %s", alert.key, alert.text)
 
-    async def start_tail(self) -> None:
-        """Tail the log from its end: what happened before this start is not news."""
-        assert self.db is not None
-        async with self.db.sessions() as s:
-            self.last_event_id = int(await s.scalar(select(func.max(Event.id))) or 0)
-
-    async def read_log(self) -> None:
-        assert self.db is not None
-        query = (
-            select(Event)
-            .where(Event.id > self.last_event_id, Event.room_id == self.room_id, Event.kind.in_(LOGGED_KINDS))
-            .order_by(Event.id)
-            .limit(500)
-        )
-        async with self.db.sessions() as s:
-            rows = (await s.scalars(query)).all()
-        for row in rows:
-            self.last_event_id = row.id
-            event = RoomEvent(
-                row.room_id, row.kind, row.ts.timestamp(), row.viewer_id, dict(row.data), row.run_id
-            )
-            self.decide(self.rules.observe(event))
-
     async def tick_forever(self, hub: RoomHub) -> None:
         while True:
             await asyncio.sleep(self.options.tick_every)
-            try:
-                await self.read_log()
-            except Exception:  # the database is busy or away: the next tick reads on
-                log.exception("could not read the event log for alerts")
             waiting = [
                 WaitingQuestion(q.message_id, q.nickname, q.text, q.ts)
                 for q in hub.waiting_questions(self.room_id)
@@ -182,7 +147,6 @@ async def running(service: AlertService, hub: RoomHub, book: Rulebook) -> AsyncI
     channel: Channel = LogChannel()
     if report.mode == "telegram" and client is not None and settings.chat_id is not None:
         channel = TelegramChannel(client.bot, settings.chat_id)
-    await service.start_tail()
     service.sender = Sender(service.outbox, channel, lang=book.room.language, pacer=options.pacer)
     tasks = [
         asyncio.create_task(service.store_forever(), name="alerts-store"),

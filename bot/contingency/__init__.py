@@ -1,5 +1,5 @@
 """Contingency plans (应急预案): `ContingencyWatch` decides, `setup_contingency` carries out."""
 
-from bot.contingency.watch import ContingencyWatch, Firing
+from bot.contingency.watch import ContingencyWatch, PlanFiring
 
-__all__ = ["ContingencyWatch", "Firing"]
+__all__ = ["ContingencyWatch", "PlanFiring"]

@@ -1,7 +1,7 @@
 """Contingency plans carried out in a running room: hub events → `ContingencyWatch` → room actions.
 
 `ContingencyEdge.running()` (entered after the hub has started; the show runner and the alert
-outbox are handed in) subscribes to the hub, ticks once a second with the human queue's length, and for each `Firing` does its
+outbox are handed in) subscribes to the hub, ticks once a second with the human queue's length, and for each `PlanFiring` does its
 actions in order — `say`/`pin`/`coupon`/`vote`/`lottery`/`countdown` through the hub,
 `pause_cues`/`resume_cues` through the show runner, `alert` into the alert outbox — then logs
 `contingency_fired {plan_id, title, condition, actions, failed}` (the studio log and the team
@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.alerts.outbox import Outbox
 from bot.alerts.rules import Alert
-from bot.contingency.watch import ContingencyWatch, Firing
+from bot.contingency.watch import ContingencyWatch, PlanFiring
 from bot.rules.models import Action, Rulebook
 from bot.rules.reload import RulebookHolder
 from bot.show.plan import render, vote_options
@@ -49,8 +49,8 @@ class ContingencyEdge:
         self.runner = runner
         self.outbox = outbox
         self.watch = ContingencyWatch(holder.current.contingency)
-        self.queue: asyncio.Queue[Firing] = asyncio.Queue()
-        self.fired: list[Firing] = []
+        self.queue: asyncio.Queue[PlanFiring] = asyncio.Queue()
+        self.fired: list[PlanFiring] = []
 
     @property
     def rulebook(self) -> Rulebook:
@@ -86,7 +86,7 @@ class ContingencyEdge:
             except Exception:
                 log.exception("contingency plan %s failed", firing.plan_id)
 
-    async def carry_out(self, firing: Firing) -> dict[str, Any]:
+    async def carry_out(self, firing: PlanFiring) -> dict[str, Any]:
         """Do the firing's actions in order (one failing does not stop the rest), then log it."""
         done: list[str] = []
         failed: list[dict[str, str]] = []
@@ -114,7 +114,7 @@ class ContingencyEdge:
         self.fired.append(firing)
         return data
 
-    async def _do(self, firing: Firing, action: Action) -> None:
+    async def _do(self, firing: PlanFiring, action: Action) -> None:
         hub, room_id, book = self.hub, self.room_id, self.rulebook
         if action.say is not None:
             await hub.say(room_id, render(action.say, None, book))

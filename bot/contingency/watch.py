@@ -1,9 +1,9 @@
-"""When a contingency plan fires: room events + the waiting-questions count + the time → `Firing`s.
+"""When a contingency plan fires: room events + the waiting-questions count + the time → `PlanFiring`s.
 
 Pure: no I/O and no clock of its own. `observe(event)` takes each hub `RoomEvent` (its `ts`
 is the time); `tick(now, waiting)` handles what depends on time passing (a stream down for
 `for` seconds, a silent chat, the human queue). `cooldown` and `unless_recent` are applied
-here, so every `Firing` that comes out is meant to be carried out.
+here, so every `PlanFiring` that comes out is meant to be carried out.
 
 Conditions and the events they read:
 
@@ -40,7 +40,7 @@ RECENT_KINDS = {"lottery_opened": "lottery", "coupon_pushed": "coupon", "vote_op
 
 
 @dataclass(frozen=True)
-class Firing:
+class PlanFiring:
     """A plan to carry out now: its id and its actions, in order."""
 
     plan_id: str
@@ -93,7 +93,7 @@ class ContingencyWatch:
 
     # -- the gate every firing passes: cooldown, unless_recent
 
-    def _gate(self, plan: ContingencyPlan, now: float, **detail: Any) -> list[Firing]:
+    def _gate(self, plan: ContingencyPlan, now: float, **detail: Any) -> list[PlanFiring]:
         last = self._last_fired.get(plan.id)
         if last is not None and now - last < plan.cooldown:
             return []
@@ -104,14 +104,14 @@ class ContingencyWatch:
             if within is not None and seen is not None and now - seen < within:
                 return []
         self._last_fired[plan.id] = now
-        return [Firing(plan.id, tuple(plan.do), plan.title, plan.when.kind, now, dict(detail))]
+        return [PlanFiring(plan.id, tuple(plan.do), plan.title, plan.when.kind, now, dict(detail))]
 
     # -- events
 
-    def observe(self, event: RoomEvent) -> list[Firing]:
+    def observe(self, event: RoomEvent) -> list[PlanFiring]:
         """The plans this event fires now (often none), then whatever its time makes due."""
         kind, data, ts = event.kind, event.data, event.ts
-        out: list[Firing] = []
+        out: list[PlanFiring] = []
         if kind in RECENT_KINDS:
             self._recent[RECENT_KINDS[kind]] = ts
         match kind:
@@ -151,23 +151,23 @@ class ContingencyWatch:
             self._down_since = ts
             self._down_fired, self._down_acted = set(), False
 
-    def _came_back(self, ts: float) -> list[Firing]:
+    def _came_back(self, ts: float) -> list[PlanFiring]:
         since, acted = self._down_since, self._down_acted
         self._down_since, self._down_fired, self._down_acted = None, set(), False
         self._low_since, self._low_fired = None, set()
         if since is None or not acted:
             return []
-        out: list[Firing] = []
+        out: list[PlanFiring] = []
         for plan in self._of("stream_up"):
             out += self._gate(plan, ts, down_seconds=round(ts - since))
         return out
 
-    def _stream_health(self, data: Mapping[str, Any], ts: float) -> list[Firing]:
+    def _stream_health(self, data: Mapping[str, Any], ts: float) -> list[PlanFiring]:
         sample = _health(data)
         if sample is None:
             return []
         bitrate, fps = sample
-        out: list[Firing] = []
+        out: list[PlanFiring] = []
         any_low = False
         for plan in self._of("stream_quality_low"):
             want = plan.when.stream_quality_low
@@ -186,7 +186,7 @@ class ContingencyWatch:
             self._low_since = None
         return out
 
-    def _presence_sample(self, data: Mapping[str, Any], ts: float) -> list[Firing]:
+    def _presence_sample(self, data: Mapping[str, Any], ts: float) -> list[PlanFiring]:
         instance = str(data.get("instance", ""))
         count = data.get("viewers", data.get("online", 0))
         try:
@@ -199,7 +199,7 @@ class ContingencyWatch:
         self.viewers = total
         if total == 0:
             self._quiet_since = None
-        out: list[Firing] = []
+        out: list[PlanFiring] = []
         longest = max(
             (p.when.viewers_drop.window for p in self._of("viewers_drop") if p.when.viewers_drop), default=0.0
         )
@@ -216,9 +216,9 @@ class ContingencyWatch:
 
     # -- time passing
 
-    def tick(self, now: float, waiting: int = 0) -> list[Firing]:
+    def tick(self, now: float, waiting: int = 0) -> list[PlanFiring]:
         """The plans that are due at `now` with `waiting` questions in the human queue."""
-        out: list[Firing] = []
+        out: list[PlanFiring] = []
         for plan in self._of("queue_longer"):
             want = plan.when.queue_longer
             assert want is not None
@@ -230,8 +230,8 @@ class ContingencyWatch:
         self._queue = waiting
         return out + self._due(now)
 
-    def _due(self, now: float) -> list[Firing]:
-        out: list[Firing] = []
+    def _due(self, now: float) -> list[PlanFiring]:
+        out: list[PlanFiring] = []
         if self._down_since is not None:
             for plan in self._of("stream_down"):
                 want = plan.when.stream_down

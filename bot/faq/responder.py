@@ -28,7 +28,7 @@ MAX_MENTIONS = 5
 
 
 @dataclass(frozen=True)
-class ChatLine:
+class HeardLine:
     message_id: str
     viewer_id: str
     nickname: str
@@ -84,7 +84,7 @@ class _Pending:
     answer_text: str
     score: float
     due: float
-    lines: list[ChatLine] = field(default_factory=list)
+    lines: list[HeardLine] = field(default_factory=list)
 
 
 class Responder:
@@ -127,7 +127,7 @@ class Responder:
     def resume(self) -> None:
         self.paused = False
 
-    def observe(self, line: ChatLine, answer: Answer | None = None) -> list[Decision]:
+    def observe(self, line: HeardLine, answer: Answer | None = None) -> list[Decision]:
         """Decide about one chat line. `answer` may come from elsewhere (the LLM); by default
         the offline answerer is asked."""
         if line.role != "viewer":
@@ -242,7 +242,7 @@ class Responder:
             at=now,
         )
 
-    def _escalate(self, line: ChatLine, reason: str, answer: Answer) -> Escalate:
+    def _escalate(self, line: HeardLine, reason: str, answer: Answer) -> Escalate:
         match = answer.decision.match
         return Escalate(
             line.text,

@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.faq.answerer import FaqAnswerer
 from bot.faq.llm import LlmAnswerer, LlmSettings
-from bot.faq.responder import ChatLine, Decision, Escalate, Reply, Responder, decision_events
+from bot.faq.responder import Decision, Escalate, HeardLine, Reply, Responder, decision_events
 from bot.rules import Rulebook
 from media.hub import HubError, RoomEvent, RoomHub
 
@@ -152,7 +152,7 @@ class FaqBot:
         message_id = event.data.get("message_id")
         if message_id is None:
             return
-        line = ChatLine(
+        line = HeardLine(
             message_id=str(message_id),
             viewer_id=event.viewer_id,
             nickname=str(event.data.get("nickname") or ""),

@@ -4,6 +4,7 @@ LLM, publish token). Every check gives a line with ✔, ✘ or – (not configur
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -214,7 +215,7 @@ def telegram_url(env: Mapping[str, str]) -> str | None:
     return f"{base}{token}/getMe"
 
 
-async def check_telegram(env: Mapping[str, str], session: aiohttp.ClientSession) -> Check:
+async def check_team_chat(env: Mapping[str, str], session: aiohttp.ClientSession) -> Check:
     url = telegram_url(env)
     if url is None:
         return Check(None, "preflight.telegram_skip", {})
@@ -250,6 +251,7 @@ async def check_database(url: str) -> Check:
     """Write one event inside a transaction and roll it back: the log must accept writes."""
     from sqlalchemy import make_url
 
+    from media.events import RoomEvent
     from media.store.db import Database
     from media.store.events import append_event
 
@@ -258,7 +260,7 @@ async def check_database(url: str) -> Check:
         async with Database.open(url) as db:
             await db.migrate()
             async with db.sessions() as session:
-                await append_event(session, "preflight", "preflight")
+                await append_event(session, RoomEvent("preflight", "preflight", time.time()))
                 await session.rollback()
         return Check(True, "preflight.db_ok", {"url": shown})
     except Exception as exc:  # any failure here is the answer the operator needs, not a crash
@@ -285,7 +287,7 @@ async def edge_checks(env: Mapping[str, str] | None = None) -> list[Check]:
 
     env = dict(os.environ) if env is None else env
     async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
-        telegram = await check_telegram(env, session)
+        telegram = await check_team_chat(env, session)
         llm = await check_llm(env, session)
     database = await check_database(database_url_from_env(dict(env)))
     return [telegram, llm, database, check_publish_token(env)]

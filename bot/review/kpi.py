@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from bot.review.presence import Concurrency, Presence, Span, overlaps
-from bot.review.records import EventRecord, Ratio, money
+from bot.review.records import Ratio, money
 from bot.review.windows import SegmentWindow
+from media.events import RoomEvent
 
 ORDER_GRACE_SECONDS = 1800.0
 """Orders and coupon uses reported by the shop up to this long after the run still count for it."""
@@ -245,6 +246,7 @@ class Tally:
         speed: float = 1.0,
     ) -> None:
         self.start = start
+        self._start_ts = start.timestamp()
         self.speed = speed  # a rehearsal at speed X: the per-minute series count minutes of the script
         self.end = end
         self._end_offset = (end - start).total_seconds() if end is not None else float("inf")
@@ -293,8 +295,8 @@ class Tally:
 
     # -- the fold --
 
-    def add(self, event: EventRecord) -> None:
-        t = (event.ts - self.start).total_seconds()
+    def add(self, event: RoomEvent) -> None:
+        t = event.ts - self._start_ts
         kind = event.kind
         data: dict[str, object] = dict(event.data) if not isinstance(event.data, dict) else event.data
         viewer = event.viewer_id
@@ -322,7 +324,7 @@ class Tally:
         if handler is not None:
             handler(t, viewer, data, self._bucket_at(t))
 
-    def add_all(self, events: Iterable[EventRecord]) -> Tally:
+    def add_all(self, events: Iterable[RoomEvent]) -> Tally:
         for event in events:
             self.add(event)
         return self
@@ -628,7 +630,7 @@ class Tally:
 
 
 def compute(
-    events: Iterable[EventRecord],
+    events: Iterable[RoomEvent],
     start: dt.datetime,
     end: dt.datetime | None = None,
     segments: Iterable[SegmentWindow] = (),

@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.review.kpi import Tally
-from bot.review.records import EventRecord, Ratio
+from bot.review.records import Ratio
 from bot.review.windows import SegmentWindow
+from media.events import RoomEvent
 
 SNAPSHOT_EVERY_SECONDS = 5.0
 
@@ -54,7 +55,7 @@ class LiveNumbers:
     def __init__(self, start: dt.datetime, segments: Iterable[SegmentWindow] = ()) -> None:
         self.tally = Tally(start, segments)
 
-    def feed(self, events: Iterable[EventRecord]) -> None:
+    def feed(self, events: Iterable[RoomEvent]) -> None:
         self.tally.add_all(events)
 
     def snapshot(self, now: dt.datetime) -> LiveSnapshot:

@@ -11,11 +11,11 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.review.kpi import ORDER_GRACE_SECONDS, ShowReview, Tally
-from bot.review.records import EventRecord
 from bot.review.windows import place_segments
 from bot.rules.models import ShowScript
+from media.events import RoomEvent
 from media.store.db import Database
-from media.store.models import Event, ShowRun
+from media.store.models import EventRow, ShowRun
 
 PRELUDE = dt.timedelta(hours=6)
 """How far before a run's start the review looks for viewers already connected and a product already pinned."""
@@ -68,48 +68,48 @@ async def list_runs(session: AsyncSession, show_id: str) -> Sequence[RunRow]:
 def _records(
     query: Select[tuple[dt.datetime, str, str | None, dict[str, object]]],
 ) -> Select[tuple[dt.datetime, str, str | None, dict[str, object]]]:
-    return query.order_by(Event.id).execution_options(yield_per=BATCH)
+    return query.order_by(EventRow.id).execution_options(yield_per=BATCH)
 
 
 async def run_records(
     session: AsyncSession, run: RunRow, end: dt.datetime | None = None
-) -> AsyncIterator[EventRecord]:
+) -> AsyncIterator[RoomEvent]:
     """The run's events in id order, after the room's state-setting events from just before it and
     followed by the shop's late orders; streamed in batches, never all in memory."""
-    columns = select(Event.ts, Event.kind, Event.viewer_id, Event.data)
+    columns = select(EventRow.ts, EventRow.kind, EventRow.viewer_id, EventRow.data)
     queries = [
         columns.where(
-            Event.room_id == run.room_id,
-            Event.run_id.is_(None),
-            Event.kind.in_(STATE_KINDS),
-            Event.ts >= run.started_at - PRELUDE,
-            Event.ts < run.started_at,
+            EventRow.room_id == run.room_id,
+            EventRow.run_id.is_(None),
+            EventRow.kind.in_(STATE_KINDS),
+            EventRow.ts >= run.started_at - PRELUDE,
+            EventRow.ts < run.started_at,
         ),
-        columns.where(Event.run_id == run.id),
+        columns.where(EventRow.run_id == run.id),
     ]
     if end is not None:
         queries.append(
             columns.where(
-                Event.room_id == run.room_id,
-                Event.run_id.is_(None),
-                Event.kind.in_(LATE_KINDS),
-                Event.ts > end,
-                Event.ts <= end + dt.timedelta(seconds=ORDER_GRACE_SECONDS),
+                EventRow.room_id == run.room_id,
+                EventRow.run_id.is_(None),
+                EventRow.kind.in_(LATE_KINDS),
+                EventRow.ts > end,
+                EventRow.ts <= end + dt.timedelta(seconds=ORDER_GRACE_SECONDS),
             )
         )
     for query in queries:
         result = await session.stream(_records(query))
         async for partition in result.partitions(BATCH):
             for row in partition:
-                yield EventRecord(row.ts, row.kind, row.viewer_id, row.data or {})
+                yield RoomEvent.at(row.ts, row.kind, row.viewer_id, row.data or {}, room_id=run.room_id)
 
 
 async def segment_starts(session: AsyncSession, run: RunRow) -> dict[str, dt.datetime]:
     """When the show runner says each segment started (its first `segment_started`)."""
     rows = await session.execute(
-        select(Event.ts, Event.data)
-        .where(Event.run_id == run.id, Event.kind == "segment_started")
-        .order_by(Event.id)
+        select(EventRow.ts, EventRow.data)
+        .where(EventRow.run_id == run.id, EventRow.kind == "segment_started")
+        .order_by(EventRow.id)
     )
     out: dict[str, dt.datetime] = {}
     for ts, data in rows:
@@ -121,7 +121,7 @@ async def segment_starts(session: AsyncSession, run: RunRow) -> dict[str, dt.dat
 
 async def last_event_at(session: AsyncSession, run: RunRow) -> dt.datetime | None:
     row = await session.scalar(
-        select(Event.ts).where(Event.run_id == run.id).order_by(Event.id.desc()).limit(1)
+        select(EventRow.ts).where(EventRow.run_id == run.id).order_by(EventRow.id.desc()).limit(1)
     )
     return row
 

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.review.tables import Column, Table
 from media.i18n import CATALOGUE, t
-from media.store.models import Event
+from media.store.models import EventRow
 
 CATALOGUE.add(
     {
@@ -74,13 +74,13 @@ async def run_recordings(
 ) -> tuple[Recording, ...]:
     """The room's recordings that overlap [start, end], in the order they were made."""
     rows = await session.execute(
-        select(Event.ts, Event.kind, Event.data)
+        select(EventRow.ts, EventRow.kind, EventRow.data)
         .where(
-            Event.room_id == room_id,
-            Event.kind.in_(("recording_started", "recording_saved")),
-            Event.ts >= start - PRELUDE,
+            EventRow.room_id == room_id,
+            EventRow.kind.in_(("recording_started", "recording_saved")),
+            EventRow.ts >= start - PRELUDE,
         )
-        .order_by(Event.id)
+        .order_by(EventRow.id)
     )
     found: list[Recording] = []
     open_at: dt.datetime | None = None

@@ -1,24 +1,11 @@
-"""The plain data the KPI maths works on: one event record, a rate kept as numerator and denominator."""
+"""The plain data the KPI maths works on besides the events themselves: a rate kept as numerator and denominator."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 CENT = Decimal("0.01")
-
-
-@dataclass(frozen=True, slots=True)
-class EventRecord:
-    """One row of the event log, as the review reads it (see docs/events.md)."""
-
-    ts: dt.datetime
-    kind: str
-    viewer_id: str | None = None
-    data: Mapping[str, Any] = field(default_factory=dict)
 
 
 Number = int | float | Decimal

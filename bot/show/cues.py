@@ -16,6 +16,16 @@ from bot.show import runs
 from bot.show.clock import ShowClock
 from bot.show.plan import Firing, render, show_product, vote_options, vote_specs, winner_sku
 from media.hub.events import RoomEvent
+from media.hub.protocol import (
+    ChatLine,
+    Countdown,
+    CouponOut,
+    LotteryOpened,
+    LotteryResult,
+    Pinned,
+    VoteClosed,
+    VoteOpened,
+)
 from media.i18n import CATALOGUE, t
 from media.store.db import Database
 
@@ -54,13 +64,15 @@ CATALOGUE.add(
 
 
 class RoomActions(Protocol):
-    """The room operations a show needs (the room hub has them all)."""
+    """The room operations a show needs (the room hub has them all); each returns what it did."""
 
-    async def say(self, room_id: str, text: str, *, cue: str | None = None) -> object: ...
+    async def say(self, room_id: str, text: str, *, cue: str | None = None) -> ChatLine: ...
 
-    async def pin_product(self, room_id: str, sku: str | None, cue: str | None = None) -> object: ...
+    async def pin_product(self, room_id: str, sku: str | None, cue: str | None = None) -> Pinned: ...
 
-    async def push_coupon(self, room_id: str, coupon: dict[str, Any], cue: str | None = None) -> object: ...
+    async def push_coupon(
+        self, room_id: str, coupon: dict[str, Any], cue: str | None = None
+    ) -> CouponOut: ...
 
     async def open_vote(
         self,
@@ -71,9 +83,9 @@ class RoomActions(Protocol):
         duration_s: float,
         allow_change: bool = False,
         cue: str | None = None,
-    ) -> object: ...
+    ) -> VoteOpened: ...
 
-    async def close_vote(self, room_id: str, vote_id: str, cue: str | None = None) -> object: ...
+    async def close_vote(self, room_id: str, vote_id: str, cue: str | None = None) -> VoteClosed: ...
 
     async def open_lottery(
         self,
@@ -86,9 +98,9 @@ class RoomActions(Protocol):
         eligibility: dict[str, Any] | None = None,
         prize_value: float | None = None,
         cue: str | None = None,
-    ) -> object: ...
+    ) -> LotteryOpened: ...
 
-    async def draw_lottery(self, room_id: str, lottery_id: str, cue: str | None = None) -> object: ...
+    async def draw_lottery(self, room_id: str, lottery_id: str, cue: str | None = None) -> LotteryResult: ...
 
     async def start_countdown(
         self,
@@ -98,11 +110,14 @@ class RoomActions(Protocol):
         sku: str | None = None,
         stock: int | None = None,
         cue: str | None = None,
-    ) -> object: ...
+    ) -> Countdown: ...
 
     async def set_run(self, room_id: str, run_id: int | None) -> None: ...
 
     def subscribe(self, listener: Callable[[RoomEvent], Awaitable[None] | None]) -> Any: ...
+
+    def announce(self, *events: RoomEvent) -> None:
+        """Tell the room's listeners about events the show wrote in its own transactions."""
 
 
 class CueProblem(Exception):
@@ -167,25 +182,22 @@ async def perform(ctx: CueContext, f: Firing) -> dict[str, Any]:
         return {}
     cue, cue_id = sc.cue, sc.id
     if f.action == "close" and cue.vote is not None:
-        await ctx.actions.close_vote(ctx.room_id, cue.vote.id, cue=cue_id)
-        return {"winner": await ctx.winner(cue.vote.id)}
+        closed = await ctx.actions.close_vote(ctx.room_id, cue.vote.id, cue=cue_id)
+        return {"winner": winner_sku(cue.vote, closed.winner)}
     if f.action == "draw" and cue.lottery is not None:
-        await ctx.actions.draw_lottery(ctx.room_id, cue.lottery.id, cue=cue_id)
-        outcome = await runs.draw_outcome(ctx.db, ctx.run_id, cue.lottery.id)
-        if outcome is not None:
-            if outcome.winners:
-                text = t(
-                    ctx.lang,
-                    "show.lottery.winners",
-                    prize=cue.lottery.prize,
-                    names="、".join(outcome.winners),
-                    seed=outcome.seed[:12],
-                )
-            else:
-                text = t(ctx.lang, "show.lottery.nobody", prize=cue.lottery.prize)
-            await ctx.actions.say(ctx.room_id, text, cue=cue_id)
-            return {"draw_id": outcome.draw_id, "winners": len(outcome.winners)}
-        return {}
+        result = await ctx.actions.draw_lottery(ctx.room_id, cue.lottery.id, cue=cue_id)
+        if result.winners:
+            text = t(
+                ctx.lang,
+                "show.lottery.winners",
+                prize=cue.lottery.prize,
+                names="、".join(w.nickname for w in result.winners),
+                seed=result.seed[:12],
+            )
+        else:
+            text = t(ctx.lang, "show.lottery.nobody", prize=cue.lottery.prize)
+        await ctx.actions.say(ctx.room_id, text, cue=cue_id)
+        return {"draw_id": result.draw_id, "winners": len(result.winners)}
     product = show_product(ctx.rulebook, ctx.script, await segment_sku(ctx, f))
     if cue.say is not None or (f.action == "repeat" and cue.repeat is not None):
         text = cue.say if cue.say is not None else cue.repeat.text if cue.repeat else ""
@@ -245,7 +257,7 @@ async def _open_lottery(ctx: CueContext, f: Firing, cue_id: str) -> dict[str, An
         "present": rules.present,
         "require": list(rules.require),
     }
-    await ctx.actions.open_lottery(
+    opened = await ctx.actions.open_lottery(
         ctx.room_id,
         lot.id,
         lot.prize,
@@ -270,7 +282,7 @@ async def _open_lottery(ctx: CueContext, f: Firing, cue_id: str) -> dict[str, An
         if lot.keyword
         else t(lang, "show.lottery.how_button")
     )
-    seed_hash = await runs.lottery_seed_hash(ctx.db, ctx.run_id, lot.id) or ""
+    seed_hash = opened.seed_hash
     text = t(
         lang,
         "show.lottery.rules",

@@ -24,7 +24,7 @@ from bot.rules.reload import RulebookHolder
 from media.hub import RoomEvent, RoomHub
 from media.hub.protocol import Notice
 from media.store.db import Database
-from media.store.models import Event
+from media.store.models import EventRow
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +82,11 @@ class FollowInvites:
 async def stored_history(db: Database, room_id: str) -> tuple[set[str], set[str]]:
     """(invited, followers) of a room as its event log has them, in one query."""
     query = (
-        select(Event.kind, Event.viewer_id)
+        select(EventRow.kind, EventRow.viewer_id)
         .where(
-            Event.room_id == room_id,
-            Event.kind.in_(("follow_invited", "follow")),
-            Event.viewer_id.is_not(None),
+            EventRow.room_id == room_id,
+            EventRow.kind.in_(("follow_invited", "follow")),
+            EventRow.viewer_id.is_not(None),
         )
         .distinct()
     )

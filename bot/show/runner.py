@@ -199,7 +199,7 @@ class ShowRunner:
         if speed <= 0:
             raise ShowError("bad_speed", str(speed))
         try:
-            row, created = await runs.open_run(
+            row, created, events = await runs.open_run(
                 self.db,
                 self.room_id,
                 show_id,
@@ -209,6 +209,7 @@ class ShowRunner:
             )
         except runs.RunConflict as exc:
             raise ShowError("another_show_running", exc.show_id) from None
+        self.actions.announce(*events)
         log.info(
             "show %s: %s run %d (speed %g)", show_id, "started" if created else "resumed", row.id, row.speed
         )
@@ -352,16 +353,18 @@ class ShowRunner:
         except (HubError, CueProblem) as exc:
             reason = exc.code if isinstance(exc, HubError) else str(exc)
             log.warning("cue %s could not act: %s", f.key, reason)
-            await runs.finish(
-                self.db,
-                self.room_id,
-                run_id,
-                f.key,
-                "missed",
-                now=self.clock.time(),
-                late=late,
-                detail={**detail, "error": reason},
-                events=[("cue_missed", {**self._about(active, f), "reason": reason})],
+            self.actions.announce(
+                *await runs.finish(
+                    self.db,
+                    self.room_id,
+                    run_id,
+                    f.key,
+                    "missed",
+                    now=self.clock.time(),
+                    late=late,
+                    detail={**detail, "error": reason},
+                    events=[("cue_missed", {**self._about(active, f), "reason": reason})],
+                )
             )
             return
         except Exception:
@@ -387,16 +390,18 @@ class ShowRunner:
             ]
         else:
             events = [("cue_fired", {**self._about(active, f), "late": late})]
-        await runs.finish(
-            self.db,
-            self.room_id,
-            run_id,
-            f.key,
-            "done",
-            now=self.clock.time(),
-            late=late,
-            detail={**detail, **done},
-            events=events,
+        self.actions.announce(
+            *await runs.finish(
+                self.db,
+                self.room_id,
+                run_id,
+                f.key,
+                "done",
+                now=self.clock.time(),
+                late=late,
+                detail={**detail, **done},
+                events=events,
+            )
         )
         if f.action == "end":
             await self._ended(active)
@@ -422,7 +427,7 @@ class ShowRunner:
         active = self.active
         assert active is not None
         events = [("cue_missed", self._about(active, f))] if state == "missed" else []
-        return await runs.record_outcome(
+        written = await runs.record_outcome(
             self.db,
             self.room_id,
             active.row.id,
@@ -433,6 +438,10 @@ class ShowRunner:
             detail=detail,
             events=events,
         )
+        if written is None:
+            return False
+        self.actions.announce(*written)
+        return True
 
     async def _ended(self, active: ActiveRun) -> None:
         if active.row.status != "ended":
@@ -497,30 +506,34 @@ class ShowRunner:
                 continue
             if await runs.effect_seen(self.db, self.room_id, f.cue_id, rec.fired_at):
                 events = [("cue_fired", {**self._about(active, f), "late": rec.late, "recovered": True})]
-                await runs.finish(
-                    self.db,
-                    self.room_id,
-                    active.row.id,
-                    key,
-                    "done",
-                    now=now,
-                    late=rec.late,
-                    detail={**rec.detail, "recovered": True},
-                    events=events,
-                )
-            elif await runs.take_over(self.db, active.row.id, key, claimed_at=rec.fired_at, now=now):
-                overdue = active.clock.offset(now) - f.offset
-                if overdue > self._grace(active.row.speed) and f.action != "end":
-                    await runs.finish(
+                self.actions.announce(
+                    *await runs.finish(
                         self.db,
                         self.room_id,
                         active.row.id,
                         key,
-                        "missed",
+                        "done",
                         now=now,
-                        late=True,
+                        late=rec.late,
                         detail={**rec.detail, "recovered": True},
-                        events=[("cue_missed", self._about(active, f))],
+                        events=events,
+                    )
+                )
+            elif await runs.take_over(self.db, active.row.id, key, claimed_at=rec.fired_at, now=now):
+                overdue = active.clock.offset(now) - f.offset
+                if overdue > self._grace(active.row.speed) and f.action != "end":
+                    self.actions.announce(
+                        *await runs.finish(
+                            self.db,
+                            self.room_id,
+                            active.row.id,
+                            key,
+                            "missed",
+                            now=now,
+                            late=True,
+                            detail={**rec.detail, "recovered": True},
+                            events=[("cue_missed", self._about(active, f))],
+                        )
                     )
                 else:
                     await self._act(

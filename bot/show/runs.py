@@ -17,11 +17,12 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 
+from media.events import RoomEvent
 from media.hub.clock import as_datetime
 from media.store.cues import finish_cue_firing, record_cue_firing
 from media.store.db import Database
-from media.store.events import append_event
-from media.store.models import CueFiring, Draw, Event, Lottery, ShowRun, Viewer, Vote
+from media.store.events import append_event, insert_events
+from media.store.models import CueFiring, EventRow, ShowRun, Vote
 
 IN_PROGRESS = ("running", "paused")
 # Events a cue's own room action writes with `data.cue` set: proof that it happened.
@@ -109,8 +110,9 @@ async def open_run(
     speed: float,
     started_at: float,
     is_over: Callable[[RunRow], bool],
-) -> tuple[RunRow, bool]:
-    """The run of `show_id` in progress in the room, or a new one (`True`): one at a time per room.
+) -> tuple[RunRow, bool, list[RoomEvent]]:
+    """The run of `show_id` in progress in the room, or a new one (`True`): one at a time per room;
+    with the events written (`show_started`, and `show_ended` of a stale run it closed).
 
     PostgreSQL serialises this with an advisory lock; SQLite's single writer refuses a
     stale read-then-write, which is retried.
@@ -132,7 +134,8 @@ async def _open_run_once(
     speed: float,
     started_at: float,
     is_over: Callable[[RunRow], bool],
-) -> tuple[RunRow, bool]:
+) -> tuple[RunRow, bool, list[RoomEvent]]:
+    written: list[RoomEvent] = []
     async with db.sessions() as s, s.begin():
         if db.dialect == "postgresql":
             await s.execute(select(func.pg_advisory_xact_lock(_lock_key(room_id))))
@@ -148,17 +151,13 @@ async def _open_run_once(
             if not is_over(current):
                 if current.show_id != show_id:
                     raise RunConflict(current.show_id, current.id)
-                return current, False
+                return current, False, written
             # A run left behind by a process that died after its show's time: close it.
             row.status = "ended"
             row.ended_at = as_datetime(started_at)
-            await append_event(
-                s,
-                room_id,
-                "show_ended",
-                run_id=row.id,
-                data={"show_id": row.show_id, "run_id": row.id, "speed": row.speed, "reason": "stale"},
-                ts=as_datetime(started_at),
+            data = {"show_id": row.show_id, "run_id": row.id, "speed": row.speed, "reason": "stale"}
+            written.append(
+                await append_event(s, RoomEvent(room_id, "show_ended", started_at, data=data, run_id=row.id))
             )
         new = ShowRun(
             show_id=show_id,
@@ -170,15 +169,11 @@ async def _open_run_once(
         )
         s.add(new)
         await s.flush()
-        await append_event(
-            s,
-            room_id,
-            "show_started",
-            run_id=new.id,
-            data={"show_id": show_id, "run_id": new.id, "speed": speed},
-            ts=as_datetime(started_at),
+        data = {"show_id": show_id, "run_id": new.id, "speed": speed}
+        written.append(
+            await append_event(s, RoomEvent(room_id, "show_started", started_at, data=data, run_id=new.id))
         )
-        return _run(new), True
+        return _run(new), True, written
 
 
 async def update_run(db: Database, run_id: int, **values: Any) -> None:
@@ -261,16 +256,18 @@ async def finish(
     late: bool,
     detail: dict[str, Any],
     events: list[Logged],
-) -> bool:
-    """Mark a claimed firing `state` and write its events in the same transaction."""
+) -> list[RoomEvent]:
+    """Mark a claimed firing `state` and write its events in the same transaction; the events
+    written (none when another process finished it first)."""
+    written = [RoomEvent(room_id, kind, now, data=data, run_id=run_id) for kind, data in events]
     async with db.sessions() as s, s.begin():
         moved = await finish_cue_firing(
             s, run_id, key, state, fired_at=as_datetime(now), late=late, detail=detail
         )
-        if moved:
-            for kind, data in events:
-                await append_event(s, room_id, kind, run_id=run_id, data=data, ts=as_datetime(now))
-    return moved
+        if not moved:
+            return []
+        await insert_events(s, written)
+    return written
 
 
 async def record_outcome(
@@ -284,8 +281,9 @@ async def record_outcome(
     now: float,
     detail: dict[str, Any],
     events: list[Logged],
-) -> bool:
-    """Record a firing that will not act (missed, skipped) once, with its events."""
+) -> list[RoomEvent] | None:
+    """Record a firing that will not act (missed, skipped) once, with its events; the events
+    written, or None when it was recorded before."""
     async with db.sessions() as s, s.begin():
         recorded = await record_cue_firing(
             s,
@@ -297,17 +295,11 @@ async def record_outcome(
             late=False,
             detail=detail,
         )
-        if recorded.created:
-            for kind, data in events:
-                await append_event(s, room_id, kind, run_id=run_id, data=data, ts=as_datetime(now))
-    return recorded.created
-
-
-async def append(
-    db: Database, room_id: str, run_id: int | None, kind: str, data: dict[str, Any], now: float
-) -> None:
-    async with db.sessions() as s, s.begin():
-        await append_event(s, room_id, kind, run_id=run_id, data=data, ts=as_datetime(now))
+        if not recorded.created:
+            return None
+        written = [RoomEvent(room_id, kind, now, data=data, run_id=run_id) for kind, data in events]
+        await insert_events(s, written)
+    return written
 
 
 async def effect_seen(db: Database, room_id: str, cue_id: str, since: float) -> bool:
@@ -315,10 +307,10 @@ async def effect_seen(db: Database, room_id: str, cue_id: str, since: float) -> 
     async with db.sessions() as s:
         rows = (
             await s.scalars(
-                select(Event.data).where(
-                    Event.room_id == room_id,
-                    Event.kind.in_(EFFECT_KINDS),
-                    Event.ts >= as_datetime(since - 1.0),
+                select(EventRow.data).where(
+                    EventRow.room_id == room_id,
+                    EventRow.kind.in_(EFFECT_KINDS),
+                    EventRow.ts >= as_datetime(since - 1.0),
                 )
             )
         ).all()
@@ -334,46 +326,14 @@ async def vote_result(db: Database, run_id: int, vote_key: str) -> tuple[bool, i
     return row.closed_at is not None, row.winner
 
 
-async def lottery_seed_hash(db: Database, run_id: int, lottery_key: str) -> str | None:
-    async with db.sessions() as s:
-        return await s.scalar(
-            select(Lottery.seed_hash).where(Lottery.run_id == run_id, Lottery.lottery_key == lottery_key)
-        )
-
-
-@dataclass(frozen=True)
-class DrawOutcome:
-    draw_id: int
-    seed: str
-    winners: list[str]  # nicknames, in the order drawn
-
-
-async def draw_outcome(db: Database, run_id: int, lottery_key: str) -> DrawOutcome | None:
-    async with db.sessions() as s:
-        row = await s.execute(
-            select(Draw)
-            .join(Lottery, Lottery.id == Draw.lottery_id)
-            .where(Lottery.run_id == run_id, Lottery.lottery_key == lottery_key)
-        )
-        drawn = row.scalar_one_or_none()
-        if drawn is None:
-            return None
-        names = dict(
-            (
-                await s.execute(select(Viewer.id, Viewer.nickname).where(Viewer.id.in_(list(drawn.winners))))
-            ).all()
-        )
-    return DrawOutcome(drawn.id, drawn.seed, [names.get(v, v[-6:]) for v in drawn.winners])
-
-
 async def recent_chat(db: Database, room_id: str, limit: int = 500) -> list[tuple[float, dict[str, Any]]]:
     """The room's latest chat lines, oldest first: (ts, data)."""
     async with db.sessions() as s:
         rows = (
             await s.execute(
-                select(Event.ts, Event.data)
-                .where(Event.room_id == room_id, Event.kind == "chat")
-                .order_by(Event.id.desc())
+                select(EventRow.ts, EventRow.data)
+                .where(EventRow.room_id == room_id, EventRow.kind == "chat")
+                .order_by(EventRow.id.desc())
                 .limit(limit)
             )
         ).all()

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from media.hub.lottery import ALGORITHM, draw, seed_hash
 from media.i18n import CATALOGUE, t
 from media.store.db import Database
-from media.store.models import Draw, Event, Lottery, LotteryEntry
+from media.store.models import Draw, EventRow, Lottery, LotteryEntry
 
 CATALOGUE.add(
     {
@@ -126,9 +126,9 @@ async def load_draw(db: Database, draw_id: int) -> DrawRecord | None:
         event_id = None
         for event in (
             await s.scalars(
-                select(Event)
-                .where(Event.room_id == lottery.room_id, Event.kind == "lottery_drawn")
-                .order_by(Event.id)
+                select(EventRow)
+                .where(EventRow.room_id == lottery.room_id, EventRow.kind == "lottery_drawn")
+                .order_by(EventRow.id)
             )
         ).all():
             if event.data.get("draw_id") == draw_id:

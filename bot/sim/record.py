@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from bot.review.records import EventRecord
+from media.events import RoomEvent
 from media.store.db import Database
-from media.store.models import Event, ShowRun
+from media.store.events import insert_events
+from media.store.models import ShowRun
 
 BATCH = 5000
 
@@ -16,7 +17,7 @@ async def store_run(
     db: Database,
     room_id: str,
     show_id: str,
-    events: Sequence[EventRecord],
+    events: Sequence[RoomEvent],
     start: dt.datetime,
     end: dt.datetime,
     speed: float,
@@ -31,17 +32,20 @@ async def store_run(
         run_id = run.id
     for i in range(0, len(events), BATCH):
         async with db.sessions() as session, session.begin():
-            session.add_all(
-                Event(
-                    room_id=room_id,
-                    run_id=run_id,
-                    ts=e.ts,
-                    kind=e.kind,
-                    viewer_id=e.viewer_id,
-                    data={**e.data, "run_id": run_id}
-                    if e.kind in ("show_started", "show_ended")
-                    else dict(e.data),
-                )
-                for e in events[i : i + BATCH]
+            await insert_events(
+                session,
+                [
+                    RoomEvent(
+                        room_id,
+                        e.kind,
+                        e.ts,
+                        e.viewer_id,
+                        {**e.data, "run_id": run_id}
+                        if e.kind in ("show_started", "show_ended")
+                        else dict(e.data),
+                        run_id,
+                    )
+                    for e in events[i : i + BATCH]
+                ],
             )
     return run_id

@@ -9,9 +9,9 @@ import random
 from collections import Counter
 from typing import Any
 
-from bot.review.records import EventRecord
 from bot.rules.models import Rulebook
 from bot.sim.simulate import Step, room_schedule
+from media.events import RoomEvent
 
 _ROOM_FIRST = 0
 _VIEWER = 1
@@ -28,7 +28,7 @@ def synthesize_log(
     start: dt.datetime,
     speed: float = 1.0,
     run_id: int | None = None,
-) -> list[EventRecord]:
+) -> list[RoomEvent]:
     """The room's and the runner's events for `steps`, in time order, on a clock `speed` times faster."""
     script = rulebook.shows[show_id]
     faq = {q for entry in rulebook.faq for q in entry.q}
@@ -219,6 +219,6 @@ def synthesize_log(
     )
     timed.sort(key=lambda e: (e[0], e[1], e[2]))
     return [
-        EventRecord(start + dt.timedelta(seconds=offset / speed), kind, viewer, data)
+        RoomEvent.at(start + dt.timedelta(seconds=offset / speed), kind, viewer, data)
         for offset, _, _, kind, viewer, data in timed
     ]

@@ -12,7 +12,6 @@ from sqlalchemy import select, update
 from media.hub.clock import as_datetime
 from media.hub.connections import Connection
 from media.hub.core import Room
-from media.hub.eventlog import ChatRow
 from media.hub.events import HubError
 from media.hub.lotteries import LotteryOps
 from media.hub.moderation import clean, moderate
@@ -69,9 +68,7 @@ class ChatOps(LotteryOps):
             data["reply_to"] = reply_to
         if cue is not None:
             data["cue"] = cue
-        line = self.line(
-            room, "chat", viewer_id=viewer_id, data=data, chat=ChatRow(nickname, role, text, reply_to, cue)
-        )
+        line = self.line(room, "chat", viewer_id=viewer_id, data=data)
         (message_id,) = await self.log(line)
         assert message_id is not None
         chat = ChatLine(
@@ -167,15 +164,8 @@ class ChatOps(LotteryOps):
             if found.rowcount == 0:  # type: ignore[attr-defined]
                 raise HubError("unknown_message", str(message_id))
             data = {"message_id": message_id, "by": by}
-            await append_event(
-                s,
-                room_id,
-                "message_deleted",
-                run_id=room.state.run_id,
-                data=data,
-                ts=as_datetime(self.clock.time()),
-            )
-        self.logged(room, "message_deleted", None, data)
+            event = await append_event(s, self.line(room, "message_deleted", data=data))
+        self.announce(event)
         room.state.questions.pop(message_id, None)
         await self.dispatch(room, ChatDeleted(message_id=message_id))
 
@@ -192,16 +182,11 @@ class ChatOps(LotteryOps):
                 muted=muted,
             )
             await s.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={"muted": muted}))
-            await append_event(
+            event = await append_event(
                 s,
-                room_id,
-                "mute" if muted else "unmute",
-                run_id=room.state.run_id,
-                viewer_id=viewer_id,
-                data={"by": by},
-                ts=as_datetime(now),
+                self.line(room, "mute" if muted else "unmute", viewer_id=viewer_id, data={"by": by}, ts=now),
             )
-        self.logged(room, "mute" if muted else "unmute", viewer_id, {"by": by})
+        self.announce(event)
         await self.dispatch(room, MuteChanged(viewer_id=viewer_id, muted=muted, by=by))
 
     async def escalate(self, room_id: str, message_id: int, *, reason: str | None = None) -> Question:
@@ -282,14 +267,6 @@ class ChatOps(LotteryOps):
         async with self.db.sessions() as s, s.begin():
             recorded = await store_follow(s, room.id, conn.viewer_id)
             if recorded.created:
-                await append_event(
-                    s,
-                    room.id,
-                    "follow",
-                    run_id=room.state.run_id,
-                    viewer_id=conn.viewer_id,
-                    data={},
-                    ts=as_datetime(self.clock.time()),
-                )
+                event = await append_event(s, self.line(room, "follow", viewer_id=conn.viewer_id, data={}))
         if recorded.created:
-            self.logged(room, "follow", conn.viewer_id, {})
+            self.announce(event)

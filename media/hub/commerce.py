@@ -50,8 +50,8 @@ class CommerceOps(HubCore):
             )
             if sku is not None:
                 s.add(ProductPin(room_id=room_id, run_id=room.state.run_id, sku=sku, pinned_at=now, cue=cue))
-            await append_event(s, room_id, "pin", run_id=room.state.run_id, data=data, ts=now)
-        self.logged(room, "pin", None, data)
+            event = await append_event(s, self.line(room, "pin", data=data, ts=now.timestamp()))
+        self.announce(event)
         pinned = room.state.with_sold_out(
             Pinned(product=ProductCardOut.model_validate(card) if card else None, cue=cue)
         )
@@ -70,10 +70,10 @@ class CommerceOps(HubCore):
             s.add(
                 ProductClick(room_id=room_id, run_id=room.state.run_id, sku=sku, viewer_id=viewer_id, ts=now)
             )
-            await append_event(
-                s, room_id, "click", run_id=room.state.run_id, viewer_id=viewer_id, data=data, ts=now
+            event = await append_event(
+                s, self.line(room, "click", viewer_id=viewer_id, data=data, ts=now.timestamp())
             )
-        self.logged(room, "click", viewer_id, data)
+        self.announce(event)
         await self.dispatch(room, Counted(counter="clicks"))
 
     async def check_stock(self, room: Room, sku: str, run_id: int | None) -> dict[str, Any] | None:
@@ -101,10 +101,10 @@ class CommerceOps(HubCore):
             if not marked.created:
                 return None
             data: dict[str, Any] = {"sku": sku, "stock": stock, "sold": sold}
-            await append_event(
-                s, room.id, "product_out_of_stock", run_id=run_id, data=data, ts=as_datetime(ts)
+            event = await append_event(
+                s, RoomEvent(room.id, "product_out_of_stock", ts, None, data, run_id, self.instance)
             )
-        self.emit(RoomEvent(room.id, "product_out_of_stock", ts, None, data, run_id, self.instance))
+        self.announce(event)
         await self.dispatch(room, ProductSoldOut(sku=sku, run_id=run_id))
         return data
 
@@ -138,10 +138,8 @@ class CommerceOps(HubCore):
             }
             if cue is not None:
                 data["cue"] = cue
-            await append_event(
-                s, room_id, "coupon_pushed", run_id=room.state.run_id, data=data, ts=as_datetime(now)
-            )
-        self.logged(room, "coupon_pushed", None, data)
+            event = await append_event(s, self.line(room, "coupon_pushed", data=data, ts=now))
+        self.announce(event)
         room.coupon_links[spec.id] = spec.link
         offer = CouponOut(
             coupon_id=spec.id,

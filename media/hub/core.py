@@ -22,7 +22,7 @@ from media.config import RoomSettings
 from media.hub.bus import Bus, LocalBus
 from media.hub.clock import Clock, SystemClock
 from media.hub.connections import Connection, dumps, text_frame
-from media.hub.eventlog import ChatRow, EventLog, LogLine
+from media.hub.eventlog import EventLog
 from media.hub.events import HubError, Listener, RoomEvent
 from media.hub.identity import ViewerIds
 from media.hub.metrics import HubMetrics
@@ -58,7 +58,7 @@ class Room:
 
     state: RoomState
     connections: dict[str, Connection] = field(default_factory=dict)
-    outbox: list[tuple[Out, float]] = field(default_factory=list)
+    frames_due: list[tuple[Out, float]] = field(default_factory=list)
     recent_chat: dict[str, deque[float]] = field(default_factory=dict)
     pending_likes: dict[str, int] = field(default_factory=dict)
     coupon_links: dict[str, str] = field(default_factory=dict)
@@ -177,42 +177,30 @@ class HubCore:
         *,
         viewer_id: str | None = None,
         data: dict[str, Any] | None = None,
-        chat: ChatRow | None = None,
-        seen_viewer: str | None = None,
-    ) -> LogLine:
-        return LogLine(
+        ts: float | None = None,
+    ) -> RoomEvent:
+        """An event of `room` now (or at `ts`), in the room's show run, from this instance."""
+        return RoomEvent(
             room_id=room.id,
             kind=kind,
-            ts=self.clock.time(),
-            run_id=room.state.run_id,
+            ts=self.clock.time() if ts is None else ts,
             viewer_id=viewer_id,
             data=dict(data or {}),
-            chat=chat,
-            seen_viewer=seen_viewer,
+            run_id=room.state.run_id,
+            instance=self.instance,
         )
 
-    async def log(self, *lines: LogLine) -> list[int | None]:
-        """Append to the event log (group-committed), then tell subscribers."""
-        ids = await self.eventlog.append(*lines)
-        for line in lines:
-            self.emit(
-                RoomEvent(
-                    room_id=line.room_id,
-                    kind=line.kind,
-                    ts=line.ts,
-                    viewer_id=line.viewer_id,
-                    data=line.data,
-                    run_id=line.run_id,
-                    instance=self.instance,
-                )
-            )
+    async def log(self, *events: RoomEvent) -> list[int | None]:
+        """Append to the event log (group-committed), then tell subscribers; the chat message
+        ids of `chat` events (else None)."""
+        ids = await self.eventlog.append(*events)
+        self.announce(*events)
         return ids
 
-    def logged(self, room: Room, kind: str, viewer_id: str | None, data: dict[str, Any]) -> None:
-        """Tell subscribers about an event written inside an operation's own transaction."""
-        self.emit(
-            RoomEvent(room.id, kind, self.clock.time(), viewer_id, data, room.state.run_id, self.instance)
-        )
+    def announce(self, *events: RoomEvent) -> None:
+        """Tell subscribers about events already committed (an operation's own transaction)."""
+        for event in events:
+            self.emit(event)
 
     # -- subscribers
 
@@ -254,7 +242,7 @@ class HubCore:
 
     def _apply(self, room: Room, op: Message, arrived: float) -> None:
         for out in room.state.apply(op):
-            room.outbox.append((out, arrived))
+            room.frames_due.append((out, arrived))
         if isinstance(op, MuteChanged):
             key = "hub.notice.muted" if op.muted else "hub.notice.unmuted"
             for conn in room.sockets_of(op.viewer_id):
@@ -342,11 +330,11 @@ class HubCore:
                 last_presence = now_mono
 
     def flush(self, room: Room) -> None:
-        """Send everything waiting in the room's outbox as one frame per audience."""
-        if not room.outbox or not room.connections:
-            room.outbox.clear()
+        """Send everything due to the room's sockets as one frame per audience."""
+        if not room.frames_due or not room.connections:
+            room.frames_due.clear()
             return
-        pending, room.outbox = room.outbox, []
+        pending, room.frames_due = room.frames_due, []
         started = time.perf_counter()
         viewer_frame = text_frame(dumps([m.for_viewers() for m, _ in pending if not m.STAFF_ONLY]))
         staff_frame: bytes | None = None
@@ -380,14 +368,14 @@ class HubCore:
         now = time.perf_counter()
         if state.vote is not None and state.vote.dirty:
             state.vote.dirty = False
-            room.outbox.append(
+            room.frames_due.append(
                 (VoteUpdate(vote_id=state.vote.offer.vote_id, tallies=state.vote.counts()), now)
             )
         for coupon in state.coupons.values():
             if coupon.stock_dirty:
                 coupon.stock_dirty = False
                 offer = coupon.offer
-                room.outbox.append(
+                room.frames_due.append(
                     (
                         CouponStockOut(
                             coupon_id=offer.coupon_id, remaining=offer.remaining, sold_out=offer.sold_out
@@ -399,7 +387,7 @@ class HubCore:
             state.lottery.dirty = False
             lottery = state.lottery
             lottery.offer = lottery.offer.model_copy(update={"entrants": len(lottery.entered)})
-            room.outbox.append(
+            room.frames_due.append(
                 (LotteryUpdate(lottery_id=lottery.offer.lottery_id, entrants=len(lottery.entered)), now)
             )
 
@@ -422,7 +410,7 @@ class HubCore:
         stats = state.stats(now)
         if stats != state.last_stats:
             state.last_stats = stats
-            room.outbox.append((stats, time.perf_counter()))
+            room.frames_due.append((stats, time.perf_counter()))
         await self.housekeeping(room)
 
     async def housekeeping(self, room: Room) -> None:

@@ -1,9 +1,10 @@
 """Writing the event log with group commit: everyone waiting to write shares one transaction.
 
-A caller awaits `append(...)`; when it returns, its lines are committed and it may
-broadcast. Chat lines also get their `chat_messages` row (whose id is the message id) in
-the same transaction. A failed transaction fails every caller in it, so nothing is
-broadcast that is not in the log.
+A caller awaits `append(...)`; when it returns, its events are committed and it may
+broadcast. A `chat` event also gets its `chat_messages` row (whose id becomes the event's
+`message_id`) and a `viewer_joined` event its `viewers` row (first and last seen), in the
+same transaction. A failed transaction fails every caller in it, so nothing is broadcast
+that is not in the log.
 """
 
 from __future__ import annotations
@@ -11,38 +12,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import insert
 
+from media.events import RoomEvent
 from media.hub.clock import as_datetime
 from media.store.db import Database
-from media.store.models import ChatMessage, Event, Viewer
+from media.store.events import insert_events
+from media.store.models import ChatMessage, Viewer
 from media.store.once import dialect_insert
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class ChatRow:
-    nickname: str
-    role: str
-    text: str
-    reply_to: int | None = None
-    cue: str | None = None
-
-
-@dataclass
-class LogLine:
-    room_id: str
-    kind: str
-    ts: float
-    run_id: int | None = None
-    viewer_id: str | None = None
-    data: dict[str, Any] = field(default_factory=dict)
-    chat: ChatRow | None = None  # with a chat row, `data["message_id"]` is filled in
-    seen_viewer: str | None = None  # nickname: upsert the viewers row (first/last seen)
 
 
 class EventLog:
@@ -52,7 +32,7 @@ class EventLog:
         self.db = db
         self.coalesce_s = coalesce_s
         self.max_batch = max_batch
-        self._queue: asyncio.Queue[tuple[list[LogLine], asyncio.Future[list[int | None]]] | None] = (
+        self._queue: asyncio.Queue[tuple[list[RoomEvent], asyncio.Future[list[int | None]]] | None] = (
             asyncio.Queue()
         )
         self._task: asyncio.Task[None] | None = None
@@ -70,7 +50,7 @@ class EventLog:
                 await self._task
             self._task = None
 
-    async def append(self, *lines: LogLine) -> list[int | None]:
+    async def append(self, *lines: RoomEvent) -> list[int | None]:
         if self._task is None:
             raise RuntimeError("event log writer is not running")
         future: asyncio.Future[list[int | None]] = asyncio.get_running_loop().create_future()
@@ -104,25 +84,24 @@ class EventLog:
                 if not future.done():
                     future.set_result(result)
 
-    async def _write(self, groups: list[list[LogLine]]) -> list[list[int | None]]:
+    async def _write(self, groups: list[list[RoomEvent]]) -> list[list[int | None]]:
         flat = [line for lines in groups for line in lines]
         async with self.db.sessions() as session, session.begin():
-            chats = [line for line in flat if line.chat is not None]
+            chats = [line for line in flat if line.kind == "chat"]
             if chats:
                 rows = [
                     {
                         "room_id": line.room_id,
                         "run_id": line.run_id,
                         "viewer_id": line.viewer_id,
-                        "nickname": line.chat.nickname,
-                        "role": line.chat.role,
-                        "text": line.chat.text,
+                        "nickname": line.data["nickname"],
+                        "role": line.data["role"],
+                        "text": line.data["text"],
                         "ts": as_datetime(line.ts),
-                        "reply_to": line.chat.reply_to,
-                        "cue": line.chat.cue,
+                        "reply_to": line.data.get("reply_to"),
+                        "cue": line.data.get("cue"),
                     }
                     for line in chats
-                    if line.chat is not None
                 ]
                 ids = (
                     await session.scalars(
@@ -132,7 +111,9 @@ class EventLog:
                 for line, message_id in zip(chats, ids, strict=True):
                     line.data["message_id"] = message_id
             seen = {
-                (line.room_id, line.viewer_id): line for line in flat if line.seen_viewer and line.viewer_id
+                (line.room_id, line.viewer_id): line
+                for line in flat
+                if line.kind == "viewer_joined" and line.viewer_id
             }
             if seen:
                 # One executemany for the whole batch: a join surge (thousands of viewers at
@@ -146,26 +127,16 @@ class EventLog:
                         {
                             "id": line.viewer_id,
                             "room_id": line.room_id,
-                            "nickname": line.seen_viewer,
+                            "nickname": line.data.get("nickname") or "",
                             "first_seen": as_datetime(line.ts),
                             "last_seen": as_datetime(line.ts),
                         }
                         for line in seen.values()
                     ],
                 )
-            await session.execute(
-                insert(Event),
-                [
-                    {
-                        "room_id": line.room_id,
-                        "run_id": line.run_id,
-                        "ts": as_datetime(line.ts),
-                        "kind": line.kind,
-                        "viewer_id": line.viewer_id,
-                        "data": line.data,
-                    }
-                    for line in flat
-                ],
-            )
+            await insert_events(session, flat)
         self.written += len(flat)
-        return [[line.data.get("message_id") if line.chat else None for line in lines] for lines in groups]
+        return [
+            [line.data.get("message_id") if line.kind == "chat" else None for line in lines]
+            for lines in groups
+        ]

@@ -71,7 +71,6 @@ class RoomHub(ChatOps, CommerceOps, VoteOps):
                     "viewer_joined",
                     viewer_id=conn.viewer_id,
                     data={"nickname": conn.nickname, "connection_id": conn.id, "instance": self.instance},
-                    seen_viewer=conn.nickname,
                 )
             )
             state.local_online += 1

@@ -17,7 +17,7 @@ from media.hub.protocol import Eligibility, LotteryEntryReply, LotteryOpened, Lo
 from media.hub.state import LotteryEntered
 from media.store.events import append_event
 from media.store.lotteries import enter_lottery, lottery_entrants, record_draw
-from media.store.models import CouponClaim, Draw, Event, Lottery, ProductClick, Viewer
+from media.store.models import CouponClaim, Draw, EventRow, Lottery, ProductClick, Viewer
 
 # Watch time counts from this long before the lottery opened.
 WATCH_HORIZON = timedelta(hours=12)
@@ -84,10 +84,8 @@ class LotteryOps(HubCore):
             )
             s.add(row)
             await s.flush()
-            await append_event(
-                s, room_id, "lottery_opened", run_id=room.state.run_id, data=data, ts=as_datetime(now)
-            )
-        self.logged(room, "lottery_opened", None, data)
+            event = await append_event(s, self.line(room, "lottery_opened", data=data, ts=now))
+        self.announce(event)
         await self.dispatch(room, offer)
         if room.state.lottery is not None:
             room.state.lottery.db_id = row.id
@@ -131,17 +129,14 @@ class LotteryOps(HubCore):
             async with self.db.sessions() as s, s.begin():
                 recorded = await enter_lottery(s, db_id, conn.viewer_id, ts=ts)
                 if recorded.created:
-                    await append_event(
+                    event = await append_event(
                         s,
-                        room.id,
-                        "lottery_entry",
-                        run_id=room.state.run_id,
-                        viewer_id=conn.viewer_id,
-                        data=data,
-                        ts=ts,
+                        self.line(
+                            room, "lottery_entry", viewer_id=conn.viewer_id, data=data, ts=ts.timestamp()
+                        ),
                     )
             if recorded.created:
-                self.logged(room, "lottery_entry", conn.viewer_id, data)
+                self.announce(event)
                 await self.dispatch(
                     room,
                     LotteryEntered(lottery_id=lottery_id, viewer_id=conn.viewer_id),
@@ -204,17 +199,10 @@ class LotteryOps(HubCore):
             if cue is not None:
                 data["cue"] = cue
             if recorded.created:
-                await append_event(
-                    s,
-                    room_id,
-                    "lottery_drawn",
-                    run_id=room.state.run_id,
-                    data=data,
-                    ts=as_datetime(self.clock.time()),
-                )
+                event = await append_event(s, self.line(room, "lottery_drawn", data=data))
             result = await self._result(s, row, recorded.row, cue, entrants=len(entrants))
         if recorded.created:
-            self.logged(room, "lottery_drawn", None, data)
+            self.announce(event)
             await self.dispatch(room, result)
         return result
 
@@ -248,17 +236,17 @@ class LotteryOps(HubCore):
         now = self.clock.time()
         # Watch time is time in the room, wherever the run began: viewers who came before 开播 count too.
         scope: list[Any] = [
-            Event.room_id == room.id,
-            Event.viewer_id.in_(entrants),
-            Event.ts >= row.opened_at - WATCH_HORIZON,
+            EventRow.room_id == room.id,
+            EventRow.viewer_id.in_(entrants),
+            EventRow.ts >= row.opened_at - WATCH_HORIZON,
         ]
         joins: dict[str, tuple[str, float]] = {}
         watched: dict[str, float] = {}
         for event in (
             await s.scalars(
-                select(Event)
-                .where(*scope, Event.kind.in_(("viewer_joined", "viewer_left")))
-                .order_by(Event.id)
+                select(EventRow)
+                .where(*scope, EventRow.kind.in_(("viewer_joined", "viewer_left")))
+                .order_by(EventRow.id)
             )
         ).all():
             connection = str(event.data.get("connection_id"))

@@ -28,7 +28,7 @@ from media.store.models import (
     ChatMessage,
     CouponClaim,
     CouponStock,
-    Event,
+    EventRow,
     Lottery,
     LotteryEntry,
     ProductPin,
@@ -100,9 +100,9 @@ async def load_room(db: Database, settings: RoomSettings, instance: str, now: fl
         await _load_lottery(s, state, room_id)
 
         countdown = await s.scalar(
-            select(Event)
-            .where(Event.room_id == room_id, Event.kind == "countdown_started")
-            .order_by(Event.id.desc())
+            select(EventRow)
+            .where(EventRow.room_id == room_id, EventRow.kind == "countdown_started")
+            .order_by(EventRow.id.desc())
             .limit(1)
         )
         if countdown is not None and float(countdown.data.get("deadline", 0)) > now:
@@ -115,7 +115,7 @@ async def load_room(db: Database, settings: RoomSettings, instance: str, now: fl
         )
         state.questions = await _waiting_questions(s, room_id, at)
         latest_run = await s.scalar(
-            select(Event.run_id).where(Event.room_id == room_id).order_by(Event.id.desc()).limit(1)
+            select(EventRow.run_id).where(EventRow.room_id == room_id).order_by(EventRow.id.desc()).limit(1)
         )
         state.run_id = latest_run
         state.counters = await count_run(s, room_id, latest_run)
@@ -127,19 +127,21 @@ async def load_room(db: Database, settings: RoomSettings, instance: str, now: fl
 
 async def count_run(s: AsyncSession, room_id: str, run_id: int | None) -> Counters:
     """Likes, clicks, claims and orders of a run (or of everything outside runs) from the log."""
-    run = Event.run_id == run_id if run_id is not None else Event.run_id.is_(None)
+    run = EventRow.run_id == run_id if run_id is not None else EventRow.run_id.is_(None)
     counts = dict(
         (
             await s.execute(
-                select(Event.kind, func.count())
-                .where(Event.room_id == room_id, run, Event.kind.in_(("click", "coupon_claimed", "order")))
-                .group_by(Event.kind)
+                select(EventRow.kind, func.count())
+                .where(
+                    EventRow.room_id == room_id, run, EventRow.kind.in_(("click", "coupon_claimed", "order"))
+                )
+                .group_by(EventRow.kind)
             )
         ).all()
     )
     likes = 0
     for (data,) in await s.execute(
-        select(Event.data).where(Event.room_id == room_id, run, Event.kind == "like")
+        select(EventRow.data).where(EventRow.room_id == room_id, run, EventRow.kind == "like")
     ):
         likes += int(data.get("count", 1))
     return Counters(
@@ -162,9 +164,9 @@ async def _load_coupons(s: AsyncSession, state: RoomState, room_id: str, at: Any
     discounts: dict[str, str] = {}
     if stocks:
         for (data,) in await s.execute(
-            select(Event.data)
-            .where(Event.room_id == room_id, Event.kind == "coupon_pushed")
-            .order_by(Event.id)
+            select(EventRow.data)
+            .where(EventRow.room_id == room_id, EventRow.kind == "coupon_pushed")
+            .order_by(EventRow.id)
         ):
             discounts[str(data.get("coupon_id"))] = str(data.get("discount", ""))
     for stock in stocks:
@@ -245,13 +247,13 @@ async def _load_lottery(s: AsyncSession, state: RoomState, room_id: str) -> None
 async def _waiting_questions(s: AsyncSession, room_id: str, at: Any) -> dict[int, Question]:
     events = (
         await s.scalars(
-            select(Event)
+            select(EventRow)
             .where(
-                Event.room_id == room_id,
-                Event.kind.in_(("faq_decision", "question_answered")),
-                Event.ts >= at - QUESTION_HORIZON,
+                EventRow.room_id == room_id,
+                EventRow.kind.in_(("faq_decision", "question_answered")),
+                EventRow.ts >= at - QUESTION_HORIZON,
             )
-            .order_by(Event.id)
+            .order_by(EventRow.id)
         )
     ).all()
     waiting: dict[int, str | None] = {}

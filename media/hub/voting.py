@@ -67,8 +67,8 @@ class VoteOps(HubCore):
             )
             s.add(row)
             await s.flush()
-            await append_event(s, room_id, "vote_opened", run_id=room.state.run_id, data=data, ts=now)
-        self.logged(room, "vote_opened", None, data)
+            event = await append_event(s, self.line(room, "vote_opened", data=data, ts=now.timestamp()))
+        self.announce(event)
         await self.dispatch(room, offer)
         if room.state.vote is not None:
             room.state.vote.db_id = row.id
@@ -118,18 +118,12 @@ class VoteOps(HubCore):
             )
             counted = recorded.created or allow_change
             if counted:
-                await append_event(
-                    s,
-                    room.id,
-                    "ballot",
-                    run_id=room.state.run_id,
-                    viewer_id=conn.viewer_id,
-                    data=data,
-                    ts=as_datetime(now),
+                event = await append_event(
+                    s, self.line(room, "ballot", viewer_id=conn.viewer_id, data=data, ts=now)
                 )
         if not counted:
             return VoteReply(vote_id=vote_id, option=option, ok=False, reason="already_voted")
-        self.logged(room, "ballot", conn.viewer_id, data)
+        self.announce(event)
         await self.dispatch(
             room,
             BallotCast(vote_id=vote_id, viewer_id=conn.viewer_id, option=option),
@@ -167,14 +161,7 @@ class VoteOps(HubCore):
             if cue is not None:
                 data["cue"] = cue
             if first_close:
-                await append_event(
-                    s,
-                    room_id,
-                    "vote_closed",
-                    run_id=room.state.run_id,
-                    data=data,
-                    ts=as_datetime(self.clock.time()),
-                )
+                event = await append_event(s, self.line(room, "vote_closed", data=data))
         result = VoteClosed(
             vote_id=vote_id,
             tallies=counts,
@@ -183,7 +170,7 @@ class VoteOps(HubCore):
             cue=cue,
         )
         if first_close:
-            self.logged(room, "vote_closed", None, data)
+            self.announce(event)
             await self.dispatch(room, result)
         return result
 

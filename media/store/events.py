@@ -1,53 +1,64 @@
-"""The append-only event log: write one line, read a run's lines in order, tail the log by id."""
+"""The append-only event log: the one way to write `RoomEvent`s, and to read them back in order.
+
+`insert_events` is the only code that inserts log rows: the hub's group-commit writer, an
+operation's own transaction (`append_event`, so an event and the state change it records
+commit together) and the simulated audience all go through it.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from media.store.models import Event
-from media.store.types import utcnow
+from media.events import RoomEvent
+from media.store.models import EventRow
 
 
-async def append_event(
-    session: AsyncSession,
-    room_id: str,
-    kind: str,
-    *,
-    run_id: int | None = None,
-    viewer_id: str | None = None,
-    data: dict[str, Any] | None = None,
-    ts: datetime | None = None,
-) -> Event:
-    """Add one event to the caller's transaction and flush it, so `Event.id` is known.
+def _columns(event: RoomEvent) -> dict[str, Any]:
+    return {
+        "room_id": event.room_id,
+        "run_id": event.run_id,
+        "ts": datetime.fromtimestamp(event.ts, UTC),
+        "kind": event.kind,
+        "viewer_id": event.viewer_id,
+        "data": event.data,
+    }
+
+
+async def insert_events(session: AsyncSession, events: Sequence[RoomEvent]) -> None:
+    """Add events to the caller's transaction in one statement (ids are not read back)."""
+    if events:
+        await session.execute(insert(EventRow), [_columns(e) for e in events])
+
+
+async def append_event(session: AsyncSession, event: RoomEvent) -> RoomEvent:
+    """Add one event to the caller's transaction; returns it with its log `id`.
 
     The caller commits, which lets an event and the state change it records go in together.
     """
-    event = Event(
-        room_id=room_id,
-        kind=kind,
-        run_id=run_id,
-        viewer_id=viewer_id,
-        data=dict(data or {}),
-        ts=ts or utcnow(),
+    row_id = await session.scalar(insert(EventRow).values(**_columns(event)).returning(EventRow.id))
+    return dataclasses.replace(event, id=row_id)
+
+
+def as_event(row: EventRow) -> RoomEvent:
+    return RoomEvent(
+        row.room_id, row.kind, row.ts.timestamp(), row.viewer_id, dict(row.data or {}), row.run_id, id=row.id
     )
-    session.add(event)
-    await session.flush()
-    return event
 
 
 async def run_events(
     session: AsyncSession, run_id: int, *, kinds: Sequence[str] | None = None
-) -> Sequence[Event]:
+) -> list[RoomEvent]:
     """A show run's events in time order (ties in the order they were written)."""
-    query = select(Event).where(Event.run_id == run_id)
+    query = select(EventRow).where(EventRow.run_id == run_id)
     if kinds is not None:
-        query = query.where(Event.kind.in_(kinds))
-    return (await session.scalars(query.order_by(Event.ts, Event.id))).all()
+        query = query.where(EventRow.kind.in_(kinds))
+    return [as_event(r) for r in await session.scalars(query.order_by(EventRow.ts, EventRow.id))]
 
 
 async def room_events(
@@ -57,28 +68,28 @@ async def room_events(
     since: datetime | None = None,
     until: datetime | None = None,
     kinds: Sequence[str] | None = None,
-) -> Sequence[Event]:
+) -> list[RoomEvent]:
     """A room's events with `since <= ts < until`, in time order."""
-    query = select(Event).where(Event.room_id == room_id)
+    query = select(EventRow).where(EventRow.room_id == room_id)
     if since is not None:
-        query = query.where(Event.ts >= since)
+        query = query.where(EventRow.ts >= since)
     if until is not None:
-        query = query.where(Event.ts < until)
+        query = query.where(EventRow.ts < until)
     if kinds is not None:
-        query = query.where(Event.kind.in_(kinds))
-    return (await session.scalars(query.order_by(Event.ts, Event.id))).all()
+        query = query.where(EventRow.kind.in_(kinds))
+    return [as_event(r) for r in await session.scalars(query.order_by(EventRow.ts, EventRow.id))]
 
 
 async def events_after(
     session: AsyncSession, after_id: int, *, room_id: str | None = None, limit: int = 1000
-) -> Sequence[Event]:
+) -> list[RoomEvent]:
     """Events with `id > after_id`, oldest first, at most `limit` — for tailing the log.
 
     On PostgreSQL ids are handed out when a row is inserted, not when it commits, so a
     tail that must not skip lines of concurrent writers should re-read a short window
     behind its last id.
     """
-    query = select(Event).where(Event.id > after_id)
+    query = select(EventRow).where(EventRow.id > after_id)
     if room_id is not None:
-        query = query.where(Event.room_id == room_id)
-    return (await session.scalars(query.order_by(Event.id).limit(limit))).all()
+        query = query.where(EventRow.room_id == room_id)
+    return [as_event(r) for r in await session.scalars(query.order_by(EventRow.id).limit(limit))]

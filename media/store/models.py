@@ -38,14 +38,14 @@ __all__ = [
     "CouponStock",
     "CueFiring",
     "Draw",
-    "Event",
+    "EventRow",
     "Follow",
     "Lottery",
     "LotteryEntry",
     "Order",
     "ProductClick",
     "ProductPin",
-    "Room",
+    "RoomRow",
     "Show",
     "ShowRun",
     "StockOut",
@@ -82,7 +82,7 @@ def _one_of(column: str, *values: str) -> CheckConstraint:
     return CheckConstraint(f"{column} IN ({allowed})", name=column)
 
 
-class Room(Base):
+class RoomRow(Base):
     __tablename__ = "rooms"
 
     id: Mapped[str] = mapped_column(ROOM_ID, primary_key=True)
@@ -125,7 +125,7 @@ class Viewer(Base):
     muted: Mapped[bool] = mapped_column(default=False, server_default="0")
 
 
-class Event(Base):
+class EventRow(Base):
     """One line of the append-only log; review numbers are computed from these alone."""
 
     __tablename__ = "events"

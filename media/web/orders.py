@@ -18,7 +18,7 @@ from media.hub.hub import RoomHub
 from media.hub.identity import VIEWER_COOKIE
 from media.hub.state import Counted
 from media.i18n import t
-from media.store.events import append_event
+from media.store.events import insert_events
 from media.store.orders import record_order
 
 log = logging.getLogger(__name__)
@@ -86,29 +86,16 @@ async def orders_webhook(request: web.Request, hub: RoomHub) -> web.Response:
         )
         stored = recorded.row  # on a retry, the order as first stored
         sku, run_id, same_room = stored.sku, stored.run_id, stored.room_id == order.room
-        if recorded.created:
-            await append_event(
-                s, order.room, "order", run_id=room.state.run_id, viewer_id=order.viewer_id, data=data, ts=now
-            )
-            if order.coupon_id and order.viewer_id:
-                await append_event(
-                    s,
-                    order.room,
-                    "coupon_used",
-                    run_id=room.state.run_id,
-                    viewer_id=order.viewer_id,
-                    data={"coupon_id": order.coupon_id, "order_id": order.order_id},
-                    ts=now,
-                )
-    if recorded.created:
-        hub.logged(room, "order", order.viewer_id, data)
+        events = [hub.line(room, "order", viewer_id=order.viewer_id, data=data, ts=now.timestamp())]
         if order.coupon_id and order.viewer_id:
-            hub.logged(
-                room,
-                "coupon_used",
-                order.viewer_id,
-                {"coupon_id": order.coupon_id, "order_id": order.order_id},
+            used = {"coupon_id": order.coupon_id, "order_id": order.order_id}
+            events.append(
+                hub.line(room, "coupon_used", viewer_id=order.viewer_id, data=used, ts=now.timestamp())
             )
+        if recorded.created:
+            await insert_events(s, events)
+    if recorded.created:
+        hub.announce(*events)
         await hub.dispatch(room, Counted(counter="orders"))
     # After the commit, so of orders racing for the last units the last to check sees them all;
     # again on a retry, in case the first delivery stopped before this (the check is idempotent).

@@ -21,7 +21,7 @@ from bot.alerts.startup import TelegramSettings, check_telegram, open_bot
 from bot.rules.models import AlertsFile
 from media.hub.events import RoomEvent
 from media.store.db import Database
-from media.store.models import AlertOutbox, Event
+from media.store.models import AlertOutbox, EventRow
 
 from .standin import CHAT_ID, StandInBotApi
 
@@ -82,7 +82,7 @@ async def test_one_alert_is_sent_once_marked_and_logged(
     assert standin.sent[0].chat_id == CHAT_ID
     assert standin.sent[0].text == f"🔴 推流中断：主播画面已断开 5 秒 {tag('demo:test:1')}"
     async with sqlite_db.sessions() as s:
-        events = (await s.scalars(select(Event).where(Event.kind == "alert_sent"))).all()
+        events = (await s.scalars(select(EventRow).where(EventRow.kind == "alert_sent"))).all()
     assert [(e.room_id, e.data) for e in events] == [("demo", {"key": "demo:test:1", "kind": "test"})]
     await asyncio.sleep(0.3)
     assert len(standin.sent) == 1

@@ -27,7 +27,7 @@ from media.hub.clock import ManualClock
 from media.hub.identity import ViewerIds
 from media.rooms import RoomDirectory
 from media.store.db import Database
-from media.store.models import Event
+from media.store.models import EventRow
 from media.web.routes import setup_room
 
 SECRET = "follow-restart-secret-0123456789"
@@ -113,7 +113,7 @@ def server_factory(aiohttp_client: Any, database: Database, book: Rulebook) -> C
 async def invited_in_log(database: Database, room: str) -> list[str]:
     async with database.sessions() as s:
         rows = await s.scalars(
-            select(Event.viewer_id).where(Event.room_id == room, Event.kind == "follow_invited")
+            select(EventRow.viewer_id).where(EventRow.room_id == room, EventRow.kind == "follow_invited")
         )
         return sorted(v for v in rows if v is not None)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.contingency import ContingencyWatch, Firing
+from bot.contingency import ContingencyWatch, PlanFiring
 from bot.rules.models import ContingencyPlan
 from media.hub.events import RoomEvent
 
@@ -19,7 +19,7 @@ def ev(kind: str, ts: float, viewer_id: str | None = None, **data: Any) -> RoomE
     return RoomEvent("demo", kind, ts, viewer_id, data)
 
 
-def ids(firings: list[Firing]) -> list[str]:
+def ids(firings: list[PlanFiring]) -> list[str]:
     return [f.plan_id for f in firings]
 
 

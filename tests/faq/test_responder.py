@@ -1,9 +1,9 @@
-from bot.faq.responder import Abstain, ChatLine, Escalate, Reply, Responder, decision_events
+from bot.faq.responder import Abstain, Escalate, HeardLine, Reply, Responder, decision_events
 
 
 def line(n, text, at, *, viewer=None, role="viewer", pinned="DOWN-03"):
     viewer = viewer or f"v{n}"
-    return ChatLine(f"m{n}", viewer, f"观众{n}", text, at, role, pinned)
+    return HeardLine(f"m{n}", viewer, f"观众{n}", text, at, role, pinned)
 
 
 def replies(decisions):

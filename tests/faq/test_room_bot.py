@@ -19,7 +19,7 @@ from bot.faq.room import FaqBot
 from bot.rules import load_rulebook
 from media.app import HUB
 from media.config import ServerSettings
-from media.store.models import Event
+from media.store.models import EventRow
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
 
@@ -101,9 +101,9 @@ async def client(
     return test_client
 
 
-async def faq_decisions(client: TestClient[Any, Any]) -> list[Event]:
+async def faq_decisions(client: TestClient[Any, Any]) -> list[EventRow]:
     async with client.app[HUB].db.sessions() as s:
-        rows = await s.scalars(select(Event).where(Event.kind == "faq_decision").order_by(Event.id))
+        rows = await s.scalars(select(EventRow).where(EventRow.kind == "faq_decision").order_by(EventRow.id))
         return list(rows.all())
 
 

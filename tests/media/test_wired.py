@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.app import CREDENTIALS
 from bot.demo.publisher import publish
 from media.app import HUB
-from media.store.models import Event
+from media.store.models import EventRow
 
 from .clients import whep_play
 
@@ -21,7 +21,7 @@ from .clients import whep_play
 async def _event_kinds(app: web.Application, room: str) -> list[str]:
     db = app[HUB].db
     async with db.sessions() as s:
-        rows = await s.execute(select(Event.kind).where(Event.room_id == room))
+        rows = await s.execute(select(EventRow.kind).where(EventRow.room_id == room))
         return [k for (k,) in rows]
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot.review.records import EventRecord
 from bot.rules.models import ShowScript
+from media.events import RoomEvent
 
 START = dt.datetime(2026, 11, 28, 12, 0, 0, tzinfo=dt.UTC)
 END = START + dt.timedelta(minutes=10)
@@ -35,11 +35,11 @@ def at(clock: str) -> dt.datetime:
     return START + dt.timedelta(seconds=sign * (int(minutes) * 60 + int(seconds)))
 
 
-def ev(clock: str, kind_: str, viewer: str | None = None, **data: Any) -> EventRecord:
-    return EventRecord(at(clock), kind_, viewer, data)
+def ev(clock: str, kind_: str, viewer: str | None = None, **data: Any) -> RoomEvent:
+    return RoomEvent.at(at(clock), kind_, viewer, data)
 
 
-EVENTS: list[EventRecord] = [
+EVENTS: list[RoomEvent] = [
     # Before the run: D is already watching, KETTLE-02 is already pinned.
     ev("-1:00", "viewer_joined", "D", connection_id="d1", nickname="丁"),
     ev("-0:30", "pin", sku="KETTLE-02"),

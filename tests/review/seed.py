@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 
-from bot.review.records import EventRecord
+from media.events import RoomEvent
 from media.store.db import Database
-from media.store.models import Event, ShowRun
+from media.store.events import insert_events
+from media.store.models import ShowRun
 
 ROOM = "shanye"
 
@@ -15,7 +17,7 @@ ROOM = "shanye"
 async def seed_run(
     db: Database,
     show_id: str,
-    events: Iterable[EventRecord],
+    events: Iterable[RoomEvent],
     start: dt.datetime,
     end: dt.datetime | None,
     speed: float = 1.0,
@@ -34,16 +36,14 @@ async def seed_run(
         session.add(run)
         await session.flush()
         run_id = run.id
-        session.add_all(
-            Event(
-                room_id=room_id,
-                run_id=run_id if start <= e.ts and (end is None or e.ts <= end) else None,
-                ts=e.ts,
-                kind=e.kind,
-                viewer_id=e.viewer_id,
-                data=dict(e.data),
-            )
-            for e in events
+        events = list(events)
+        in_run = [start <= e.when and (end is None or e.when <= end) for e in events]
+        await insert_events(
+            session,
+            [
+                dataclasses.replace(e, room_id=room_id, run_id=run_id if inside else None)
+                for e, inside in zip(events, in_run, strict=True)
+            ],
         )
     return run_id
 

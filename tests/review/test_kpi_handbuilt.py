@@ -156,7 +156,7 @@ def test_a_tally_can_report_while_the_show_goes_on() -> None:
     windows = segment_windows(SCRIPT, START, SPEED)
     tally = Tally(START, windows)
     for event in EVENTS:
-        if event.ts > START.replace(minute=2):
+        if event.when > START.replace(minute=2):
             break
         tally.add(event)
     now = tally.result(START.replace(minute=2))
@@ -164,8 +164,8 @@ def test_a_tally_can_report_while_the_show_goes_on() -> None:
     assert (now.show.peak_concurrent, now.show.clicks) == (4, 2)
     assert now.show.unique_viewers == 4  # A, B, D, E; C comes at 3:00
     assert now.show.watch == Ratio(120.0 + 60.0 + 120.0 + 90.0, 4)
-    later = tally.add_all(e for e in EVENTS if START.replace(minute=2) < e.ts <= END).result(END)
-    in_run = [e for e in EVENTS if e.ts <= END]
+    later = tally.add_all(e for e in EVENTS if START.replace(minute=2) < e.when <= END).result(END)
+    in_run = [e for e in EVENTS if e.when <= END]
     assert later.show == compute(in_run, START, END, segment_windows(SCRIPT, START, SPEED, END)).show
     assert later.show.orders == 4  # the live tally has not seen the shop's late order yet
 

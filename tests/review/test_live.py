@@ -20,7 +20,7 @@ def test_live_numbers_follow_the_show() -> None:
     def until(clock: str):
         nonlocal fed
         now = at(clock)
-        batch = [e for e in EVENTS[fed:] if e.ts <= now]
+        batch = [e for e in EVENTS[fed:] if e.when <= now]
         fed += len(batch)
         live.feed(batch)
         return live.snapshot(now)
@@ -34,7 +34,7 @@ def test_live_numbers_follow_the_show() -> None:
     last = until("10:00")
     assert last.segment is None and last.online == 2
     final = compute(
-        [e for e in EVENTS if e.ts <= END], START, END, segment_windows(SCRIPT, START, SPEED, END)
+        [e for e in EVENTS if e.when <= END], START, END, segment_windows(SCRIPT, START, SPEED, END)
     )
     assert (last.peak, last.clicks, last.ctr, last.orders) == (
         final.show.peak_concurrent, final.show.clicks, final.show.ctr, final.show.orders,

@@ -18,10 +18,10 @@ from bot.review.export import RunInfo, to_json
 from bot.review.html import render_html
 from bot.review.load import find_run, review_run
 from bot.review.recordings import recordings_table, run_recordings
-from bot.review.records import EventRecord
 from bot.review.source import load_review
 from bot.review.terminal import print_review
 from media.app import HUB, MEDIA_SERVER, SETTINGS
+from media.events import RoomEvent
 from media.store.db import Database
 
 from .seed import ROOM, seed_run
@@ -34,12 +34,12 @@ def at(minutes: float) -> dt.datetime:
     return START + dt.timedelta(minutes=minutes)
 
 
-def started(minutes: float, stem: str) -> EventRecord:
-    return EventRecord(at(minutes), "recording_started", None, {"stem": stem})
+def started(minutes: float, stem: str) -> RoomEvent:
+    return RoomEvent.at(at(minutes), "recording_started", None, {"stem": stem})
 
 
-def saved(minutes: float, path: str | None, **data: object) -> EventRecord:
-    return EventRecord(at(minutes), "recording_saved", None, {"path": path, "packets": 10, **data})
+def saved(minutes: float, path: str | None, **data: object) -> RoomEvent:
+    return RoomEvent.at(at(minutes), "recording_saved", None, {"path": path, "packets": 10, **data})
 
 
 async def test_recordings_that_overlap_the_run_in_order(database: Database, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from media.config import Moderation, ServerSettings
 from media.hub.hub import RoomHub
 from media.rooms import RoomDirectory
 from media.store.db import Database
-from media.store.models import ChatMessage, Event
+from media.store.models import ChatMessage, EventRow
 from media.web.routes import setup_room
 
 from .harness import SECRET, demo_room
@@ -162,7 +162,7 @@ async def finish(env: Env) -> None:
     # The log is whole: every chat event has its chat row with the same text, every line the
     # observer saw is in the log under its id, and every join has its leave.
     async with env.db.sessions() as s:
-        events = (await s.scalars(select(Event).order_by(Event.id))).all()
+        events = (await s.scalars(select(EventRow).order_by(EventRow.id))).all()
         rows = {r.id: r for r in (await s.scalars(select(ChatMessage))).all()}
     chats = [e for e in events if e.kind == "chat"]
     assert len(chats) == len(rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from media.store.models import Event
+from media.store.models import EventRow
 
 from .harness import MakeRoomApp
 
@@ -38,7 +38,7 @@ async def test_room_on_postgresql(make_room_app: MakeRoomApp) -> None:
     assert result.entrants == 2 and result.eligible == 1  # only a claimed the coupon
     assert [w.viewer_id for w in result.winners] == [a.of("welcome")[0]["viewer_id"]]
     async with app.db.sessions() as s:
-        kinds = (await s.scalars(select(Event.kind))).all()
+        kinds = (await s.scalars(select(EventRow.kind))).all()
     assert (
         kinds.count("chat") == 6 and kinds.count("coupon_claimed") == 1 and kinds.count("lottery_drawn") == 1
     )

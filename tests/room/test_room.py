@@ -12,15 +12,17 @@ from sqlalchemy import func, select
 from media.hub import RoomEvent
 from media.hub.clock import ManualClock
 from media.hub.lottery import draw, seed_hash
-from media.store.models import ChatMessage, Event
+from media.store.models import ChatMessage, EventRow
 from media.web.orders import SIGNATURE_HEADER, sign
 
 from .harness import PASSWORD, SECRET, MakeRoomApp, RoomApp, demo_room
 
 
-async def events(app: RoomApp, kind: str) -> list[Event]:
+async def events(app: RoomApp, kind: str) -> list[EventRow]:
     async with app.db.sessions() as s:
-        return list((await s.scalars(select(Event).where(Event.kind == kind).order_by(Event.id))).all())
+        return list(
+            (await s.scalars(select(EventRow).where(EventRow.kind == kind).order_by(EventRow.id))).all()
+        )
 
 
 async def test_chat_reaches_everyone_and_is_logged_before_it_is_sent(make_room_app: MakeRoomApp) -> None:
@@ -386,7 +388,7 @@ async def test_due_votes_close_and_due_lotteries_draw_on_the_hub_clock(make_room
         await asyncio.sleep(0.05)
     # Every line of the log is stamped by the hub's clock, not the machine's (the review reads these times).
     async with app.db.sessions() as s:
-        stamped = (await s.execute(select(Event.kind, Event.ts))).all()
+        stamped = (await s.execute(select(EventRow.kind, EventRow.ts))).all()
     start = ManualClock().time()
     off_clock = [k for k, ts in stamped if not start <= ts.replace(tzinfo=UTC).timestamp() <= clock.time()]
     assert {k for k, _ in stamped} >= {

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from media.config import ProductCard
 from media.hub import RoomEvent
-from media.store.models import Event, StockOut
+from media.store.models import EventRow, StockOut
 from media.store.orders import record_order
 from media.web.orders import SIGNATURE_HEADER, sign
 
@@ -47,7 +47,9 @@ async def order(app: RoomApp, order_id: str, sku: str = "tea-01", quantity: int 
 
 async def stock_outs(app: RoomApp) -> list[tuple[int | None, dict[str, Any]]]:
     async with app.db.sessions() as s:
-        rows = await s.scalars(select(Event).where(Event.kind == "product_out_of_stock").order_by(Event.id))
+        rows = await s.scalars(
+            select(EventRow).where(EventRow.kind == "product_out_of_stock").order_by(EventRow.id)
+        )
         return [(e.run_id, e.data) for e in rows]
 
 
@@ -73,7 +75,7 @@ async def test_orders_up_to_the_stock_log_one_out_of_stock(make_room_app: MakeRo
         ({"sku": "tea-01", "stock": 3, "sold": 3}, None, None)
     ]
     async with app.db.sessions() as s:
-        kinds = list(await s.scalars(select(Event.kind).order_by(Event.id)))
+        kinds = list(await s.scalars(select(EventRow.kind).order_by(EventRow.id)))
     assert [k for k in kinds if k in ("order", "product_out_of_stock")] == [
         "order",
         "order",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.rules import load_rulebook
-from media.store.models import CueFiring, Event
+from media.store.models import CueFiring, EventRow
 
 from .harness import ROOT, MakeStage, Socket
 
@@ -95,7 +95,7 @@ async def test_demo_show_compressed(make_stage: MakeStage) -> None:
     async with stage.db.sessions() as s:
         firings = (await s.scalars(select(CueFiring).where(CueFiring.run_id == run.id))).all()
         fired = (
-            await s.scalars(select(Event).where(Event.run_id == run.id, Event.kind == "cue_fired"))
+            await s.scalars(select(EventRow).where(EventRow.run_id == run.id, EventRow.kind == "cue_fired"))
         ).all()
     states = {f.cue_id: f.state for f in firings}
     assert all(state in ("done", "skipped") for state in states.values()), states

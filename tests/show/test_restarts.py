@@ -21,7 +21,7 @@ from sqlalchemy import select
 from bot.rules import load_rulebook
 from bot.show.plan import firings
 from media.store.db import Database
-from media.store.models import CueFiring, Event, ShowRun
+from media.store.models import CueFiring, EventRow, ShowRun
 
 from .harness import DATA
 
@@ -101,20 +101,20 @@ async def _run(db: Database) -> ShowRun | None:
 
 async def _fired(db: Database) -> int:
     async with db.sessions() as s:
-        return len((await s.scalars(select(Event.id).where(Event.kind == "cue_fired"))).all())
+        return len((await s.scalars(select(EventRow.id).where(EventRow.kind == "cue_fired"))).all())
 
 
 async def _ended(db: Database) -> bool:
     async with db.sessions() as s:
-        return (await s.scalar(select(Event.id).where(Event.kind == "show_ended"))) is not None
+        return (await s.scalar(select(EventRow.id).where(EventRow.kind == "show_ended"))) is not None
 
 
-async def _assert_exactly_once(db: Database) -> tuple[list[CueFiring], list[Event]]:
+async def _assert_exactly_once(db: Database) -> tuple[list[CueFiring], list[EventRow]]:
     """Every firing recorded once and logged once; no room message of a cue twice."""
     async with db.sessions() as s:
         runs = (await s.scalars(select(ShowRun))).all()
         records = list((await s.scalars(select(CueFiring))).all())
-        events = list((await s.scalars(select(Event).order_by(Event.id))).all())
+        events = list((await s.scalars(select(EventRow).order_by(EventRow.id))).all())
     assert len(runs) == 1, "a restart resumes the run, it does not start another"
     assert runs[0].status == "ended"
     assert sum(1 for e in events if e.kind == "show_started") == 1

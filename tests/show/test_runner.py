@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.rules import load_rulebook
 from bot.show.runner import RunnerSettings, ShowError, ShowRunner
 from media.hub.clock import as_datetime
-from media.store.models import CueFiring, Event
+from media.store.models import CueFiring, EventRow
 
 from .harness import DATA, MakeStage, Stage
 
@@ -23,9 +23,11 @@ async def _firings(stage: Stage, run_id: int) -> dict[str, CueFiring]:
         }
 
 
-async def _events(stage: Stage, run_id: int, kind: str) -> list[Event]:
+async def _events(stage: Stage, run_id: int, kind: str) -> list[EventRow]:
     async with stage.db.sessions() as s:
-        return list((await s.scalars(select(Event).where(Event.run_id == run_id, Event.kind == kind))).all())
+        return list(
+            (await s.scalars(select(EventRow).where(EventRow.run_id == run_id, EventRow.kind == kind))).all()
+        )
 
 
 def _cues(stage: Stage, kind: str = "chat") -> Counter[str]:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import StatementError
 
 from media.store.db import Database
-from media.store.models import Order, Room
+from media.store.models import Order, RoomRow
 
 BEIJING = timezone(timedelta(hours=8))
 
@@ -16,9 +16,9 @@ BEIJING = timezone(timedelta(hours=8))
 async def test_utc_datetime_round_trips_tz_aware(database: Database) -> None:
     created = datetime(2025, 3, 8, 20, 0, 0, 123456, tzinfo=BEIJING)
     async with database.sessions() as session, session.begin():
-        session.add(Room(id="r1", title="room", created_at=created))
+        session.add(RoomRow(id="r1", title="room", created_at=created))
     async with database.sessions() as session:
-        back = await session.scalar(select(Room.created_at).where(Room.id == "r1"))
+        back = await session.scalar(select(RoomRow.created_at).where(RoomRow.id == "r1"))
     assert back == created
     assert back is not None and back.tzinfo is not None
     assert back.utcoffset() == timedelta(0)
@@ -27,18 +27,19 @@ async def test_utc_datetime_round_trips_tz_aware(database: Database) -> None:
 
 async def test_time_comparisons_use_the_instant_not_the_wall_clock(database: Database) -> None:
     async with database.sessions() as session, session.begin():
-        session.add(Room(id="r1", title="room", created_at=datetime(2025, 3, 8, 12, 0, tzinfo=UTC)))
+        session.add(RoomRow(id="r1", title="room", created_at=datetime(2025, 3, 8, 12, 0, tzinfo=UTC)))
     async with database.sessions() as session:
         # 19:30 in Beijing is 11:30 UTC: before the room was created.
         before = datetime(2025, 3, 8, 19, 30, tzinfo=BEIJING)
         assert (
-            await session.scalar(select(func.count()).select_from(Room).where(Room.created_at > before)) == 1
+            await session.scalar(select(func.count()).select_from(RoomRow).where(RoomRow.created_at > before))
+            == 1
         )
 
 
 async def test_naive_datetimes_are_refused(database: Database) -> None:
     async with database.sessions() as session:
-        session.add(Room(id="r1", title="room", created_at=datetime(2025, 3, 8, 12, 0)))
+        session.add(RoomRow(id="r1", title="room", created_at=datetime(2025, 3, 8, 12, 0)))
         with pytest.raises(StatementError, match="naive datetime"):
             await session.flush()
 
