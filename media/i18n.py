@@ -1,11 +1,14 @@
 """The message catalogue: every user-facing text in Simplified Chinese and English.
 
-Each area adds its own messages with `CATALOGUE.add(...)` next to the code that
-uses them; lookups fall back to Chinese, then to the key itself.
+Each module adds its own messages next to the code that uses them, under a namespace of its
+own: `CATALOGUE.add("show", {"show.lottery.rules": {...}})`. A key outside the namespace, a
+namespace another module already holds, or a key added twice is refused at import, so two
+texts can never silently replace each other. Lookups fall back to Chinese, then to the key.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,15 +22,34 @@ class _SafeDict(dict[str, Any]):
         return "{" + key + "}"
 
 
+class CatalogueError(ValueError):
+    """A text that would clash with another: raised at import, so it never ships."""
+
+
 class Catalogue:
     def __init__(self) -> None:
         self._messages: dict[str, dict[str, str]] = {}
+        self.owners: dict[str, str] = {}  # namespace -> the module that holds it
 
-    def add(self, messages: Mapping[str, Mapping[str, str]]) -> None:
+    def add(
+        self, namespace: str, messages: Mapping[str, Mapping[str, str]], *, owner: str | None = None
+    ) -> None:
+        """Add `messages`, every key `namespace.…`; the calling module holds `namespace`."""
+        owner = owner or sys._getframe(1).f_globals.get("__name__", "?")
+        held = self.owners.setdefault(namespace, owner)
+        if held != owner:
+            raise CatalogueError(f"namespace {namespace!r} belongs to {held}; {owner} may not add to it")
         for key, texts in messages.items():
+            if not key.startswith(namespace + "."):
+                raise CatalogueError(f"message {key!r} of {owner} is outside its namespace {namespace!r}")
+            if key in self._messages:
+                raise CatalogueError(f"message {key!r} is defined twice ({owner})")
             if ZH not in texts:
-                raise ValueError(f"message {key!r} has no {ZH} text")
+                raise CatalogueError(f"message {key!r} has no {ZH} text")
             self._messages[key] = dict(texts)
+
+    def keys(self) -> set[str]:
+        return set(self._messages)
 
     def has(self, key: str) -> bool:
         return key in self._messages

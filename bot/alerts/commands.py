@@ -23,6 +23,7 @@ from media.i18n import CATALOGUE, t
 log = logging.getLogger(__name__)
 
 CATALOGUE.add(
+    "alerts.cmd",
     {
         "alerts.cmd.help": {
             "zh-CN": "可用命令：/status /pause /resume /say 文字 /answer 编号 文字 /next /start [场次] /report",
@@ -74,7 +75,7 @@ CATALOGUE.add(
             "en": "another program is polling with the same bot token (409); team commands cannot arrive. "
             "Keep one liveroom run only",
         },
-    }
+    },
 )
 
 

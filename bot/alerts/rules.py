@@ -18,16 +18,8 @@ from typing import Any, Literal
 import bot.alerts.texts  # noqa: F401  (registers the texts)
 from bot.rules.models import AlertRule, AlertsFile, ScheduledCue, ShowScript
 from media.hub.events import RoomEvent
-from media.i18n import CATALOGUE, t
+from media.i18n import t
 
-CATALOGUE.add(
-    {
-        "alerts.contingency_fired": {
-            "zh-CN": "应急预案已执行：{title}（{actions}）",
-            "en": "Contingency plan carried out: {title} ({actions})",
-        },
-    }
-)
 # Contingency plans have their own cooldowns; each firing is news for the team once.
 CONTINGENCY_RULE = AlertRule(cooldown=0.0)
 

@@ -21,6 +21,7 @@ from media.i18n import CATALOGUE, t
 DEFAULT_API_BASE = "https://api.telegram.org"
 
 CATALOGUE.add(
+    "alerts.startup",
     {
         "alerts.startup.no_token": {
             "zh-CN": "未设置 TELEGRAM_BOT_TOKEN：告警只写入日志和中控台（/api/alerts），团队命令不可用",
@@ -50,7 +51,7 @@ CATALOGUE.add(
             "zh-CN": "Telegram 已连接：@{bot} → 团队群「{chat}」",
             "en": "Telegram connected: @{bot} → team chat “{chat}”",
         },
-    }
+    },
 )
 
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 from media.i18n import CATALOGUE
 
 CATALOGUE.add(
+    "alerts",
     {
+        "alerts.contingency_fired": {
+            "zh-CN": "应急预案已执行：{title}（{actions}）",
+            "en": "Contingency plan carried out: {title} ({actions})",
+        },
         # -- alerts (bot/alerts/rules.py)
         "alerts.stream_down": {
             "zh-CN": "推流中断：主播画面已断开 {seconds} 秒",
@@ -101,5 +106,5 @@ CATALOGUE.add(
             "zh-CN": "告警汇总：{count} 条",
             "en": "Alert digest: {count} alerts",
         },
-    }
+    },
 )

@@ -28,6 +28,7 @@ from media.i18n import CATALOGUE, t
 from media.web.api import ApiGuard, api_error, refuse
 
 CATALOGUE.add(
+    "show.error",
     {
         "show.error.unknown_show": {"zh-CN": "没有这场直播：{detail}", "en": "no such show: {detail}"},
         "show.error.bad_speed": {"zh-CN": "速度必须大于 0", "en": "speed must be > 0"},
@@ -49,7 +50,7 @@ CATALOGUE.add(
         },
         "show.error.bad_request": {"zh-CN": "请求格式不对：{detail}", "en": "bad request: {detail}"},
         "show.error.no_alerts": {"zh-CN": "告警没有运行", "en": "alerts are not running"},
-    }
+    },
 )
 
 

@@ -45,7 +45,9 @@ from media.web.routes import setup_room
 
 log = logging.getLogger(__name__)
 
-CATALOGUE.add({"show.start_failed": {"zh-CN": "无法开播 {show}：{why}", "en": "cannot start {show}: {why}"}})
+CATALOGUE.add(
+    "app", {"app.tart_failed": {"zh-CN": "无法开播 {show}：{why}", "en": "cannot start {show}: {why}"}}
+)
 
 
 def build_app(
@@ -149,7 +151,7 @@ def add_show_runner(
             except ShowError as exc:
                 lang = holder.current.room.language
                 why = t(lang, f"show.error.{exc.code}", detail=exc.detail)
-                log.error(t(lang, "show.start_failed", show=options.start_show, why=why))
+                log.error(t(lang, "app.tart_failed", show=options.start_show, why=why))
 
     add_lifecycle(app, start, runner.close)
     return runner

@@ -10,17 +10,18 @@ from bot.rules import RuleErrors, load_faq_rules
 from media.i18n import CATALOGUE, t
 
 CATALOGUE.add(
+    "ask",
     {
-        "faq.abstained": {
+        "ask.abstained": {
             "zh-CN": "（不回答，交给助理；最接近：{faq_id}，得分 {score}）",
             "en": "(no answer, left to the team; closest: {faq_id}, score {score})",
         },
-        "faq.no_question": {
+        "ask.no_question": {
             "zh-CN": "请给出问题，或用 - 从标准输入逐行读取",
             "en": "give a question, or - to read one per line from stdin",
         },
-        "faq.unknown_product": {"zh-CN": "未知的商品 sku：{sku}", "en": "unknown product sku: {sku}"},
-    }
+        "ask.unknown_product": {"zh-CN": "未知的商品 sku：{sku}", "en": "unknown product sku: {sku}"},
+    },
 )
 
 
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
 
     lang = "en" if args.lang == "en" else "zh-CN"
     if args.question is None and sys.stdin.isatty():
-        print(t(lang, "faq.no_question"), file=sys.stderr)
+        print(t(lang, "ask.no_question"), file=sys.stderr)
         return 2
     try:
         products, faq, room = load_faq_rules(args.rules or default_rules_dir())
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         print(t(lang, "rules.failed", count=len(exc.errors)), file=sys.stderr)
         return 1
     if args.product is not None and args.product not in {p.sku for p in products}:
-        print(t(lang, "faq.unknown_product", sku=args.product), file=sys.stderr)
+        print(t(lang, "ask.unknown_product", sku=args.product), file=sys.stderr)
         return 1
     answerer = FaqAnswerer.build(products, faq, room)
     if args.question not in (None, "-"):
@@ -67,6 +68,6 @@ def run(args: argparse.Namespace) -> int:
             print(f"[{answer.faq_id} {answer.score:.2f}] {answer.text}")
         else:
             closest = answer.decision.match.faq_id or "-"
-            print(t(lang, "faq.abstained", faq_id=closest, score=f"{answer.score:.2f}"))
+            print(t(lang, "ask.abstained", faq_id=closest, score=f"{answer.score:.2f}"))
     sys.stdout.flush()
     return 0

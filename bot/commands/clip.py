@@ -9,16 +9,17 @@ from pathlib import Path
 from media.i18n import CATALOGUE, t
 
 CATALOGUE.add(
+    "clip.cmd",
     {
-        "clip.keyframe_start": {
+        "clip.cmd.keyframe_start": {
             "zh-CN": "从 {at} 的关键帧开始（要求 {asked}）",
             "en": "starting at the keyframe at {at} (asked for {asked})",
         },
-        "clip.wrote": {
+        "clip.cmd.wrote": {
             "zh-CN": "已写入 {path}：时长 {duration}，{size}",
             "en": "wrote {path}: {duration} long, {size}",
         },
-    }
+    },
 )
 
 
@@ -61,11 +62,11 @@ def run(args: argparse.Namespace) -> int:
         print(exc.render(lang), file=sys.stderr)
         return 2
     if format_time(result.start_s) != format_time(start):
-        print(t(lang, "clip.keyframe_start", at=format_time(result.start_s), asked=format_time(start)))
+        print(t(lang, "clip.cmd.keyframe_start", at=format_time(result.start_s), asked=format_time(start)))
     print(
         t(
             lang,
-            "clip.wrote",
+            "clip.cmd.wrote",
             path=result.path,
             duration=format_time(result.duration_s),
             size=format_size(result.size_bytes),

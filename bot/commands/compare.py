@@ -10,16 +10,17 @@ import sys
 from media.i18n import CATALOGUE, t
 
 CATALOGUE.add(
+    "compare",
     {
-        "review.cmp.need_two": {
+        "compare.d_two": {
             "zh-CN": "至少要两场才能对比（SHOW 或 SHOW@场次）",
             "en": "compare needs at least two shows (SHOW or SHOW@RUN)",
         },
-        "review.cmp.bad_ref": {
+        "compare._ref": {
             "zh-CN": "“{value}”看不懂：写 SHOW 或 SHOW@场次，如 demo@3",
             "en": "cannot read '{value}': write SHOW or SHOW@RUN, e.g. demo@3",
         },
-    }
+    },
 )
 
 
@@ -60,10 +61,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         refs = parse_refs(args.shows, args.run)
     except ValueError as exc:
-        print(t(lang, "review.cmp.bad_ref", value=exc.args[0]), file=sys.stderr)
+        print(t(lang, "compare._ref", value=exc.args[0]), file=sys.stderr)
         return 2
     if len(refs) < 2:
-        print(t(lang, "review.cmp.need_two"), file=sys.stderr)
+        print(t(lang, "compare.d_two"), file=sys.stderr)
         return 2
 
     async def load_all() -> list[LoadedReview]:

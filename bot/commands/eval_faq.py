@@ -9,6 +9,7 @@ from bot.rules import RuleErrors, load_faq_rules
 from media.i18n import CATALOGUE, t
 
 CATALOGUE.add(
+    "faq.eval",
     {
         "faq.eval.header": {
             "zh-CN": "{name:<14} {n:>5} {acc:>8} {wrong:>8} {recall:>8}",
@@ -28,7 +29,7 @@ CATALOGUE.add(
             "en": "{path}:{line}: unknown product sku '{sku}'",
         },
         "faq.eval.bad_tsv": {"zh-CN": "问题文件有误：{detail}", "en": "bad queries file: {detail}"},
-    }
+    },
 )
 
 

@@ -11,22 +11,10 @@ from pathlib import Path
 from media.i18n import CATALOGUE, t
 
 CATALOGUE.add(
+    "report",
     {
-        "review.no_run": {
-            "zh-CN": "“{show}”还没有开播记录（数据库 {url}）",
-            "en": "show '{show}' has no run in the database ({url})",
-        },
-        "review.no_such_run": {
-            "zh-CN": "“{show}”没有场次 {run}（已有：{known}）",
-            "en": "show '{show}' has no run {run} (known: {known})",
-        },
-        "review.no_script": {
-            "zh-CN": "规则里找不到“{show}”的脚本，只算整场和商品，不分环节",
-            "en": "no script for '{show}' in the rules: show and product KPIs only, no segments",
-        },
-        "review.wrote": {"zh-CN": "已写入 {path}", "en": "wrote {path}"},
-        "review.db_error": {"zh-CN": "读取数据库失败：{error}", "en": "cannot read the database: {error}"},
-    }
+        "report.wrote": {"zh-CN": "已写入 {path}", "en": "wrote {path}"},
+    },
 )
 
 
@@ -65,8 +53,8 @@ def run(args: argparse.Namespace) -> int:
         print_review(review, info, lang, Console())
     if args.html:
         Path(args.html).write_text(render_html(review, info, lang), encoding="utf-8")
-        print(t(lang, "review.wrote", path=args.html), file=sys.stderr)
+        print(t(lang, "report.wrote", path=args.html), file=sys.stderr)
     if args.csv:
         for path in write_csv(build_tables(review, lang, info.product_names), Path(args.csv), lang):
-            print(t(lang, "review.wrote", path=path), file=sys.stderr)
+            print(t(lang, "report.wrote", path=path), file=sys.stderr)
     return 0

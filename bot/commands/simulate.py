@@ -18,6 +18,7 @@ from bot.rules import Rulebook, RuleErrors, load_rulebook
 from media.i18n import CATALOGUE, t
 
 CATALOGUE.add(
+    "simulate",
     {
         "simulate.done": {
             "zh-CN": "模拟完成：{show} 场次 {run}，{viewers} 位观众，{events} 条事件（种子 {seed}，{speed}× 速）。看复盘：liveroom report {show}",
@@ -35,7 +36,7 @@ CATALOGUE.add(
             "zh-CN": "--viewers 须 ≥ 1，--speed 须 > 0",
             "en": "--viewers must be ≥ 1 and --speed > 0",
         },
-    }
+    },
 )
 
 

@@ -12,6 +12,7 @@ from bot.faq.answerer import Answer, FaqAnswerer
 from media.i18n import CATALOGUE, t
 
 CATALOGUE.add(
+    "faq",
     {
         "faq.reply": {"zh-CN": "{mentions} {answer}", "en": "{mentions} {answer}"},
         "faq.reply_many": {
@@ -19,7 +20,7 @@ CATALOGUE.add(
             "en": "{mentions} and {others} more: {answer}",
         },
         "faq.team_answer": {"zh-CN": "@{nickname} {answer}", "en": "@{nickname} {answer}"},
-    }
+    },
 )
 
 Role = Literal["viewer", "bot", "team", "host"]

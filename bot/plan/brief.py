@@ -15,6 +15,7 @@ from bot.rules.placeholders import fill
 from media.i18n import CATALOGUE, t
 
 CATALOGUE.add(
+    "brief",
     {
         "brief.title": {"zh-CN": "直播简报：{title}", "en": "Show brief: {title}"},
         "brief.when": {"zh-CN": "开播 {start}，时长 {length}", "en": "starts {start}, runs {length}"},
@@ -41,7 +42,7 @@ CATALOGUE.add(
         "brief.col.q": {"zh-CN": "观众会问", "en": "Viewers ask"},
         "brief.col.a": {"zh-CN": "答案", "en": "Answer"},
         "brief.unassigned": {"zh-CN": "（未指定）", "en": "(not assigned)"},
-    }
+    },
 )
 
 

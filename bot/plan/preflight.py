@@ -15,6 +15,7 @@ from bot.rules.models import Rulebook, ShowScript, VoteOption, WinnerOf
 from media.i18n import CATALOGUE, t
 
 CATALOGUE.add(
+    "preflight",
     {
         "preflight.rules_ok": {"zh-CN": "规则文件有效", "en": "rules are valid"},
         "preflight.rules_bad": {"zh-CN": "规则文件有误：{error}", "en": "rules are broken: {error}"},
@@ -93,7 +94,7 @@ CATALOGUE.add(
         },
         "preflight.summary_ok": {"zh-CN": "全部通过，可以开播", "en": "all clear, ready to go live"},
         "preflight.summary_bad": {"zh-CN": "{count} 项未通过", "en": "{count} item(s) failed"},
-    }
+    },
 )
 
 TIMEOUT = aiohttp.ClientTimeout(total=5)

@@ -14,6 +14,7 @@ from media.i18n import CATALOGUE
 LOTTERY_PRIZE_CAP = 50_000.0  # 规范促销行为暂行规定: the top prize of a draw may not exceed 50,000 CNY
 
 CATALOGUE.add(
+    "plan",
     {
         "plan.price_conflict": {
             "zh-CN": "价格冲突：{name}（{sku}）本周在不同场次承诺了不同价格：{prices}",
@@ -35,7 +36,7 @@ CATALOGUE.add(
             "zh-CN": "FAQ 缺失：{show} 要讲的 {name}（{sku}）没有任何 FAQ 条目，观众提问机器人只能转人工",
             "en": "no FAQ: {show} features {name} ({sku}) but no FAQ entry covers it",
         },
-    }
+    },
 )
 
 _COUPON_PLACEHOLDER = re.compile(r"\{coupon:([^}]*)\}")

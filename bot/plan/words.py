@@ -6,6 +6,7 @@ from bot.rules.models import Action, ContingencyPlan, Cue, Rulebook, VoteOption,
 from media.i18n import CATALOGUE, t
 
 CATALOGUE.add(
+    "words",
     {
         "words.say": {"zh-CN": "机器人说：“{text}”", "en": "bot says: “{text}”"},
         "words.pin": {"zh-CN": "挂讲解卡：{product}", "en": "pin product card: {product}"},
@@ -70,7 +71,7 @@ CATALOGUE.add(
         "words.what.lottery": {"zh-CN": "抽奖", "en": "lottery"},
         "words.what.coupon": {"zh-CN": "发券", "en": "coupon"},
         "words.what.vote": {"zh-CN": "投票", "en": "vote"},
-    }
+    },
 )
 
 

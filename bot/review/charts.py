@@ -20,6 +20,7 @@ from bot.review.kpi import ShowReview
 from media.i18n import CATALOGUE, t
 
 CATALOGUE.add(
+    "review.chart",
     {
         "review.chart.concurrency": {
             "zh-CN": "在线人数（环节色带，三角为提示）",
@@ -50,7 +51,7 @@ CATALOGUE.add(
         "review.chart.escalated": {"zh-CN": "转人工", "en": "escalated"},
         "review.chart.whole": {"zh-CN": "整场", "en": "whole show"},
         "review.chart.cue": {"zh-CN": "提示", "en": "cue"},
-    }
+    },
 )
 
 _CJK_FONTS = (

@@ -18,6 +18,7 @@ import av
 from media.i18n import CATALOGUE, t
 
 CATALOGUE.add(
+    "clip",
     {
         "clip.missing": {"zh-CN": "找不到录像文件 {path}", "en": "no such recording: {path}"},
         "clip.unreadable": {"zh-CN": "读不了 {path}：{error}", "en": "cannot read {path}: {error}"},
@@ -57,7 +58,7 @@ CATALOGUE.add(
             "zh-CN": "写切片 {path} 失败：{error}",
             "en": "writing the clip {path} failed: {error}",
         },
-    }
+    },
 )
 
 SUFFIX_FORMATS = {".webm": "webm", ".mkv": "matroska"}

@@ -13,6 +13,7 @@ from bot.review.tables import Cell, format_cell, kpi_value
 from media.i18n import CATALOGUE, t
 
 CATALOGUE.add(
+    "review.cmp",
     {
         "review.cmp.gain": {
             "zh-CN": "↑ {label} 的{kpi}比 {base} 高：{a} → {b}（{delta}）",
@@ -50,7 +51,7 @@ CATALOGUE.add(
         "review.cmp.highlights": {"zh-CN": "要点", "en": "Highlights"},
         "review.cmp.segments": {"zh-CN": "环节数", "en": "Segments"},
         "review.cmp.minutes": {"zh-CN": "时长（分）", "en": "Minutes"},
-    }
+    },
 )
 
 SHOW_KPIS = (

@@ -12,6 +12,7 @@ from bot.review.tables import build_tables, format_cell, format_clock, format_se
 from media.i18n import CATALOGUE, t
 
 CATALOGUE.add(
+    "review.html",
     {
         "review.html.title": {"zh-CN": "复盘报告：{title}", "en": "Show review: {title}"},
         "review.html.run": {
@@ -25,7 +26,7 @@ CATALOGUE.add(
             "zh-CN": "口径见 docs/metrics.md：比率保留分子/分母，分母为 0 时记 0。",
             "en": "Definitions in docs/metrics.md: rates keep numerator/denominator; 0 when the denominator is 0.",
         },
-    }
+    },
 )
 
 _CSS = """

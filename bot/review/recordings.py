@@ -20,13 +20,14 @@ from media.i18n import CATALOGUE, t
 from media.store.models import EventRow
 
 CATALOGUE.add(
+    "review.recording",
     {
-        "review.table.recordings": {"zh-CN": "录像（回放）", "en": "Recordings (replay)"},
-        "review.col.starts_at": {"zh-CN": "开始于（节目时间）", "en": "Starts at (show clock)"},
-        "review.col.length": {"zh-CN": "时长", "en": "Length"},
-        "review.col.size": {"zh-CN": "大小", "en": "Size"},
-        "review.col.file": {"zh-CN": "文件", "en": "File"},
-        "review.col.note": {"zh-CN": "备注", "en": "Note"},
+        "review.recording.table.recordings": {"zh-CN": "录像（回放）", "en": "Recordings (replay)"},
+        "review.recording.col.starts_at": {"zh-CN": "开始于（节目时间）", "en": "Starts at (show clock)"},
+        "review.recording.col.length": {"zh-CN": "时长", "en": "Length"},
+        "review.recording.col.size": {"zh-CN": "大小", "en": "Size"},
+        "review.recording.col.file": {"zh-CN": "文件", "en": "File"},
+        "review.recording.col.note": {"zh-CN": "备注", "en": "Note"},
         "review.recording.missing": {"zh-CN": "本机没有这个文件", "en": "not on this machine"},
         "review.recording.unfinished": {
             "zh-CN": "还没收尾（仍在录制，或服务器中途退出）",
@@ -41,7 +42,7 @@ CATALOGUE.add(
             "zh-CN": "切片：liveroom clip 文件 --start 分:秒 --end 分:秒（不重新编码）",
             "en": "Clips: liveroom clip FILE --start MM:SS --end MM:SS (no re-encode)",
         },
-    }
+    },
 )
 
 PRELUDE = dt.timedelta(hours=6)
@@ -134,13 +135,13 @@ def recordings_table(recordings: tuple[Recording, ...], start: dt.datetime, lang
     """One row per recording: where it starts on the show's clock (negative: before 开播), length, file."""
     return Table(
         "recordings",
-        t(lang, "review.table.recordings"),
+        t(lang, "review.recording.table.recordings"),
         (
-            Column("starts_at", t(lang, "review.col.starts_at"), "clock"),
-            Column("length", t(lang, "review.col.length"), "seconds"),
-            Column("size", t(lang, "review.col.size")),
-            Column("file", t(lang, "review.col.file")),
-            Column("note", t(lang, "review.col.note")),
+            Column("starts_at", t(lang, "review.recording.col.starts_at"), "clock"),
+            Column("length", t(lang, "review.recording.col.length"), "seconds"),
+            Column("size", t(lang, "review.recording.col.size")),
+            Column("file", t(lang, "review.recording.col.file")),
+            Column("note", t(lang, "review.recording.col.note")),
         ),
         tuple(
             (

@@ -12,8 +12,30 @@ from bot.review.kpi import ShowReview
 from bot.review.load import RunNotFound, find_run, list_runs, review_run
 from bot.review.recordings import run_recordings
 from bot.rules import Rulebook, RuleErrors, load_rulebook
-from media.i18n import t
+from media.i18n import CATALOGUE, t
 from media.store.db import Database, database_url_from_env
+
+CATALOGUE.add(
+    "review.source",
+    {
+        "review.source.no_run": {
+            "zh-CN": "“{show}”还没有开播记录（数据库 {url}）",
+            "en": "show '{show}' has no run in the database ({url})",
+        },
+        "review.source.no_such_run": {
+            "zh-CN": "“{show}”没有场次 {run}（已有：{known}）",
+            "en": "show '{show}' has no run {run} (known: {known})",
+        },
+        "review.source.no_script": {
+            "zh-CN": "规则里找不到“{show}”的脚本，只算整场和商品，不分环节",
+            "en": "no script for '{show}' in the rules: show and product KPIs only, no segments",
+        },
+        "review.source.db_error": {
+            "zh-CN": "读取数据库失败：{error}",
+            "en": "cannot read the database: {error}",
+        },
+    },
+)
 
 
 class ReviewError(Exception):
@@ -56,7 +78,7 @@ async def load_review(
     book = rulebook or _rulebook(rules)
     lang = lang or (book.room.language if book else "zh-CN")
     script = book.shows.get(show_id) if book else None
-    warnings = [] if script is not None else [t(lang, "review.no_script", show=show_id)]
+    warnings = [] if script is not None else [t(lang, "review.source.no_script", show=show_id)]
     own = db is None
     url = database_url_from_env()
     database = db or Database.open(url)
@@ -66,14 +88,16 @@ async def load_review(
                 run = await find_run(session, show_id, run_id)
             except RunNotFound:
                 if run_id is None:
-                    raise ReviewError("review.no_run", lang, show=show_id, url=_safe(url)) from None
+                    raise ReviewError("review.source.no_run", lang, show=show_id, url=_safe(url)) from None
                 known = ", ".join(str(r.id) for r in await list_runs(session, show_id)) or "—"
-                raise ReviewError("review.no_such_run", lang, show=show_id, run=run_id, known=known) from None
+                raise ReviewError(
+                    "review.source.no_such_run", lang, show=show_id, run=run_id, known=known
+                ) from None
         review = await review_run(database, run, script)
         async with database.sessions() as session:
             recordings = await run_recordings(session, run.room_id, review.start, review.end)
     except SQLAlchemyError as exc:
-        raise ReviewError("review.db_error", lang, error=str(exc).splitlines()[0]) from exc
+        raise ReviewError("review.source.db_error", lang, error=str(exc).splitlines()[0]) from exc
     finally:
         if own:
             await database.close()

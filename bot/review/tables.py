@@ -12,6 +12,7 @@ from bot.review.records import Ratio
 from media.i18n import CATALOGUE, t
 
 CATALOGUE.add(
+    "review",
     {
         "review.table.show": {"zh-CN": "整场指标", "en": "Show KPIs"},
         "review.table.segments": {"zh-CN": "分环节", "en": "Per segment"},
@@ -76,7 +77,7 @@ CATALOGUE.add(
         "review.kpi.vote_turnout": {"zh-CN": "投票参与率", "en": "Vote turnout"},
         "review.yes": {"zh-CN": "是", "en": "yes"},
         "review.no": {"zh-CN": "否", "en": "no"},
-    }
+    },
 )
 
 Cell = str | int | float | Decimal | Ratio | None

@@ -14,12 +14,13 @@ from bot.review.tables import Table, build_tables, format_cell, format_clock
 from media.i18n import CATALOGUE, t
 
 CATALOGUE.add(
+    "review.terminal",
     {
         "review.terminal.heading": {
             "zh-CN": "复盘：{title}（场次 {run}，{start} 开播，时长 {length}，{speed}× 速）",
             "en": "Review: {title} (run {run}, started {start}, length {length}, speed {speed}×)",
         },
-    }
+    },
 )
 
 

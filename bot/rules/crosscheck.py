@@ -14,56 +14,57 @@ from bot.rules.source import Path_, SourceFile
 from media.i18n import CATALOGUE
 
 CATALOGUE.add(
+    "rules.check",
     {
-        "duplicate_id": {
+        "rules.check.duplicate_id": {
             "zh-CN": "重复的编号“{value}”（第 {first} 行已经用过）",
             "en": "duplicate id '{value}' (already used on line {first})",
         },
-        "unknown_sku": {
+        "rules.check.unknown_sku": {
             "zh-CN": "商品“{value}”不存在：products.yaml 里没有这个 sku",
             "en": "unknown product '{value}': no such sku in products.yaml",
         },
-        "unknown_sku_suggest": {
+        "rules.check.unknown_sku_suggest": {
             "zh-CN": "商品“{value}”不存在：products.yaml 里没有这个 sku，是不是“{name}”？",
             "en": "unknown product '{value}': no such sku in products.yaml; did you mean '{name}'?",
         },
-        "unknown_coupon": {
+        "rules.check.unknown_coupon": {
             "zh-CN": "优惠券“{value}”不存在：coupons.yaml 里没有这个 id",
             "en": "unknown coupon '{value}': no such id in coupons.yaml",
         },
-        "unknown_coupon_suggest": {
+        "rules.check.unknown_coupon_suggest": {
             "zh-CN": "优惠券“{value}”不存在：coupons.yaml 里没有这个 id，是不是“{name}”？",
             "en": "unknown coupon '{value}': no such id in coupons.yaml; did you mean '{name}'?",
         },
-        "unknown_vote": {
+        "rules.check.unknown_vote": {
             "zh-CN": "投票“{value}”不存在：这场直播里没有这个投票 id",
             "en": "unknown vote '{value}': no vote with this id in this show",
         },
-        "cue_outside_segment": {
+        "rules.check.cue_outside_segment": {
             "zh-CN": "提示时间 {at} 超出了环节时长 {duration}（应在 00:00 到环节结束之间）",
             "en": "cue time {at} is outside the segment's duration {duration}",
         },
-        "segment_overlap": {
+        "rules.check.segment_overlap": {
             "zh-CN": "环节“{segment}”从 {start} 开始，与上一个环节“{previous}”（到 {previous_end} 结束）重叠",
             "en": "segment '{segment}' starts at {start}, overlapping '{previous}' which ends at {previous_end}",
         },
-        "winner_before_close": {
+        "rules.check.winner_before_close": {
             "zh-CN": "投票“{vote}”在 {closes} 才结束，不能在 {used} 使用它的结果",
             "en": "vote '{vote}' closes at {closes}; its winner cannot be used at {used}",
         },
-        "repeat_until": {
+        "rules.check.repeat_until": {
             "zh-CN": "until {until} 应在提示时间之后、环节结束之前（环节时长 {duration}）",
             "en": "until {until} must be after the cue and within the segment ({duration})",
         },
-        "show_file_name": {
+        "rules.check.show_file_name": {
             "zh-CN": "文件名“{value}”不能作为直播编号：只能用小写字母、数字和 -",
             "en": "file name '{value}' is not a valid show id: use lowercase letters, digits and '-'",
         },
-        "faq_question_duplicate": {
+        "rules.check.faq_question_duplicate": {
             "zh-CN": "示例问题“{value}”已在 FAQ“{other}”中出现，机器人无法区分",
             "en": "example question '{value}' also appears in FAQ '{other}'; the bot cannot tell them apart",
         },
-    }
+    },
 )
 
 _COUPON_PLACEHOLDER = re.compile(r"\{coupon:([^}]*)\}")
@@ -83,7 +84,7 @@ class Checker:
         for path, value in items:
             line = source.line(path)
             if value in first:
-                self.add(source, path, "duplicate_id", value=value, first=first[value])
+                self.add(source, path, "check.duplicate_id", value=value, first=first[value])
             else:
                 first[value] = line
 
@@ -101,9 +102,9 @@ def _unknown(
     """An unknown sku or coupon id, with the closest known one when there is one."""
     close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.5)
     if close:
-        checker.add(source, path, f"unknown_{what}_suggest", value=value, name=close[0])
+        checker.add(source, path, f"check.unknown_{what}_suggest", value=value, name=close[0])
     else:
-        checker.add(source, path, f"unknown_{what}", value=value)
+        checker.add(source, path, f"check.unknown_{what}", value=value)
 
 
 def check_catalogue(
@@ -130,7 +131,9 @@ def check_catalogue(
                 mark = (entry.product, question.strip())
                 other = seen_questions.get(mark)
                 if other is not None and other != entry.id:
-                    checker.add(faq_src, (i, "q", j), "faq_question_duplicate", value=question, other=other)
+                    checker.add(
+                        faq_src, (i, "q", j), "check.faq_question_duplicate", value=question, other=other
+                    )
                 else:
                     seen_questions[mark] = entry.id
 
@@ -160,7 +163,7 @@ def check_show(
             checker.add(
                 source,
                 path,
-                "segment_overlap",
+                "check.segment_overlap",
                 segment=show.segments[i].id,
                 start=format_duration(starts[i]),
                 previous=show.segments[i - 1].id,
@@ -192,12 +195,12 @@ def check_show(
         if isinstance(ref, WinnerOf):
             closes = vote_closes.get(ref.winner_of)
             if closes is None:
-                checker.add(source, (*path, "winner_of"), "unknown_vote", value=ref.winner_of)
+                checker.add(source, (*path, "winner_of"), "check.unknown_vote", value=ref.winner_of)
             elif used_at < closes - 1e-9:
                 checker.add(
                     source,
                     (*path, "winner_of"),
-                    "winner_before_close",
+                    "check.winner_before_close",
                     vote=ref.winner_of,
                     closes=format_duration(closes),
                     used=format_duration(used_at),
@@ -214,7 +217,7 @@ def check_show(
                 checker.add(
                     source,
                     (*path, "at"),
-                    "cue_outside_segment",
+                    "check.cue_outside_segment",
                     at=format_duration(cue.at),
                     duration=format_duration(segment.duration),
                 )
@@ -242,7 +245,7 @@ def check_show(
                     checker.add(
                         source,
                         (*path, "repeat", "until"),
-                        "repeat_until",
+                        "check.repeat_until",
                         until=format_duration(cue.repeat.until),
                         duration=format_duration(segment.duration),
                     )

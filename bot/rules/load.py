@@ -154,7 +154,9 @@ def load_rulebook(directory: str | Path) -> Rulebook:
             if source is None:
                 continue
             if not ID_RE.match(path.stem):
-                loader.errors.append(RuleError(source.name, 1, "", "show_file_name", {"value": path.stem}))
+                loader.errors.append(
+                    RuleError(source.name, 1, "", "check.show_file_name", {"value": path.stem})
+                )
                 continue
             show = loader.parse(source, ShowScript, {})
             if show is None:

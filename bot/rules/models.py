@@ -25,58 +25,59 @@ from bot.rules.durations import parse_duration
 from media.i18n import CATALOGUE
 
 CATALOGUE.add(
+    "rules.model",
     {
-        "duration": {
+        "rules.model.duration": {
             "zh-CN": '时长格式不对：“{value}”（可写 90、"90s"、"5m"、"1m30s"、"05:00"）',
             "en": 'bad duration \'{value}\' (write 90, "90s", "5m", "1m30s" or "05:00")',
         },
-        "id_format": {
+        "rules.model.id_format": {
             "zh-CN": "编号“{value}”格式不对：只能用小写字母、数字和 -，最长 64 个字符",
             "en": "bad id '{value}': use lowercase letters, digits and '-', at most 64 characters",
         },
-        "sku_format": {
+        "rules.model.sku_format": {
             "zh-CN": "sku“{value}”格式不对：只能用字母、数字、- 和 _",
             "en": "bad sku '{value}': use letters, digits, '-' and '_'",
         },
-        "money": {
+        "rules.model.money": {
             "zh-CN": "金额应为最多两位小数的数字，得到“{value}”",
             "en": "money must be a number with at most two decimals, got '{value}'",
         },
-        "url": {
+        "rules.model.url": {
             "zh-CN": "链接应以 http:// 或 https:// 开头，得到“{value}”",
             "en": "link must start with http:// or https://, got '{value}'",
         },
-        "timezone_missing": {
+        "rules.model.timezone_missing": {
             "zh-CN": "开播时间必须带时区，如 2026-11-28T20:00:00+08:00",
             "en": "start time needs a timezone, e.g. 2026-11-28T20:00:00+08:00",
         },
-        "cue_kind_missing": {
+        "rules.model.cue_kind_missing": {
             "zh-CN": "提示缺少动作：需要 say、pin、coupon、vote、lottery、countdown、repeat 之一",
             "en": "cue has no action: needs one of say, pin, coupon, vote, lottery, countdown, repeat",
         },
-        "cue_kind_many": {
+        "rules.model.cue_kind_many": {
             "zh-CN": "一条提示只能有一个动作，这里有 {kinds}",
             "en": "a cue has exactly one action, this one has {kinds}",
         },
-        "quiet_hours": {
+        "rules.model.quiet_hours": {
             "zh-CN": '免打扰时段格式应为 "HH:MM-HH:MM"，得到“{value}”',
             "en": "quiet hours must look like \"HH:MM-HH:MM\", got '{value}'",
         },
-        "blank": {"zh-CN": "不能为空", "en": "must not be empty"},
-        "condition_kind": {
+        "rules.model.blank": {"zh-CN": "不能为空", "en": "must not be empty"},
+        "rules.model.condition_kind": {
             "zh-CN": "when 需要且只能有一个条件（现在是：{kinds}；可用：{allowed}）",
             "en": "when needs exactly one condition (got: {kinds}; allowed: {allowed})",
         },
-        "action_kind": {
+        "rules.model.action_kind": {
             "zh-CN": "每个动作需要且只能有一个类型（现在是：{kinds}；可用：{allowed}）",
             "en": "each action needs exactly one kind (got: {kinds}; allowed: {allowed})",
         },
-        "per_viewer": {"zh-CN": "目前每人限领只支持 1", "en": "per_viewer must be 1"},
-        "live_price_above_price": {
+        "rules.model.per_viewer": {"zh-CN": "目前每人限领只支持 1", "en": "per_viewer must be 1"},
+        "rules.model.live_price_above_price": {
             "zh-CN": "直播价 {live_price} 高于日常价 {price}",
             "en": "live price {live_price} is above the list price {price}",
         },
-    }
+    },
 )
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -87,36 +88,36 @@ def _duration(value: object) -> float:
     try:
         return parse_duration(value)
     except ValueError:
-        raise PydanticCustomError("duration", "bad duration '{value}'", {"value": str(value)}) from None
+        raise PydanticCustomError("model.duration", "bad duration '{value}'", {"value": str(value)}) from None
 
 
 def _id(value: object) -> object:
     if isinstance(value, str) and not ID_RE.match(value):
-        raise PydanticCustomError("id_format", "bad id '{value}'", {"value": value})
+        raise PydanticCustomError("model.id_format", "bad id '{value}'", {"value": value})
     return value
 
 
 def _sku(value: object) -> object:
     if isinstance(value, str) and not SKU_RE.match(value):
-        raise PydanticCustomError("sku_format", "bad sku '{value}'", {"value": value})
+        raise PydanticCustomError("model.sku_format", "bad sku '{value}'", {"value": value})
     return value
 
 
 def _money(value: float) -> float:
     if round(value, 2) != value:
-        raise PydanticCustomError("money", "bad money '{value}'", {"value": str(value)})
+        raise PydanticCustomError("model.money", "bad money '{value}'", {"value": str(value)})
     return value
 
 
 def _url(value: str) -> str:
     if not re.match(r"^https?://[^\s/]+", value):
-        raise PydanticCustomError("url", "bad url '{value}'", {"value": value})
+        raise PydanticCustomError("model.url", "bad url '{value}'", {"value": value})
     return value
 
 
 def _not_blank(value: str) -> str:
     if not value.strip():
-        raise PydanticCustomError("blank", "must not be empty")
+        raise PydanticCustomError("model.blank", "must not be empty")
     return value
 
 
@@ -217,7 +218,7 @@ class Product(Strict):
     def _live_price_not_above(self) -> Product:
         if self.live_price is not None and self.live_price > self.price:
             raise PydanticCustomError(
-                "live_price_above_price",
+                "model.live_price_above_price",
                 "live price above price",
                 {"live_price": self.live_price, "price": self.price},
             )
@@ -249,7 +250,7 @@ class Coupon(Strict):
     @model_validator(mode="after")
     def _one_per_viewer(self) -> Coupon:
         if self.per_viewer != 1:
-            raise PydanticCustomError("per_viewer", "per_viewer must be 1")
+            raise PydanticCustomError("model.per_viewer", "per_viewer must be 1")
         return self
 
 
@@ -320,9 +321,11 @@ class Cue(Strict):
     def _exactly_one_kind(self) -> Cue:
         kinds = [k for k in CUE_KINDS if getattr(self, k) is not None]
         if not kinds:
-            raise PydanticCustomError("cue_kind_missing", "cue has no action")
+            raise PydanticCustomError("model.cue_kind_missing", "cue has no action")
         if len(kinds) > 1:
-            raise PydanticCustomError("cue_kind_many", "cue has many actions", {"kinds": ", ".join(kinds)})
+            raise PydanticCustomError(
+                "model.cue_kind_many", "cue has many actions", {"kinds": ", ".join(kinds)}
+            )
         return self
 
     @property
@@ -343,7 +346,7 @@ class Segment(Strict):
 
 def _aware(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is None:
-        raise PydanticCustomError("timezone_missing", "start time needs a timezone")
+        raise PydanticCustomError("model.timezone_missing", "start time needs a timezone")
     return value
 
 
@@ -415,7 +418,7 @@ _QUIET = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 
 def _quiet(value: str) -> str:
     if not _QUIET.match(value.strip()):
-        raise PydanticCustomError("quiet_hours", "bad quiet hours '{value}'", {"value": value})
+        raise PydanticCustomError("model.quiet_hours", "bad quiet hours '{value}'", {"value": value})
     return value.strip()
 
 
@@ -554,7 +557,7 @@ class Condition(Strict):
         kinds = [k for k in CONDITION_KINDS if getattr(self, k) is not None]
         if len(kinds) != 1:
             raise PydanticCustomError(
-                "condition_kind",
+                "model.condition_kind",
                 "one condition",
                 {"kinds": ", ".join(kinds) or "-", "allowed": ", ".join(CONDITION_KINDS)},
             )
@@ -581,7 +584,7 @@ class Action(Strict):
         kinds = [k for k in ACTION_KINDS if getattr(self, k) is not None]
         if len(kinds) != 1:
             raise PydanticCustomError(
-                "action_kind",
+                "model.action_kind",
                 "one action",
                 {"kinds": ", ".join(kinds) or "-", "allowed": ", ".join(ACTION_KINDS)},
             )

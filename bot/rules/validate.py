@@ -95,7 +95,7 @@ def _to_rule_error(source: SourceFile, root: Any, error: Any, *, keep_all: bool 
 
 
 def _is_custom(kind: str) -> bool:
-    return CATALOGUE.has(kind)
+    return CATALOGUE.has(f"rules.{kind}")
 
 
 _KNOWN_CODES = {"missing", "extra_forbidden"}

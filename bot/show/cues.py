@@ -30,6 +30,7 @@ from media.i18n import CATALOGUE, t
 from media.store.db import Database
 
 CATALOGUE.add(
+    "show",
     {
         "show.lottery.rules": {
             "zh-CN": "福袋规则：奖品「{prize}」，抽 {winners} 位；参与：{how}；条件：{conditions}；"
@@ -59,7 +60,7 @@ CATALOGUE.add(
         "show.duration.minutes": {"zh-CN": "{m} 分钟", "en": "{m} min"},
         "show.duration.seconds": {"zh-CN": "{s} 秒", "en": "{s} s"},
         "show.duration.both": {"zh-CN": "{m} 分 {s} 秒", "en": "{m} min {s} s"},
-    }
+    },
 )
 
 

@@ -17,6 +17,7 @@ from media.store.db import Database
 from media.store.models import Draw, EventRow, Lottery, LotteryEntry
 
 CATALOGUE.add(
+    "verify",
     {
         "verify.ok": {"zh-CN": "✔ 抽奖结果可复现", "en": "✔ the draw is reproducible"},
         "verify.summary": {
@@ -53,7 +54,7 @@ CATALOGUE.add(
             "zh-CN": "直播间公布的结果（事件 #{event}）与开奖记录不同",
             "en": "the result announced in the room (event #{event}) differs from the draw record",
         },
-    }
+    },
 )
 
 

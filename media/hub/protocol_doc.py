@@ -239,6 +239,29 @@ A frame that is not valid gets an `error` (`malformed`, `unknown_type`, `invalid
 20 errors within 30 s close the socket with 1008, frames above 64 KiB with 1009.
 Fields marked *staff* are sent to the team, the host and bots only; messages marked
 *staff only* never reach viewers. Times are seconds since the epoch.
+
+## The HTTP API's errors
+
+Every `/api/…` route (the room's: orders, media health, co-host guests; the bot's: rulebook,
+show, FAQ switch, alerts) refuses in one shape, the message in the room's language:
+
+```json
+{"error": "unauthorized", "message": "需要登录：团队密码（Bearer）或中控台登录"}
+```
+
+| status | `error` | meaning |
+|---|---|---|
+| 401 | `unauthorized`, `bad_signature` | who are you: no credentials, wrong ones, or an order without a valid HMAC |
+| 403 | `forbidden`, `csrf` | not allowed: signed in, but not as the team (a host session on a team route), or a change without the session's `X-CSRF-Token` |
+| 404 | `unknown_room`, `not_found`, `no_media` | no such room, no such route, no media server |
+| 405 | `method_not_allowed` | wrong method for the route |
+| 400 / 409 | `bad_request`, `invalid`, or the show's own codes (`show_paused`, `unknown_cue`, …) | the body is wrong, or the show cannot do it now |
+| 500 | `internal` | a bug; the room goes on |
+
+Team routes take `Authorization: Bearer <team password>` or the studio's session cookie; a
+request that changes something with the cookie also needs its `X-CSRF-Token` header. Routes
+marked host-or-team (`GET /api/show/{room}/next`, `POST`/`DELETE /api/media/{room}/guest`)
+also take the host page's session. One guard (`media/web/api.py` `ApiGuard`) decides for all.
 """
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from media.i18n import CATALOGUE
 
 CATALOGUE.add(
+    "hub",
     {
         # chat refusals
         "hub.chat.blocked_word": {
@@ -40,5 +41,5 @@ CATALOGUE.add(
         "hub.role.host": {"zh-CN": "主播", "en": "Host"},
         "hub.role.viewer": {"zh-CN": "观众", "en": "Viewer"},
         "hub.role.bot": {"zh-CN": "助理", "en": "Assistant"},
-    }
+    },
 )

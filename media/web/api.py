@@ -24,6 +24,7 @@ from media.web.auth import TeamAuth
 log = logging.getLogger(__name__)
 
 CATALOGUE.add(
+    "api.error",
     {
         "api.error.unauthorized": {
             "zh-CN": "需要登录：团队密码（Bearer）或中控台登录",
@@ -40,8 +41,10 @@ CATALOGUE.add(
         "api.error.method_not_allowed": {"zh-CN": "不支持这个请求方法", "en": "Method not allowed"},
         "api.error.too_large": {"zh-CN": "请求体太大", "en": "Request body too large"},
         "api.error.bad_request": {"zh-CN": "请求格式不对：{detail}", "en": "bad request: {detail}"},
+        "api.error.bad_signature": {"zh-CN": "签名无效", "en": "Bad signature"},
+        "api.error.no_media": {"zh-CN": "这台服务器没有开启音视频", "en": "media is not set up here"},
         "api.error.internal": {"zh-CN": "服务器内部错误，请重试", "en": "Internal error, please retry"},
-    }
+    },
 )
 
 _STATUS: dict[int, type[web.HTTPException]] = {

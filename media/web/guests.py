@@ -19,16 +19,9 @@ from aiohttp import web
 from media.app import MEDIA_SERVER
 from media.config import RoomSettings
 from media.hub.hub import RoomHub
-from media.i18n import CATALOGUE
 from media.rtc.server import MediaServer
 from media.web.api import refuse
 from media.web.pages import _room, publisher_page
-
-CATALOGUE.add(
-    {
-        "api.error.no_media": {"zh-CN": "这台服务器没有开启音视频", "en": "media is not set up here"},
-    }
-)
 
 
 def _media(request: web.Request, settings: RoomSettings) -> MediaServer:

@@ -20,6 +20,7 @@ from media.hub.state import Counted
 from media.i18n import t
 from media.store.events import insert_events
 from media.store.orders import record_order
+from media.web.api import api_error, refuse
 
 log = logging.getLogger(__name__)
 
@@ -51,17 +52,14 @@ def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
 async def orders_webhook(request: web.Request, hub: RoomHub) -> web.Response:
     body = await request.read()
     if not signature_ok(hub.secret, body, request.headers.get(SIGNATURE_HEADER)):
-        return web.json_response(
-            {"error": "bad_signature", "message": t(None, "hub.http.bad_signature")}, status=401
-        )
+        raise refuse(None, 401, "bad_signature")
     try:
         order = OrderIn.model_validate_json(body)
     except ValidationError as exc:
-        return web.json_response(
-            {"error": "invalid", "detail": exc.errors(include_url=False)[:3]}, status=400
-        )
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:3])
+        raise api_error(400, "invalid", t(None, "api.error.bad_request", detail=problems)) from None
     if order.room not in hub.directory:
-        return web.json_response({"error": "unknown_room"}, status=404)
+        raise refuse(None, 404, "unknown_room")
     room = await hub.room(order.room)
     now = as_datetime(hub.clock.time())
     data: dict[str, Any] = {

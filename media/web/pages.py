@@ -68,7 +68,7 @@ class TrustedHtml(str):
 
 
 def render(name: str, **values: Any) -> str:
-    """Fill `media/templates/<name>`; `config` is embedded as JSON, `TrustedHtml` as is, everything else escaped."""
+    """Fill `media/web/templates/<name>`; `config` is embedded as JSON, `TrustedHtml` as is, everything else escaped."""
     template = Template((TEMPLATES / name).read_text(encoding="utf-8"))
     filled = {
         k: v if isinstance(v, TrustedHtml) else html.escape(str(v))
@@ -92,7 +92,7 @@ def optional_script(name: str) -> TrustedHtml:
 def _room(request: web.Request, hub: RoomHub) -> RoomSettings:
     settings = hub.directory.get(request.match_info["room"])
     if settings is None:
-        raise web.HTTPNotFound(text=t(None, "hub.http.unknown_room"))
+        raise web.HTTPNotFound(text=t(None, "web.http.unknown_room"))
     return settings
 
 
@@ -154,9 +154,9 @@ def login_page(settings: RoomSettings, role: StaffRole, error: str = "", status:
             "login.html",
             lang=_lang(settings),
             title=settings.title,
-            heading=t(lang, "hub.login.title" if role == "team" else "hub.login.host_title"),
-            label=t(lang, "hub.login.password" if role == "team" else "hub.login.token"),
-            submit=t(lang, "hub.login.submit"),
+            heading=t(lang, "web.login.title" if role == "team" else "web.login.host_title"),
+            label=t(lang, "web.login.password" if role == "team" else "web.login.token"),
+            submit=t(lang, "web.login.submit"),
             action=f"/{'studio' if role == 'team' else 'host'}/{settings.id}/login",
             error=error,
         ),
@@ -167,15 +167,15 @@ def login_page(settings: RoomSettings, role: StaffRole, error: str = "", status:
 async def login(request: web.Request, hub: RoomHub, auth: TeamAuth, role: StaffRole) -> web.Response:
     settings = _room(request, hub)
     if not auth.same_origin(request):
-        return login_page(settings, role, t(settings.language, "hub.http.csrf"), status=403)
+        return login_page(settings, role, t(settings.language, "web.http.csrf"), status=403)
     client = request.remote or "?"
     if auth.throttled(client):
-        return login_page(settings, role, t(settings.language, "hub.login.throttled"), status=429)
+        return login_page(settings, role, t(settings.language, "web.login.throttled"), status=429)
     form = await request.post()
     given = str(form.get("password", ""))
     if not auth.check_password(settings, role, given):
         auth.failed(client)
-        return login_page(settings, role, t(settings.language, "hub.login.failed"), status=401)
+        return login_page(settings, role, t(settings.language, "web.login.failed"), status=401)
     response = web.HTTPSeeOther(f"/{'studio' if role == 'team' else 'host'}/{settings.id}")
     auth.set_cookie(response, auth.issue(settings.id, role), secure=request.secure)
     raise response
@@ -186,7 +186,7 @@ async def logout(request: web.Request, hub: RoomHub, auth: TeamAuth) -> web.Resp
     session = auth.session(request, settings.id)
     form = await request.post()
     if session is None or not auth.csrf_ok(request, session, str(form.get("csrf", ""))):
-        raise web.HTTPForbidden(text=t(settings.language, "hub.http.csrf"))
+        raise web.HTTPForbidden(text=t(settings.language, "web.http.csrf"))
     response = web.HTTPSeeOther(f"/studio/{settings.id}")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response

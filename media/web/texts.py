@@ -5,25 +5,25 @@ from __future__ import annotations
 from media.i18n import CATALOGUE, normalise_language
 
 CATALOGUE.add(
+    "web",
     {
         # login
-        "hub.login.title": {"zh-CN": "团队登录", "en": "Team sign-in"},
-        "hub.login.host_title": {"zh-CN": "主播登录", "en": "Host sign-in"},
-        "hub.login.password": {"zh-CN": "团队密码", "en": "Team password"},
-        "hub.login.token": {"zh-CN": "推流令牌", "en": "Publish token"},
-        "hub.login.submit": {"zh-CN": "登录", "en": "Sign in"},
-        "hub.login.failed": {"zh-CN": "密码不正确", "en": "Wrong password"},
-        "hub.login.throttled": {
+        "web.login.title": {"zh-CN": "团队登录", "en": "Team sign-in"},
+        "web.login.host_title": {"zh-CN": "主播登录", "en": "Host sign-in"},
+        "web.login.password": {"zh-CN": "团队密码", "en": "Team password"},
+        "web.login.token": {"zh-CN": "推流令牌", "en": "Publish token"},
+        "web.login.submit": {"zh-CN": "登录", "en": "Sign in"},
+        "web.login.failed": {"zh-CN": "密码不正确", "en": "Wrong password"},
+        "web.login.throttled": {
             "zh-CN": "尝试次数过多，请稍后再试",
             "en": "Too many attempts, try again later",
         },
-        "hub.http.unknown_room": {"zh-CN": "没有这个直播间", "en": "No such room"},
-        "hub.http.bad_signature": {"zh-CN": "签名无效", "en": "Bad signature"},
-        "hub.http.csrf": {
+        "web.http.unknown_room": {"zh-CN": "没有这个直播间", "en": "No such room"},
+        "web.http.csrf": {
             "zh-CN": "请求来源无效，请刷新页面",
             "en": "Invalid request origin; reload the page",
         },
-    }
+    },
 )
 
 # Texts the pages' scripts use, by page; sent to the browser as JSON.

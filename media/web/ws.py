@@ -22,6 +22,7 @@ from media.hub.identity import VIEWER_COOKIE, default_nickname
 from media.hub.moderation import clean, moderate
 from media.hub.protocol import ErrorReply, ProtocolError, Role, parse_incoming
 from media.i18n import t
+from media.web.api import refuse
 from media.web.auth import TeamAuth
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ async def room_socket(request: web.Request, hub: RoomHub, auth: TeamAuth) -> web
     room_id = request.match_info["room"]
     settings = hub.directory.get(room_id)
     if settings is None:
-        raise web.HTTPNotFound(text=t(None, "hub.http.unknown_room"))
+        raise refuse(None, 404, "unknown_room")
     wanted = request.query.get("role", "viewer")
     role: Role = "viewer"
     token = request.query.get("token") or request.cookies.get(VIEWER_COOKIE)
@@ -64,7 +65,7 @@ async def room_socket(request: web.Request, hub: RoomHub, auth: TeamAuth) -> web
         ):
             role = session.role
         else:
-            raise web.HTTPForbidden(text=t(settings.language, "hub.http.csrf"))
+            raise refuse(settings.language, 403, "csrf")
     room = await hub.room(room_id)
     if nickname is None:
         nickname = nickname_from(request.query.get("nick"), identity.viewer_id, room)
