@@ -51,6 +51,26 @@ class Restream:
     token: str | None = None
 
 
+@dataclass(frozen=True)
+class HlsOutput:
+    """`room.yaml` `hls`: package the host's H.264 (never re-encoded) as fMP4 HLS under /hls/{room}/."""
+
+    segment_s: float = 1.0  # target segment length; segments start at keyframes
+    part_s: float | None = 0.25  # LL-HLS partial segments; None: whole segments only
+    window: int = 6  # segments kept in the rolling playlist (and in memory)
+    audio: str = "aac"  # "aac": Opus transcoded (plays everywhere); "opus": copied (MSE browsers only)
+
+
+@dataclass(frozen=True)
+class Playback:
+    """`room.yaml` `playback`: where the viewer page plays the video from (the room itself stays here)."""
+
+    via: str = "whep"  # "whep" (WebRTC) | "hls"
+    whep_url: str | None = None  # an external SFU's WHEP endpoint (fed by `restream`); None: liveroom's own
+    hls_url: str | None = None  # a CDN's playlist URL; None: liveroom's own /hls/{room}/index.m3u8 (if `hls`)
+    fallback: bool = True  # play HLS when WebRTC cannot connect (when there is an HLS URL)
+
+
 DEFAULT_GIFTS = (
     Gift("heart", "小心心", "💗"),
     Gift("rose", "玫瑰", "🌹"),
@@ -74,6 +94,8 @@ class RoomSettings:
     ice_servers: tuple[IceServer, ...] = ()
     record: bool = False
     restream: Restream | None = None
+    hls: HlsOutput | None = None
+    playback: Playback = field(default_factory=Playback)
 
     def product(self, sku: str) -> ProductCard | None:
         return next((p for p in self.products if p.sku == sku), None)

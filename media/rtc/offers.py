@@ -17,6 +17,8 @@ from media.config import IceServer
 
 MAX_SDP_BYTES = 64 * 1024
 MAX_TRACKS_PER_KIND = 2  # host and co-host guest
+DTLS_HASHES = ("sha-256", "sha-384", "sha-512")  # what aiortc's DTLS can verify
+RELAYED_VIDEO = ("VP8", "H264")  # forwarded as received; never transcoded
 
 
 class MediaError(Exception):
@@ -57,8 +59,16 @@ def parse_offer(sdp: str, *, publishing: bool) -> OfferSummary:
                 400,
                 f"m={m.kind} line is {m.direction}; a {'WHIP' if publishing else 'WHEP'} offer needs {wanted[0]}",
             )
-        if m.ice is None or not m.ice.usernameFragment or m.dtls is None:
-            raise MediaError(400, f"m={m.kind} line lacks ICE credentials or a DTLS fingerprint")
+        if m.ice is None or not m.ice.usernameFragment or not m.ice.password:
+            raise MediaError(400, f"m={m.kind} line lacks ICE credentials (a=ice-ufrag and a=ice-pwd)")
+        # aiortc accepts an offer with a=setup but no a=fingerprint, then fails inside its DTLS start:
+        # the session would hold the slot with nothing behind it.
+        if m.dtls is None or not any(f.algorithm.lower() in DTLS_HASHES for f in m.dtls.fingerprints):
+            raise MediaError(
+                400,
+                f"m={m.kind} line lacks a DTLS fingerprint (a=fingerprint:sha-256 …; "
+                f"one of {', '.join(DTLS_HASHES)})",
+            )
     kinds = tuple(m.kind for m in media)
     for kind in ("audio", "video"):
         limit = 1 if publishing else MAX_TRACKS_PER_KIND
@@ -73,6 +83,49 @@ def parse_offer(sdp: str, *, publishing: bool) -> OfferSummary:
         video_codecs=video_codecs,
         ice_ufrag=media[0].ice.usernameFragment,
     )
+
+
+def publisher_video_codec(offered: tuple[str, ...], *, prefer_h264: bool = False) -> str:
+    """The one video codec a publisher is answered with: the first relayed codec in the publisher's own
+    order (its encoder's preference), or H.264 whenever offered if the room packages HLS (H.264 only)."""
+    relayable = [c.upper() for c in offered if c.upper() in RELAYED_VIDEO]
+    if not relayable:
+        raise MediaError(
+            406,
+            f"the offer has no video codec this server relays ({', '.join(RELAYED_VIDEO)}); "
+            f"it offered {', '.join(dict.fromkeys(offered)) or 'none'}",
+        )
+    if prefer_h264 and "H264" in relayable:
+        return "H264"
+    return relayable[0]
+
+
+def viewer_video_codecs(
+    offered: tuple[str, ...], sending: str | None, likely: str = "VP8"
+) -> tuple[str, ...]:
+    """The video codecs a viewer is answered with, first the one the room sends (or will likely send).
+
+    Every relayed codec the viewer offered is negotiated, so a viewer who joined before the host (or
+    while the host reconnects) plays whatever codec the host turns out to send, without renegotiation.
+    A viewer who cannot take what a live host sends gets a 406 that names the codec.
+    """
+    wanted = {c.upper() for c in offered}
+    playable = tuple(c for c in RELAYED_VIDEO if c in wanted)
+    if not playable:
+        raise MediaError(
+            406,
+            f"the offer has no video codec this server relays ({', '.join(RELAYED_VIDEO)}); "
+            f"it offered {', '.join(dict.fromkeys(offered)) or 'none'}",
+        )
+    if sending is not None and sending not in playable:
+        raise MediaError(
+            406,
+            f"this room sends {sending} video and the offer has only {', '.join(playable)}; "
+            f"offer {sending} to play it",
+            {"X-Room-Video-Codec": sending},
+        )
+    first = sending or (likely if likely in playable else playable[0])
+    return (first, *(c for c in playable if c != first))
 
 
 @dataclass

@@ -12,7 +12,7 @@ from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSession
 
 from media.rtc.forwarding import FrameSink, KeyframeRequester, install_forwarding, read_datagrams_eagerly
 from media.rtc.health import LinkStats
-from media.rtc.offers import MediaError, OfferSummary
+from media.rtc.offers import MediaError, OfferSummary, publisher_video_codec
 from media.rtc.viewers import codec_preferences
 
 
@@ -23,10 +23,12 @@ class PublisherPeer:
     slot: str  # "host" | "guest"
     pc: RTCPeerConnection
     answer: str = ""
+    video_codec: str = ""  # the one video codec it was answered with (what it sends)
     ice_ufrag: str | None = None
     started_at: float = field(default_factory=time.monotonic)
     requesters: list[KeyframeRequester] = field(default_factory=list)
     connected: bool = False
+    ever_connected: bool = False  # ICE and DTLS completed once: a stream that started
     closed: bool = False
 
     def request_keyframe(self) -> bool:
@@ -60,19 +62,20 @@ async def open_publisher(
     sink: FrameSink,
     on_gap: Callable[[], None],
     on_state: Callable[[PublisherPeer, str], Any],
+    *,
+    prefer_h264: bool = False,
 ) -> PublisherPeer:
-    """Answer a publisher's sendonly offer (VP8 or H.264 video, Opus audio)."""
+    """Answer a publisher's sendonly offer with one video codec (VP8 or H.264, see
+    `offers.publisher_video_codec`) and Opus audio."""
+    video_codec = publisher_video_codec(summary.video_codecs, prefer_h264=prefer_h264)
     pc = RTCPeerConnection(RTCConfiguration(iceServers=ice_servers))
-    peer = PublisherPeer(session_id, room_id, slot, pc, ice_ufrag=summary.ice_ufrag)
+    peer = PublisherPeer(session_id, room_id, slot, pc, video_codec=video_codec, ice_ufrag=summary.ice_ufrag)
     try:
         for kind in summary.kinds:
             transceiver = pc.addTransceiver(kind, direction="recvonly")
-            prefs = (
-                codec_preferences(kind, "opus")
-                if kind == "audio"
-                else (codec_preferences("video", "VP8") + codec_preferences("video", "H264"))
+            transceiver.setCodecPreferences(
+                codec_preferences(kind, "opus" if kind == "audio" else video_codec)
             )
-            transceiver.setCodecPreferences(prefs)
         await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
     except Exception as exc:
         await pc.close()
@@ -88,6 +91,7 @@ async def open_publisher(
     @pc.on("connectionstatechange")
     async def _state() -> None:
         peer.connected = pc.connectionState == "connected"
+        peer.ever_connected = peer.ever_connected or peer.connected
         result = on_state(peer, pc.connectionState)
         if asyncio.iscoroutine(result):
             await result

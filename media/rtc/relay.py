@@ -31,9 +31,12 @@ AUDIO_QUEUE = 75
 class SharedFrame:
     """One relayed frame as every viewer's sender needs it: packet, RTP payloads and timestamp."""
 
-    __slots__ = ("keyframe", "packet", "payloads", "size", "timestamp")
+    __slots__ = ("codec", "keyframe", "packet", "payloads", "size", "timestamp")
 
-    def __init__(self, packet: av.Packet[Any], keyframe: bool, payloads: list[bytes], timestamp: int) -> None:
+    def __init__(
+        self, packet: av.Packet[Any], keyframe: bool, payloads: list[bytes], timestamp: int, codec: str = ""
+    ) -> None:
+        self.codec = codec
         self.packet = packet
         self.keyframe = keyframe
         self.payloads = payloads
@@ -42,12 +45,22 @@ class SharedFrame:
 
 
 class ViewerTrack(MediaStreamTrack):
-    """What one viewer's `RTCRtpSender` reads: packets of one feed (host or guest, audio or video)."""
+    """What one viewer's `RTCRtpSender` reads: packets of one feed (host or guest, audio or video).
 
-    def __init__(self, kind: str, codec: str, on_codec_mismatch: Callable[[], None] | None = None) -> None:
+    `codec` is what the viewer negotiated: one codec, or several (the first is the sender's default);
+    a frame in any of them is sent with that codec's payload type, anything else is a mismatch.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        codec: str | tuple[str, ...],
+        on_codec_mismatch: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__()
         self.kind = kind
-        self.codec = codec
+        self.codecs = (codec,) if isinstance(codec, str) else tuple(codec)
+        self.codec = self.codecs[0]
         self.waiting_keyframe = kind == "video"
         self.joined_at = time.monotonic()
         self.first_frame_at: float | None = None
@@ -189,12 +202,12 @@ class Fanout:
         packet.dts = pts
         packet.time_base = self.time_base
         payloads, timestamp = self.packer(codec).pack(packet)
-        frame = SharedFrame(packet, keyframe, payloads, timestamp)
+        frame = SharedFrame(packet, keyframe, payloads, timestamp, codec)
         needs_keyframe = False
         for track in list(self.tracks):
             if track.readyState != "live":
                 self.tracks.discard(track)
-            elif track.codec != codec:
+            elif codec not in track.codecs:
                 track.codec_mismatch()
             elif not track.push(frame):
                 needs_keyframe = True

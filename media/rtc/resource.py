@@ -15,11 +15,17 @@ log = logging.getLogger(__name__)
 SDP = "application/sdp"
 SDPFRAG = "application/trickle-ice-sdpfrag"
 
+# Cross-origin clients see only the response headers listed in Expose-Headers. WHIP/WHEP clients
+# learn from Access-Control-Allow-Methods that PATCH (trickle ICE) is supported (@eyevinn/whip-web-client
+# reads it from its OPTIONS request; without it the client waits for ICE gathering instead of
+# trickling), and some send the session's ETag as an `ETag` request header on PATCH.
 CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "POST, PATCH, DELETE, OPTIONS",
-    "Access-Control-Allow-Headers": "Authorization, Content-Type, If-Match",
-    "Access-Control-Expose-Headers": "Location, ETag, Link, Accept-Patch, Accept-Post",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, If-Match, ETag",
+    "Access-Control-Expose-Headers": (
+        "Location, ETag, Link, Accept-Patch, Accept-Post, Access-Control-Allow-Methods, X-Room-Video-Codec"
+    ),
 }
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -23,9 +23,10 @@ from typing import Any
 
 from aiortc import RTCRtpSender
 from aiortc.clock import current_ntp_time
+from aiortc.codecs import is_rtx
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcdtlstransport import State
-from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpSendParameters
 from aiortc.rtcrtpsender import random_sequence_number
 from aiortc.rtp import RTP_HISTORY_SIZE, RtpPacket
 from aiortc.utils import random32, uint16_add, uint32_add
@@ -40,6 +41,20 @@ class ForwardingSender(RTCRtpSender):
     """Sends a `ViewerTrack`'s shared frames; everything else (RTCP, stats, stop) is aiortc's."""
 
     _sent: dict[int, bytes]
+    # Negotiated payload types by codec name, and RTX payload types by the payload type they repair: a
+    # viewer negotiated with VP8 and H.264 is sent whichever the publisher sends, each with its own type.
+    _payload_types: dict[str, int]
+    _rtx_types: dict[int, int]
+
+    async def send(self, parameters: RTCRtpSendParameters) -> None:
+        self._payload_types = {}
+        self._rtx_types = {}
+        for codec in parameters.codecs:
+            if is_rtx(codec):
+                self._rtx_types[int(str(codec.parameters["apt"]))] = codec.payloadType or 0
+            else:
+                self._payload_types.setdefault(codec.name.upper(), codec.payloadType or 0)
+        await super().send(parameters)
 
     async def _run_rtp(self, codec: RTCRtpCodecParameters) -> None:
         track = self.track
@@ -54,7 +69,8 @@ class ForwardingSender(RTCRtpSender):
         sent = self._sent
         dtls = self.transport
         connection = dtls.transport._connection
-        payload_type = codec.payloadType or 0  # always set once negotiated
+        default_type = codec.payloadType or 0  # always set once negotiated
+        types = getattr(self, "_payload_types", {})
         sequence_number = random_sequence_number()
         timestamp_origin = random32()
         octets = packets = 0
@@ -64,6 +80,7 @@ class ForwardingSender(RTCRtpSender):
                 payloads = frame.payloads
                 if not payloads:
                     continue
+                payload_type = types.get(frame.codec.upper(), default_type)
                 timestamp = uint32_add(timestamp_origin, frame.timestamp)
                 ntp = current_ntp_time()
                 first = RtpPacket(payload_type=payload_type, timestamp=timestamp, ssrc=self._ssrc)
@@ -106,6 +123,9 @@ class ForwardingSender(RTCRtpSender):
         if data is not None:
             packet = RtpPacket.parse(data, getattr(self, MANGLED + "rtp_header_extensions_map"))
             getattr(self, MANGLED + "rtp_history")[sequence_number % RTP_HISTORY_SIZE] = packet
+            rtx = getattr(self, "_rtx_types", {})
+            if rtx:  # wrap it in the RTX type that repairs its own codec
+                setattr(self, MANGLED + "rtx_payload_type", rtx.get(packet.payload_type))
         await super()._retransmit(sequence_number)
 
 

@@ -26,7 +26,7 @@ from media.rooms import RoomDirectory
 from media.rtc.cohost import GuestInvites
 from media.rtc.forwarding import MediaFrame
 from media.rtc.health import SAMPLE_INTERVAL_S, LinkStats, StreamMetrics, quality_problems, sample
-from media.rtc.offers import MediaError, parse_offer, parse_sdpfrag, rtc_ice_servers
+from media.rtc.offers import MediaError, parse_offer, parse_sdpfrag, rtc_ice_servers, viewer_video_codecs
 from media.rtc.publishers import PublisherPeer, open_publisher
 from media.rtc.recording import RecordedPacket, Recorder
 from media.rtc.stream import RelayedFrame, RoomStream, Slot
@@ -53,6 +53,11 @@ class ViewerRecord:
 
 def new_session_id() -> str:
     return secrets.token_urlsafe(12)
+
+
+def _likely(settings: RoomSettings) -> str:
+    """The codec a host not yet live will probably send: H.264 where the room packages HLS."""
+    return "H264" if settings.hls is not None else "VP8"
 
 
 class MediaServer:
@@ -208,6 +213,7 @@ class MediaServer:
             sink=lambda frame: self._on_frame(slot, session_id, frame),
             on_gap=lambda: slot.request_keyframe(),
             on_state=self._publisher_state,
+            prefer_h264=settings.hls is not None,  # HLS packages H.264 only
         )
         if slot.live:  # another publisher won the race while this one negotiated
             await peer.close()
@@ -239,6 +245,16 @@ class MediaServer:
         await peer.close()
         self.metrics.publisher_connected.labels(peer.room_id, peer.slot).set(0)
         duration = round(time.monotonic() - peer.started_at, 1)
+        if not peer.ever_connected:
+            # ICE/DTLS never completed: no stream started, so none stopped and nothing went down.
+            self._emit(
+                peer.room_id,
+                "publish_failed",
+                {"slot": peer.slot, "session": peer.id, "reason": reason, "after_s": duration},
+            )
+            if peer.slot == "host":
+                await self._stop_recording(peer.room_id)
+            return
         self._emit(
             peer.room_id,
             "stream_stopped",
@@ -263,13 +279,18 @@ class MediaServer:
         settings = self.room_settings(room_id)
         summary = parse_offer(offer_sdp, publishing=False)
         stream = self.stream(room_id)
-        preferred = stream.slots["host"].counters.codec if stream.live else None
+        host = stream.slots["host"]
+        video_codecs: tuple[str, ...] = ()
+        if "video" in summary.kinds:
+            video_codecs = viewer_video_codecs(
+                summary.video_codecs, host.video_codec, likely=host.last_video_codec or _likely(settings)
+            )
         session_id = new_session_id()
         record = ViewerRecord(session_id, room_id, time.monotonic(), ice_ufrag=summary.ice_ufrag)
         ice = rtc_ice_servers(settings.ice_servers)
         if self.pool is not None:
             record.worker, answer = await self.pool.play(
-                room_id, session_id, offer_sdp, summary, settings.ice_servers, preferred
+                room_id, session_id, offer_sdp, summary, settings.ice_servers, video_codecs
             )
         else:
             peer = await open_viewer(
@@ -279,7 +300,7 @@ class MediaServer:
                 summary,
                 lambda slot, kind: stream.slots[slot].fanouts[kind],
                 ice,
-                preferred,
+                video_codecs,
                 self._local_viewer_gone,
             )
             record.local = peer

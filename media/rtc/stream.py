@@ -44,13 +44,24 @@ class Slot:
         self.sampled_link = LinkStats()
         self.sampled_at = 0.0
         self.low_quality = False
+        self.last_video_codec: str | None = (
+            None  # what the last publisher sent (a reconnect likely sends it again)
+        )
 
     @property
     def live(self) -> bool:
         return self.publisher is not None and not self.publisher.closed
 
+    @property
+    def video_codec(self) -> str | None:
+        """The video codec the live publisher sends (it was answered with that one), else None."""
+        if self.publisher is None or self.publisher.closed:
+            return None
+        return self.publisher.video_codec or None
+
     def attach(self, publisher: PublisherPeer) -> None:
         self.publisher = publisher
+        self.last_video_codec = publisher.video_codec or self.last_video_codec
         self.counters = FeedCounters()
         self.sampled_counters = FeedCounters()
         self.sampled_link = LinkStats()

@@ -22,27 +22,17 @@ from media.rtc.sender import use_forwarding_sender
 log = logging.getLogger(__name__)
 
 SLOTS = ("host", "guest")
-SUPPORTED_VIDEO = ("VP8", "H264")
 
 FanoutFor = Callable[[str, str], Fanout]  # (slot, kind) → fanout
 
 
-def codec_preferences(kind: str, codec: str) -> list[Any]:
+def codec_preferences(kind: str, *codecs: str) -> list[Any]:
+    """aiortc's capabilities for `codecs`, in that order (video: with RTX after them)."""
     caps = RTCRtpSender.getCapabilities(kind).codecs
-    wanted = codec.lower()
-    chosen = [c for c in caps if c.mimeType.lower() == f"{kind}/{wanted}"]
+    chosen = [c for codec in codecs for c in caps if c.mimeType.lower() == f"{kind}/{codec.lower()}"]
     if kind == "video":
         chosen += [c for c in caps if c.mimeType.lower() == "video/rtx"]
     return chosen
-
-
-def pick_video_codec(offered: tuple[str, ...], preferred: str | None) -> str:
-    offered_upper = {c.upper() for c in offered}
-    order = ([preferred] if preferred else []) + [c for c in SUPPORTED_VIDEO if c != preferred]
-    for codec in order:
-        if codec.upper() in offered_upper:
-            return codec
-    raise MediaError(406, f"the offer has no video codec this server relays ({', '.join(SUPPORTED_VIDEO)})")
 
 
 @dataclass
@@ -87,11 +77,11 @@ async def open_viewer(
     summary: OfferSummary,
     fanout_for: FanoutFor,
     ice_servers: list[RTCIceServer],
-    preferred_video: str | None,
+    video_codecs: tuple[str, ...],
     on_gone: Callable[[str], None],
 ) -> ViewerPeer:
-    """Answer a viewer's recvonly offer; its tracks start receiving at the next keyframe."""
-    video_codec = pick_video_codec(summary.video_codecs, preferred_video) if "video" in summary.kinds else ""
+    """Answer a viewer's recvonly offer with `video_codecs` (`offers.viewer_video_codecs`: the room's
+    codec first); its tracks start receiving at the next keyframe."""
     pc = RTCPeerConnection(RTCConfiguration(iceServers=ice_servers))
     peer = ViewerPeer(session_id, room_id, pc, answer="")
 
@@ -108,11 +98,11 @@ async def open_viewer(
         for kind in summary.kinds:
             slot = SLOTS[seen[kind]]
             seen[kind] += 1
-            codec = video_codec if kind == "video" else "opus"
-            track = ViewerTrack(kind, codec, on_codec_mismatch=mismatch)
+            codecs = video_codecs if kind == "video" else ("opus",)
+            track = ViewerTrack(kind, codecs, on_codec_mismatch=mismatch)
             transceiver = pc.addTransceiver(track, direction="sendonly")
             use_forwarding_sender(transceiver.sender)
-            transceiver.setCodecPreferences(codec_preferences(kind, codec))
+            transceiver.setCodecPreferences(codec_preferences(kind, *codecs))
             fanout = fanout_for(slot, kind)
             peer.tracks.append((fanout, track))
             if kind == "video":

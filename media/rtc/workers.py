@@ -216,7 +216,7 @@ class WorkerPool:
         offer_sdp: str,
         summary: OfferSummary,
         ice_servers: tuple[IceServer, ...],
-        preferred_video: str | None,
+        video_codecs: tuple[str, ...],
     ) -> tuple[int, str]:
         live = [link for link in self.links if link.writer is not None]
         if not live:
@@ -238,7 +238,7 @@ class WorkerPool:
                         {"urls": list(s.urls), "username": s.username, "credential": s.credential}
                         for s in ice_servers
                     ],
-                    "preferred": preferred_video,
+                    "video_codecs_answered": list(video_codecs),
                 }
             )
         )
@@ -364,7 +364,7 @@ class Worker:
                 summary,
                 lambda slot, kind: self.fanout(room_id, slot, kind),
                 ice,
-                message.get("preferred"),
+                tuple(message.get("video_codecs_answered", ())),
                 self.gone,
             )
         except MediaError as exc:

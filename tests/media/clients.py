@@ -109,11 +109,7 @@ async def whip_publish(
     """A publisher; `video_codec` ("VP8", "H264") limits what its offer proposes."""
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     transceiver = pc.addTransceiver(video or StampedPattern(), direction="sendonly")
-    if video_codec is not None:
-        caps = RTCRtpSender.getCapabilities("video").codecs
-        transceiver.setCodecPreferences(
-            [c for c in caps if c.mimeType.lower() in (f"video/{video_codec.lower()}", "video/rtx")]
-        )
+    only_codec(transceiver, video_codec)
     if audio:
         pc.addTransceiver(AudioStreamTrack(), direction="sendonly")
     await pc.setLocalDescription(await pc.createOffer())
@@ -129,14 +125,24 @@ async def whip_publish(
     return pc, resp, body
 
 
+def only_codec(transceiver: Any, codec: str | None) -> None:
+    """Limit what a video transceiver offers to `codec` ("VP8", "H264"; None: everything aiortc has)."""
+    if codec is not None:
+        caps = RTCRtpSender.getCapabilities("video").codecs
+        transceiver.setCodecPreferences(
+            [c for c in caps if c.mimeType.lower() in (f"video/{codec.lower()}", "video/rtx")]
+        )
+
+
 async def whep_play(
-    http: aiohttp.ClientSession, base: str, room: str, slots: int = 1
+    http: aiohttp.ClientSession, base: str, room: str, slots: int = 1, video_codec: str | None = None
 ) -> tuple[RTCPeerConnection, aiohttp.ClientResponse, list[Any]]:
-    """A viewer; returns the remote video tracks in slot order (host first)."""
+    """A viewer; returns the remote video tracks in slot order (host first). `video_codec` limits its offer."""
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     transceivers = []
     for _ in range(slots):
         transceivers.append(pc.addTransceiver("video", direction="recvonly"))
+        only_codec(transceivers[-1], video_codec)
         pc.addTransceiver("audio", direction="recvonly")
     await pc.setLocalDescription(await pc.createOffer())
     resp = await http.post(
