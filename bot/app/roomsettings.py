@@ -7,8 +7,10 @@ from bot.rules import Rulebook
 from media.config import (
     DEFAULT_GIFTS,
     Gift,
+    HlsOutput,
     IceServer,
     Moderation,
+    Playback,
     ProductCard,
     Restream,
     RoomSettings,
@@ -58,4 +60,18 @@ def room_settings(rulebook: Rulebook, credentials: Credentials) -> RoomSettings:
         ),
         record=room.record,
         restream=Restream(room.restream.whip_url, room.restream.token) if room.restream else None,
+        hls=HlsOutput(
+            segment_s=room.hls.segment,
+            part_s=0.25 if room.hls.parts else None,
+            window=room.hls.window,
+            audio=room.hls.audio,
+        )
+        if room.hls is not None
+        else None,
+        playback=Playback(
+            via=room.playback.via,
+            whep_url=room.playback.whep_url,
+            hls_url=room.playback.hls_url,
+            fallback=room.playback.fallback,
+        ),
     )

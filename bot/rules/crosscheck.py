@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.rules.durations import format_duration
 from bot.rules.errors import RuleError
-from bot.rules.models import ContingencyPlan, Coupon, FaqEntry, Product, ShowScript, WinnerOf
+from bot.rules.models import ContingencyPlan, Coupon, FaqEntry, Product, RoomFile, ShowScript, WinnerOf
 from bot.rules.source import Path_, SourceFile
 from media.i18n import CATALOGUE
 
@@ -60,6 +60,11 @@ CATALOGUE.add(
             "zh-CN": "文件名“{value}”不能作为直播编号：只能用小写字母、数字和 -",
             "en": "file name '{value}' is not a valid show id: use lowercase letters, digits and '-'",
         },
+        "rules.check.playback_hls_without_source": {
+            "zh-CN": "playback.via 是 hls，但没有 HLS 来源：打开 room.yaml 的 hls，或填写 playback.hls_url（CDN 地址）",
+            "en": "playback.via is hls but there is no HLS source: turn on room.yaml `hls`, "
+            "or give playback.hls_url (a CDN's playlist URL)",
+        },
         "rules.check.faq_question_duplicate": {
             "zh-CN": "示例问题“{value}”已在 FAQ“{other}”中出现，机器人无法区分",
             "en": "example question '{value}' also appears in FAQ '{other}'; the bot cannot tell them apart",
@@ -105,6 +110,12 @@ def _unknown(
         checker.add(source, path, f"check.unknown_{what}_suggest", value=value, name=close[0])
     else:
         checker.add(source, path, f"check.unknown_{what}", value=value)
+
+
+def check_room(checker: Checker, room: RoomFile, source: SourceFile) -> None:
+    """What one room.yaml key needs of another."""
+    if room.playback.via == "hls" and room.hls is None and room.playback.hls_url is None:
+        checker.add(source, ("playback", "via"), "check.playback_hls_without_source")
 
 
 def check_catalogue(

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
-from bot.rules.crosscheck import Checker, check_catalogue, check_contingency, check_show
+from bot.rules.crosscheck import Checker, check_catalogue, check_contingency, check_room, check_show
 from bot.rules.errors import RuleError, RuleErrors
 from bot.rules.models import (
     ID_RE,
@@ -137,6 +137,8 @@ def load_rulebook(directory: str | Path) -> Rulebook:
     contingency = loader.parse_list(contingency_src, ContingencyPlan)
 
     checker = Checker()
+    if room is not None and room_src is not None:
+        check_room(checker, room, room_src)
     if contingency_src is not None:
         check_contingency(
             checker, contingency_src, contingency, _raw_ids(products_src, "sku"), _raw_ids(coupons_src, "id")

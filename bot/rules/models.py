@@ -181,6 +181,33 @@ class RestreamSpec(Strict):
     token: str | None = None
 
 
+def _on_off(value: object) -> object:
+    """`hls: true` is `hls: {}` (every default); `hls: false` is no HLS."""
+    if value is True:
+        return {}
+    if value is False:
+        return None
+    return value
+
+
+class HlsSpec(Strict):
+    """The room's HLS output: the host's H.264 packaged for a CDN (never re-encoded)."""
+
+    segment: Annotated[Duration, Field(ge=0.5, le=6.0)] = 1.0
+    parts: bool = True  # LL-HLS partial segments (~0.25 s)
+    window: int = Field(6, ge=3, le=30)
+    audio: Literal["aac", "opus"] = "aac"
+
+
+class PlaybackSpec(Strict):
+    """Where the viewer page plays the video from; chat, cards and votes always stay on liveroom."""
+
+    via: Literal["whep", "hls"] = "whep"
+    whep_url: Url | None = None
+    hls_url: Url | None = None
+    fallback: bool = True
+
+
 class FollowInvite(Strict):
     after: Duration = Field(180.0, gt=0)
     text: Text = "喜欢主播的话点个关注，开播第一时间提醒你～"
@@ -198,6 +225,8 @@ class RoomFile(Strict):
     ice_servers: list[IceServerSpec] = []
     record: bool = False
     restream: RestreamSpec | None = None
+    hls: Annotated[HlsSpec | None, BeforeValidator(_on_off)] = None
+    playback: PlaybackSpec = PlaybackSpec()
     follow_invite: FollowInvite | None = None
 
 

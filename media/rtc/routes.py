@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry
 from media.app import MEDIA_SERVER, SETTINGS
 from media.rooms import RoomDirectory
 from media.rtc.health import SAMPLE_INTERVAL_S
+from media.rtc.hlsweb import add_hls_routes
 from media.rtc.server import EventSink, MediaServer
 from media.rtc.whep import add_whep_routes
 from media.rtc.whip import add_whip_routes
@@ -26,7 +27,7 @@ def setup_media(
     recordings_dir: Path | None = None,
     sample_interval: float = SAMPLE_INTERVAL_S,
 ) -> MediaServer:
-    """Create the media server for `rooms` and register `/whip/…` and `/whep/…`."""
+    """Create the media server for `rooms` and register `/whip/…`, `/whep/…` and `/hls/…`."""
     if recordings_dir is None:
         settings = app.get(SETTINGS)
         recordings_dir = Path(settings.data_dir if settings else "var") / "recordings"
@@ -41,6 +42,7 @@ def setup_media(
     app[MEDIA_SERVER] = server
     add_whip_routes(app, server)
     add_whep_routes(app, server)
+    add_hls_routes(app, server)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await server.start()

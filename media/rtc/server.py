@@ -21,14 +21,16 @@ from typing import Any
 from aiortc import RTCPeerConnection
 from prometheus_client import CollectorRegistry
 
-from media.config import RoomSettings
+from media.config import HlsOutput, RoomSettings
 from media.rooms import RoomDirectory
 from media.rtc.cohost import GuestInvites
 from media.rtc.forwarding import MediaFrame
 from media.rtc.health import SAMPLE_INTERVAL_S, LinkStats, StreamMetrics, quality_problems, sample
+from media.rtc.hls import HlsStream, Part, first_sequence_number
 from media.rtc.offers import MediaError, parse_offer, parse_sdpfrag, rtc_ice_servers, viewer_video_codecs
 from media.rtc.publishers import PublisherPeer, open_publisher
 from media.rtc.recording import RecordedPacket, Recorder
+from media.rtc.segmenter import QueuedFrame, Segmenter
 from media.rtc.stream import RelayedFrame, RoomStream, Slot
 from media.rtc.viewers import ViewerPeer, open_viewer
 from media.rtc.workers import WorkerPool
@@ -82,6 +84,8 @@ class MediaServer:
         self.viewers: dict[str, ViewerRecord] = {}
         self.recorders: dict[str, Recorder] = {}
         self._recording_taps: dict[str, Callable[[RelayedFrame], None]] = {}
+        self.hls: dict[str, HlsStream] = {}  # the room's current (or last, ended) HLS output
+        self._segmenters: dict[str, tuple[Segmenter, Callable[[RelayedFrame], None]]] = {}
         self.pool = (
             WorkerPool(media_workers, self._worker_keyframe, self._worker_viewer_gone)
             if media_workers > 1
@@ -151,6 +155,8 @@ class MediaServer:
             await self.pool.close()
         for room_id in list(self.recorders):
             await self._stop_recording(room_id)
+        for room_id in list(self._segmenters):
+            await self._stop_hls(room_id)
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
@@ -223,6 +229,12 @@ class MediaServer:
         self.metrics.sessions.labels(room_id, f"publisher_{slot_name}").inc()
         if slot_name == "host" and settings.record:
             self._start_recording(room_id, slot)
+        if slot_name == "host" and settings.hls is not None:
+            if peer.video_codec == "H264":
+                self._start_hls(room_id, slot, settings.hls)
+            else:
+                # HLS carries H.264 only and video is never re-encoded: this session has no HLS output.
+                self._emit(room_id, "hls_unavailable", {"session": session_id, "codec": peer.video_codec})
         return peer
 
     def _on_frame(self, slot: Slot, session_id: str, frame: MediaFrame) -> None:
@@ -254,6 +266,7 @@ class MediaServer:
             )
             if peer.slot == "host":
                 await self._stop_recording(peer.room_id)
+                await self._stop_hls(peer.room_id)
             return
         self._emit(
             peer.room_id,
@@ -265,6 +278,7 @@ class MediaServer:
             self._emit(peer.room_id, "stream_down", {"slot": peer.slot, "reason": reason})
         if peer.slot == "host":
             await self._stop_recording(peer.room_id)
+            await self._stop_hls(peer.room_id)
 
     async def end_publisher(self, room_id: str, session_id: str) -> bool:
         peer = self.publishers.get(session_id)
@@ -418,6 +432,82 @@ class MediaServer:
                 "error": recorder.error,
             },
         )
+
+    # -- HLS output --------------------------------------------------------
+
+    def _start_hls(self, room_id: str, slot: Slot, settings: HlsOutput) -> None:
+        if room_id in self._segmenters:
+            return
+        previous = self.hls.get(room_id)
+        first = first_sequence_number(time.time())
+        stream = HlsStream(room_id, settings, max(first, previous.next_msn if previous else 0))
+        self.hls[room_id] = stream
+        loop = asyncio.get_running_loop()
+
+        def deliver(op: str, args: tuple[Any, ...]) -> None:  # on the segmenter's thread
+            loop.call_soon_threadsafe(self._hls_delivered, stream, op, args)
+
+        segmenter = Segmenter(settings, deliver, stream.next_msn)
+        last_keyframe = [time.monotonic()]
+
+        def tap(frame: RelayedFrame) -> None:
+            now = time.monotonic()
+            if frame.kind == "video":
+                if frame.keyframe:
+                    last_keyframe[0] = now
+                elif now - last_keyframe[0] >= settings.segment_s:
+                    # WebRTC encoders send keyframes when asked: a segment can only start at one.
+                    slot.request_keyframe()
+            segmenter.write(QueuedFrame(frame.kind, frame.codec, frame.pts, frame.keyframe, frame.data, now))
+
+        slot.taps.append(tap)
+        self._segmenters[room_id] = (segmenter, tap)
+
+    def _hls_delivered(self, stream: HlsStream, op: str, args: tuple[Any, ...]) -> None:
+        if op == "init":
+            data, codecs = args
+            stream.set_init(data, codecs)
+            self._emit(
+                stream.room_id,
+                "hls_started",
+                {
+                    "generation": stream.generation,
+                    "codecs": codecs,
+                    "segment_s": stream.settings.segment_s,
+                    "part_s": stream.settings.part_s,
+                },
+            )
+        elif op == "part":
+            part, wall = args
+            assert isinstance(part, Part)
+            stream.add_part(part, wall)
+        elif op == "segment_end":
+            stream.end_segment(args[0])
+        elif op == "end":
+            stream.end()
+
+    async def _stop_hls(self, room_id: str) -> None:
+        entry = self._segmenters.pop(room_id, None)
+        if entry is None:
+            return
+        segmenter, tap = entry
+        slot = self.stream(room_id).slots["host"]
+        if tap in slot.taps:
+            slot.taps.remove(tap)
+        await asyncio.get_running_loop().run_in_executor(None, segmenter.close)
+        await asyncio.sleep(0)  # let the thread's last deliveries land
+        stream = self.hls.get(room_id)
+        if stream is not None:
+            self._emit(
+                room_id,
+                "hls_stopped",
+                {
+                    "generation": stream.generation,
+                    "segments": stream.produced,
+                    "dropped": segmenter.dropped,
+                    "error": segmenter.error,
+                },
+            )
 
     # -- health ----------------------------------------------------------
 
