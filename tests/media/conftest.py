@@ -11,7 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from media.app import create_app
-from media.config import RoomSettings, ServerSettings
+from media.config import HlsOutput, RoomSettings, ServerSettings
 from media.rooms import RoomDirectory
 from media.rtc.routes import setup_media
 from media.rtc.server import MediaServer
@@ -33,14 +33,21 @@ class MediaHarness:
 
 
 def build(
-    tmp_path: Path, *, record: bool = False, media_workers: int = 1, sample_interval: float = 1.0
+    tmp_path: Path,
+    *,
+    record: bool = False,
+    media_workers: int = 1,
+    sample_interval: float = 1.0,
+    hls: HlsOutput | None = None,
 ) -> MediaHarness:
     events: list[tuple[str, str, dict[str, Any]]] = []
 
     async def on_event(room: str, kind: str, data: dict[str, Any]) -> None:
         events.append((room, kind, data))
 
-    rooms = RoomDirectory([RoomSettings(id="demo", title="测试直播间", publish_token=TOKEN, record=record)])
+    rooms = RoomDirectory(
+        [RoomSettings(id="demo", title="测试直播间", publish_token=TOKEN, record=record, hls=hls)]
+    )
     app = create_app(ServerSettings(data_dir=str(tmp_path)), rooms)
     server = setup_media(
         app, rooms, on_event=on_event, media_workers=media_workers, sample_interval=sample_interval
@@ -48,11 +55,17 @@ def build(
     return MediaHarness(app, server, events)
 
 
-@pytest.fixture
-async def media(tmp_path: Path) -> AsyncIterator[MediaHarness]:
-    harness = build(tmp_path)
+async def serve(harness: MediaHarness) -> TestServer:
+    """Serve the harness on a real port (WebRTC peers need one) and set its `base`."""
     server = TestServer(harness.app, host="127.0.0.1")
     await server.start_server()
     harness.base = str(server.make_url("")).rstrip("/")
+    return server
+
+
+@pytest.fixture
+async def media(tmp_path: Path) -> AsyncIterator[MediaHarness]:
+    harness = build(tmp_path)
+    server = await serve(harness)
     yield harness
     await server.close()
