@@ -54,6 +54,8 @@ class Connection:
     recent_actions: deque[float] = field(default_factory=lambda: deque(maxlen=100))
     errors: deque[float] = field(default_factory=lambda: deque(maxlen=100))
     dropped: int = 0
+    playback: str | None = None  # the path its player plays over (`WatchPath`), once it said
+    fallback: bool = False
 
     @property
     def staff(self) -> bool:

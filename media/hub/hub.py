@@ -43,6 +43,7 @@ from media.hub.protocol import (
     SendGift,
     Snapshot,
     StartCountdown,
+    WatchPath,
     Welcome,
 )
 from media.hub.voting import VoteOps
@@ -204,8 +205,36 @@ class RoomHub(ChatOps, CommerceOps, VoteOps):
                 await self.record_click(room.id, sku, conn.viewer_id, "card")
             case FollowRoom():
                 await self.follow(room, conn)
+            case WatchPath(path=path, fallback=fallback):
+                await self.watch_path(room, conn, path, fallback)
             case _:
                 await self.operate(room, conn, message)
+
+    async def watch_path(self, room: Room, conn: Connection, path: str, fallback: bool) -> None:
+        """A viewer's player says how it plays the video; logged when it changes."""
+        if conn.playback == path and conn.fallback == fallback:
+            return
+        conn.playback, conn.fallback = path, fallback
+        if not conn.staff:
+            await self.log(
+                self.line(
+                    room,
+                    "viewer_playback",
+                    viewer_id=conn.viewer_id,
+                    data={"path": path, "fallback": fallback, "connection_id": conn.id},
+                )
+            )
+
+    def playback_counts(self, room_id: str) -> dict[str, int]:
+        """Viewers on this process by the path their video plays over (`unknown`: not said yet)."""
+        counts = {"whep": 0, "sfu": 0, "hls": 0, "fallback": 0, "unknown": 0}
+        room = self.active(room_id)
+        for conn in room.connections.values() if room is not None else ():
+            if conn.staff:
+                continue
+            counts[conn.playback or "unknown"] += 1
+            counts["fallback"] += conn.fallback
+        return counts
 
     async def operate(self, room: Room, conn: Connection, message: Message) -> None:
         """An operator command from the studio, the host page or a bot connected over the socket."""

@@ -68,7 +68,18 @@ class FollowRoom(Message):
     type: Literal["follow"]
 
 
-ViewerMessage = Chat | Like | SendGift | CastVote | EnterLottery | ClaimCoupon | ClickProduct | FollowRoom
+class WatchPath(Message):
+    """How this viewer's player plays the video: liveroom's WebRTC (`whep`), an external SFU's WebRTC
+    (`sfu`) or HLS (`hls`); `fallback` when it went to HLS because WebRTC could not connect."""
+
+    type: Literal["playback"]
+    path: Literal["whep", "sfu", "hls"]
+    fallback: bool = False
+
+
+ViewerMessage = (
+    Chat | Like | SendGift | CastVote | EnterLottery | ClaimCoupon | ClickProduct | FollowRoom | WatchPath
+)
 
 # ---------------------------------------------------------------- operator / bot → room
 

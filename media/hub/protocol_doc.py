@@ -34,6 +34,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "ClaimCoupon": {"type": "claim_coupon", "coupon_id": "c199-50"},
     "ClickProduct": {"type": "click_product", "sku": "PAN-01"},
     "FollowRoom": {"type": "follow"},
+    "WatchPath": {"type": "playback", "path": "hls", "fallback": True},
     # operator / bot → room
     "Say": {"type": "say", "text": "欢迎来到直播间！", "cue": "open-hello"},
     "PinProduct": {"type": "pin_product", "sku": "PAN-01", "cue": "pin-pan"},

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from media.app import MEDIA_SERVER
+from media.app import HUB, MEDIA_SERVER
 from media.config import RoomSettings
 from media.hub.hub import RoomHub
 from media.rtc.server import MediaServer
@@ -44,8 +44,13 @@ async def end_guest(request: web.Request, settings: RoomSettings) -> web.Respons
 
 
 async def stream_health(request: web.Request, settings: RoomSettings) -> web.Response:
-    """`GET /api/media/{room}/health` (team): the room's latest stream health snapshot."""
-    return web.json_response(_media(request, settings).health(settings.id))
+    """`GET /api/media/{room}/health` (team): the room's latest stream health snapshot, and how the
+    viewers on this process watch (`playback`: counts by path, as their players report it)."""
+    snapshot = dict(_media(request, settings).health(settings.id))
+    hub = request.app.get(HUB)
+    if hub is not None:
+        snapshot["playback"] = hub.playback_counts(settings.id)
+    return web.json_response(snapshot)
 
 
 async def guest_page(request: web.Request, hub: RoomHub) -> web.Response:

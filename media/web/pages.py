@@ -33,6 +33,11 @@ PAGE_TEXTS["studio"].update(
         "live": {"zh-CN": "直播中", "en": "Live"},
         "offline": {"zh-CN": "未开播", "en": "Offline"},
         "viewers_media": {"zh-CN": "观看连接", "en": "Video viewers"},
+        "watch_paths": {"zh-CN": "观看方式", "en": "Watching via"},
+        "path_whep": {"zh-CN": "WebRTC", "en": "WebRTC"},
+        "path_sfu": {"zh-CN": "SFU", "en": "SFU"},
+        "path_hls": {"zh-CN": "HLS", "en": "HLS"},
+        "path_fallback": {"zh-CN": "其中回退", "en": "fell back"},
         "bitrate": {"zh-CN": "码率 kbps", "en": "Bitrate kbps"},
         "fps": {"zh-CN": "帧率", "en": "FPS"},
         "loss": {"zh-CN": "丢包率", "en": "Packet loss"},
@@ -96,11 +101,15 @@ def _room(request: web.Request, hub: RoomHub) -> RoomSettings:
     return settings
 
 
-def _html(body: str, status: int = 200) -> web.Response:
+def _html(body: str, status: int = 200, media_origins: tuple[str, ...] = ()) -> web.Response:
+    """An HTML page with its security headers; `media_origins` may also be fetched and played from
+    (an external SFU's WHEP endpoint, a CDN's HLS)."""
     response = web.Response(text=body, content_type="text/html", charset="utf-8", status=status)
+    extra = "".join(" " + origin for origin in media_origins)
     response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob: mediastream:; "
-        "connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'"
+        f"default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob: mediastream:{extra}; "
+        f"connect-src 'self' ws: wss:{extra}; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+        "frame-ancestors 'none'"
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
@@ -109,6 +118,28 @@ def _html(body: str, status: int = 200) -> web.Response:
 
 def _lang(settings: RoomSettings) -> str:
     return "en" if normalise_language(settings.language) == "en" else "zh-CN"
+
+
+def playback_config(settings: RoomSettings) -> dict[str, Any]:
+    """What player.js plays from (room.yaml `playback`; the room itself stays on liveroom)."""
+    playback = settings.playback
+    hls = playback.hls_url or (f"/hls/{settings.id}/index.m3u8" if settings.hls is not None else None)
+    return {
+        "via": playback.via,
+        "whep": playback.whep_url,
+        "hls": hls,
+        "fallback": playback.fallback,
+        "hlsScript": "/static/vendor/hls.light.min.js",
+    }
+
+
+def _origins(*urls: str | None) -> tuple[str, ...]:
+    out = []
+    for url in urls:
+        if url and url.startswith(("http://", "https://")):
+            scheme, _, rest = url.partition("://")
+            out.append(f"{scheme}://{rest.split('/', 1)[0]}")
+    return tuple(dict.fromkeys(out))
 
 
 async def viewer_page(request: web.Request, hub: RoomHub) -> web.Response:
@@ -121,6 +152,7 @@ async def viewer_page(request: web.Request, hub: RoomHub) -> web.Response:
         "texts": page_texts(settings.language, "room"),
         "ice": [{"urls": list(s.urls)} for s in settings.ice_servers],
         "player_texts": widget_texts(settings.language, "player"),
+        "playback": playback_config(settings),
     }
     response = _html(
         render(
@@ -133,7 +165,8 @@ async def viewer_page(request: web.Request, hub: RoomHub) -> web.Response:
             placeholder=page_texts(settings.language)["chat_placeholder"],
             send=page_texts(settings.language)["send"],
             like=page_texts(settings.language, "room")["like"],
-        )
+        ),
+        media_origins=_origins(settings.playback.whep_url, settings.playback.hls_url),
     )
     response.set_cookie(
         VIEWER_COOKIE,

@@ -170,6 +170,10 @@ WIDGET_TEXTS: dict[str, dict[str, dict[str, str]]] = {
         "reconnecting": {"zh-CN": "重新连接中…", "en": "Reconnecting…"},
         "unmute": {"zh-CN": "🔇 点击开启声音", "en": "🔇 Tap for sound"},
         "missing": {"zh-CN": "直播间不存在", "en": "No such room"},
+        "codec": {
+            "zh-CN": "此浏览器无法播放本直播的视频格式",
+            "en": "This browser cannot play the stream's video format",
+        },
     },
     "publisher": {
         "camera": {"zh-CN": "摄像头", "en": "Camera"},

@@ -112,6 +112,8 @@ def test_nginx_config_passes_nginx_t(tmp_path: Path) -> None:
     site = site.replace("listen 80;", "listen 127.0.0.1:18080;").replace("listen [::]:80;", "")
     site = site.replace("listen 443 ssl http2;", "listen 127.0.0.1:18443 ssl http2;")
     site = site.replace("listen [::]:443 ssl http2;", "")
+    site = site.replace("/etc/nginx/liveroom-hls.conf", str(DEPLOY / "nginx-hls.conf"))
+    site = site.replace("/var/cache/nginx/liveroom-hls", str(tmp_path / "hls-cache"))
     (tmp_path / "site.conf").write_text(site, encoding="utf-8")
     main = (
         f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
@@ -122,6 +124,7 @@ def test_nginx_config_passes_nginx_t(tmp_path: Path) -> None:
     result = subprocess.run([nginx, "-t", "-c", str(tmp_path / "nginx.conf")], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "proxy_set_header Upgrade $http_upgrade" in site and "ip_hash" in site
+    assert "keys_zone=liveroom_hls" in site and "nginx-hls.conf" in site
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed")

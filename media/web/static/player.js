@@ -1,8 +1,16 @@
-/* liveroom WHEP player: plays a room's host (and co-host guest) stream in a <video>.
+/* liveroom player: plays a room's host (and co-host guest) stream in a <video>, by WHEP or HLS.
  *
  *   var player = LiveroomPlayer.attach(videoEl, roomId, {
- *     base: "",                      // server origin, default this page's
+ *     base: "",                      // liveroom's origin, default this page's (the room status lives there)
+ *     playback: {                    // where the video comes from (room.yaml `playback`), default liveroom's WHEP
+ *       via: "whep" | "hls",
+ *       whep: null,                  // an external SFU's WHEP URL (fed by restream); null: liveroom's /whep/{room}
+ *       hls: null,                   // the HLS playlist URL (liveroom's /hls/{room}/index.m3u8 or a CDN's)
+ *       fallback: true,              // play HLS when WebRTC cannot connect (when there is an HLS URL)
+ *       hlsScript: "/static/vendor/hls.light.min.js"  // loaded only when HLS plays through MSE
+ *     },
  *     onState: function (state, text) {},   // "connecting" | "waiting" | "playing" | "reconnecting"
+ *     onPath: function (path, fallback) {}, // "whep" | "sfu" | "hls" once it plays; fallback: why it left WebRTC
  *     onGuest: function (guestVideoEl) {},  // guest video shown (element) or gone (null)
  *     texts: { waiting: "...", ... }  // override the Chinese defaults
  *   });
@@ -10,7 +18,8 @@
  *
  * Autoplay rules: the video starts muted and an unmute button is shown. The
  * player keeps one WHEP session open while the host is away, and starts a new one
- * by itself when the connection drops, so viewers never need to reload.
+ * by itself when the connection drops, so viewers never need to reload. HLS plays through
+ * hls.js (low-latency mode) where the browser has MSE, else the browser's own HLS (iOS Safari).
  */
 (function () {
   "use strict";
@@ -21,8 +30,23 @@
     playing: "",
     reconnecting: "重新连接中…",
     unmute: "🔇 点击开启声音",
-    missing: "直播间不存在"
+    missing: "直播间不存在",
+    codec: "此浏览器无法播放本直播的视频格式"
   };
+  var CONNECT_LIMIT_MS = 8000;  // live, answered, and still not connected after this: WebRTC cannot get through
+
+  function loadScript(src) {
+    if (window.Hls) return Promise.resolve();
+    if (loadScript.pending) return loadScript.pending;
+    loadScript.pending = new Promise(function (resolve, reject) {
+      var tag = document.createElement("script");
+      tag.src = src;
+      tag.onload = function () { resolve(); };
+      tag.onerror = function () { loadScript.pending = null; reject(new Error("cannot load " + src)); };
+      document.head.appendChild(tag);
+    });
+    return loadScript.pending;
+  }
 
   function waitIceGathering(pc, ms) {
     if (pc.iceGatheringState === "complete") return Promise.resolve();
@@ -56,6 +80,18 @@
     this.opts = opts || {};
     this.base = this.opts.base || "";
     this.texts = Object.assign({}, TEXTS, this.opts.texts || {});
+    var pb = this.opts.playback || {};
+    this.playback = {
+      via: pb.via === "hls" ? "hls" : "whep", whep: pb.whep || null, hls: pb.hls || null,
+      fallback: pb.fallback !== false, hlsScript: pb.hlsScript || "/static/vendor/hls.light.min.js"
+    };
+    this.mode = this.playback.via;
+    this.fellBack = null;  // why WebRTC was given up for HLS
+    this.path = null;
+    this.hls = null;
+    this.hlsFrames = -1;
+    this.connectStarted = 0;
+    this.failures = 0;
     this.pc = null;
     this.location = null;
     this.stopped = false;
@@ -86,7 +122,9 @@
     this.timer = setInterval(function () { self.watch(); }, 1000);
     window.addEventListener("pagehide", function () { self.stop(); });
     this.setState("connecting");
-    this.connect();
+    if (this.mode === "whep" && !window.RTCPeerConnection && this.canFallBack()) this.fallBack("no_webrtc");
+    else if (this.mode === "hls") this.startHls();
+    else this.connect();
   }
 
   Player.prototype.setState = function (state) {
@@ -99,7 +137,68 @@
     this.overlay.textContent = text;
     this.overlay.hidden = !text;
     v.dataset.state = state;
+    if (state === "playing") this.setPath(this.mode === "hls" ? "hls" : this.playback.whep ? "sfu" : "whep");
     if (this.opts.onState) this.opts.onState(state, text);
+  };
+
+  Player.prototype.setPath = function (path) {
+    if (this.path === path) return;
+    this.path = path;
+    this.video.dataset.path = path;
+    if (this.fellBack) this.video.dataset.fallback = this.fellBack;
+    if (this.opts.onPath) this.opts.onPath(path, this.fellBack);
+  };
+
+  Player.prototype.canFallBack = function () {
+    return this.mode === "whep" && this.playback.fallback && !!this.playback.hls;
+  };
+
+  // WebRTC cannot get through (no WebRTC, a firewall, a codec this browser lacks): play HLS instead.
+  Player.prototype.fallBack = function (why) {
+    if (window.console) console.warn("liveroom player: WebRTC unavailable (" + why + "), playing HLS");
+    this.fellBack = why;
+    this.teardown();
+    this.mode = "hls";
+    this.startHls();
+  };
+
+  Player.prototype.startHls = function () {
+    if (this.stopped) return;
+    var self = this, video = this.video;
+    var url = new URL(this.playback.hls, window.location.href).toString();
+    this.hlsFrames = -1;
+    this.badSince = 0;
+    var mse = window.MediaSource || window.ManagedMediaSource;
+    if (!mse && video.canPlayType("application/vnd.apple.mpegurl")) {
+      video.src = url;  // iOS Safari: its own (low-latency) HLS
+      video.play().catch(function () {});
+      return;
+    }
+    loadScript(this.playback.hlsScript).then(function () {
+      if (self.stopped || self.mode !== "hls") return;
+      if (!window.Hls.isSupported()) { video.src = url; video.play().catch(function () {}); return; }
+      var hls = new window.Hls({ lowLatencyMode: true, enableWorker: false, backBufferLength: 10,
+        maxLiveSyncPlaybackRate: 1.5, manifestLoadingMaxRetry: 2 });
+      hls.on(window.Hls.Events.ERROR, function (event, data) {
+        if (data.fatal && hls === self.hls) self.restartHls();
+      });
+      hls.on(window.Hls.Events.MANIFEST_PARSED, function () { video.play().catch(function () {}); });
+      self.hls = hls;
+      hls.loadSource(url);
+      hls.attachMedia(video);
+    }, function (err) {
+      if (window.console) console.warn("liveroom player: " + err);
+      setTimeout(function () { self.restartHls(); }, self.retryDelay);
+    });
+  };
+
+  Player.prototype.restartHls = function () {
+    if (this.stopped || this.mode !== "hls") return;
+    if (this.hls) { this.hls.destroy(); this.hls = null; }
+    var self = this;
+    clearTimeout(this.hlsTimer);
+    this.hlsTimer = setTimeout(function () { self.startHls(); }, this.retryDelay);
+    this.retryDelay = Math.min(this.retryDelay * 2, 8000);
   };
 
   Player.prototype.unmute = function () {
@@ -110,12 +209,17 @@
   };
 
   Player.prototype.url = function () {
-    return this.base + "/whep/" + encodeURIComponent(this.room);
+    return this.playback.whep || this.base + "/whep/" + encodeURIComponent(this.room);
+  };
+
+  Player.prototype.statusUrl = function () {
+    return this.base + "/whep/" + encodeURIComponent(this.room) + "/status";
   };
 
   Player.prototype.connect = async function () {
-    if (this.stopped) return;
+    if (this.stopped || this.mode !== "whep") return;
     var self = this;
+    this.connectStarted = Date.now();
     try {
       var iceServers = [];
       try { iceServers = parseIceLinks(await fetch(this.url(), { method: "OPTIONS" })); } catch (e) { /* optional */ }
@@ -137,7 +241,9 @@
       };
       pc.onconnectionstatechange = function () {
         if (pc !== self.pc) return;
-        if (pc.connectionState === "failed" || pc.connectionState === "closed") self.reconnect();
+        if (pc.connectionState === "connected") self.failures = 0;
+        if (pc.connectionState === "failed" && ++self.failures >= 2 && self.canFallBack()) self.fallBack("ice_failed");
+        else if (pc.connectionState === "failed" || pc.connectionState === "closed") self.reconnect();
       };
       await pc.setLocalDescription(await pc.createOffer());
       await waitIceGathering(pc, 2000);
@@ -151,6 +257,14 @@
         this.overlay.hidden = false;
         throw new Error("room missing");
       }
+      if (response.status === 406) {
+        // No codec in common with what the room sends: HLS if there is one, else say so.
+        if (this.canFallBack()) { this.fallBack("codec"); return; }
+        this.overlay.textContent = this.texts.codec;
+        this.overlay.hidden = false;
+        throw new Error("WHEP 406 " + (response.headers.get("X-Room-Video-Codec") || ""));
+      }
+      if (response.status >= 500 && this.canFallBack() && ++this.failures >= 2) { this.fallBack("whep_" + response.status); return; }
       if (response.status !== 201) throw new Error("WHEP " + response.status);
       var location = response.headers.get("Location");
       this.location = location ? new URL(location, new URL(this.url(), window.location.href)).toString() : null;
@@ -159,12 +273,14 @@
       this.badSince = 0;
     } catch (err) {
       if (window.console) console.warn("liveroom player: " + err);
+      // The WHEP endpoint cannot be reached at all (blocked, down): a fetch TypeError.
+      if (err instanceof TypeError && this.canFallBack() && ++this.failures >= 2) { this.fallBack("unreachable"); return; }
       this.scheduleRetry();
     }
   };
 
   Player.prototype.scheduleRetry = function () {
-    if (this.stopped) return;
+    if (this.stopped || this.mode !== "whep") return;
     var self = this;
     this.teardown();
     this.setState(this.state === "playing" ? "reconnecting" : this.state || "connecting");
@@ -225,8 +341,42 @@
     }
   };
 
+  Player.prototype.hostLive = async function () {
+    try {
+      var r = await fetch(this.statusUrl(), { cache: "no-store" });
+      return r.ok && (await r.json()).live;
+    } catch (e) { return false; }
+  };
+
+  Player.prototype.watchHls = async function () {
+    var q = this.video.getVideoPlaybackQuality ? this.video.getVideoPlaybackQuality() : null;
+    var frames = q ? q.totalVideoFrames : Math.round(this.video.currentTime * 30);
+    var moving = this.hlsFrames >= 0 && frames > this.hlsFrames;
+    this.hlsFrames = frames;
+    var now = Date.now();
+    if (moving) {
+      this.stalled.host = now;
+      this.badSince = 0;
+      this.retryDelay = 1000;
+      this.setState("playing");
+      if (this.video.paused) this.video.play().catch(function () {});
+      return;
+    }
+    if (this.state === "playing" && now - this.stalled.host < 3000) return;
+    var live = await this.hostLive();
+    if (!live) { this.badSince = 0; this.setState("waiting"); return; }
+    this.setState(this.state === "playing" || this.state === "reconnecting" ? "reconnecting" : "connecting");
+    if (!this.badSince) this.badSince = now;
+    if (now - this.badSince > 6000) {  // live but nothing plays (the stream ended and began anew): reload
+      this.badSince = 0;
+      this.restartHls();
+    }
+  };
+
   Player.prototype.watch = async function () {
-    if (this.stopped || !this.pc) return;
+    if (this.stopped) return;
+    if (this.mode === "hls") return this.watchHls();
+    if (!this.pc) return;
     var counts = await this.framesBySlot();
     var now = Date.now();
     var hostMoving = counts.host > this.lastFrames.host && this.lastFrames.host >= 0;
@@ -243,12 +393,12 @@
     }
     if (this.state === "playing" && now - this.stalled.host < 2000) return;
     // No picture: is the host off air, or is our connection the problem?
-    var live = false;
-    try {
-      var r = await fetch(this.url() + "/status", { cache: "no-store" });
-      live = r.ok && (await r.json()).live;
-    } catch (e) { live = false; }
+    var live = await this.hostLive();
     var pcState = this.pc ? this.pc.connectionState : "closed";
+    if (live && pcState !== "connected" && this.connectStarted && now - this.connectStarted > CONNECT_LIMIT_MS && this.canFallBack()) {
+      this.fallBack("no_connection");
+      return;
+    }
     if (!live && pcState === "connected") {
       this.badSince = 0;
       this.setState("waiting");
@@ -268,10 +418,17 @@
   Player.prototype.stop = function () {
     this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.hlsTimer);
     this.teardown();
+    if (this.hls) { this.hls.destroy(); this.hls = null; }
   };
 
   window.LiveroomPlayer = {
-    attach: function (videoEl, roomId, opts) { return new Player(videoEl, roomId, opts); }
+    players: [],
+    attach: function (videoEl, roomId, opts) {
+      var player = new Player(videoEl, roomId, opts);
+      this.players.push(player);
+      return player;
+    }
   };
 })();

@@ -38,6 +38,7 @@
   }
 
   function welcome(m) {
+    if (watching) room.send(watching);  // a new socket after a reconnect: say again how we watch
     me.viewer_id = m.viewer_id;
     me.muted = m.muted;
     LR.clear(chat);
@@ -256,9 +257,14 @@
 
   var video = $("video");
   video.addEventListener("playing", function () { $("video-empty").hidden = true; });
+  // Which path the video plays over (WebRTC here, an SFU, HLS): the studio counts them.
+  var watching = null;
   function attachPlayer() {
     if (window.LiveroomPlayer && typeof window.LiveroomPlayer.attach === "function") {
-      try { window.LiveroomPlayer.attach(video, cfg.room, { iceServers: cfg.ice, texts: cfg.player_texts }); } catch (e) { if (window.console) console.error(e); }
+      try {
+        window.LiveroomPlayer.attach(video, cfg.room, { iceServers: cfg.ice, texts: cfg.player_texts, playback: cfg.playback,
+          onPath: function (path, fallback) { watching = { type: "playback", path: path, fallback: !!fallback }; room.send(watching); } });
+      } catch (e) { if (window.console) console.error(e); }
     }
   }
   if (document.readyState === "complete") attachPlayer(); else window.addEventListener("load", attachPlayer);

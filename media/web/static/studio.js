@@ -166,6 +166,11 @@
       var grid = LR.clear($("stream-numbers"));
       function row(label, value) { grid.appendChild(el("div", null, el("dt", { text: label }), el("dd", { text: value }))); }
       row(T.viewers_media, fmt(h.viewers));
+      var pb = h.playback;
+      if (pb) {  // how the viewers watch: WebRTC here, an SFU's WebRTC, HLS (and how many fell back to it)
+        row(T.watch_paths, T.path_whep + " " + pb.whep + " · " + T.path_sfu + " " + pb.sfu + " · " + T.path_hls + " " + pb.hls +
+          (pb.fallback ? " (" + T.path_fallback + " " + pb.fallback + ")" : ""));
+      }
       ["host", "guest"].forEach(function (slot) {
         var s = h[slot];
         if (!s) return;
