@@ -270,6 +270,8 @@ def publisher_page(settings: RoomSettings, page: str, **config: Any) -> web.Resp
         "texts": texts,
         "ice": [{"urls": list(s.urls)} for s in settings.ice_servers],
         "publisher_texts": widget_texts(settings.language, "publisher"),
+        # HLS packages H.264 only (video is never re-encoded): where it is on, the camera sends H.264.
+        "prefer_video": "H264" if settings.hls is not None else "VP8",
         **config,
     }
     response = _html(

@@ -25,7 +25,7 @@
   function attachPublisher() {
     if (!window.LiveroomPublisher || window.LiveroomHost.publisher) return;
     window.LiveroomHost.publisher = window.LiveroomPublisher.attach($("publisher-slot"), cfg.room,
-      { token: cfg.publish_token, base: "", iceServers: cfg.ice || [], texts: cfg.publisher_texts });
+      { token: cfg.publish_token, base: "", iceServers: cfg.ice || [], texts: cfg.publisher_texts, preferVideo: cfg.prefer_video });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", attachPublisher);
   else attachPublisher();

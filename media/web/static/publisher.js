@@ -4,6 +4,7 @@
  *     token: "…",            // publish token (or a guest invite token); asked for if absent
  *     base: "",              // server origin
  *     maxBitrateKbps: 1000,
+ *     preferVideo: "VP8",    // or "H264" (the room packages HLS)
  *     onState: function (state, text) {}   // "idle" | "starting" | "live" | "reconnecting" | "error"
  *   });
  *   pub.start(); pub.stop();
@@ -142,9 +143,14 @@
     this.stream.getTracks().forEach(function (track) {
       var tr = pc.addTransceiver(track, { direction: "sendonly", streams: [self.stream] });
       if (track.kind === "video" && tr.setCodecPreferences && window.RTCRtpSender.getCapabilities) {
-        // The relay forwards what it receives: VP8 plays everywhere, H.264 second.
+        // The relay forwards what it receives: VP8 plays everywhere; H.264 first where the room packages HLS.
         var codecs = RTCRtpSender.getCapabilities("video").codecs;
-        var rank = function (c) { return /VP8/i.test(c.mimeType) ? 0 : /H264/i.test(c.mimeType) ? 1 : /rtx/i.test(c.mimeType) ? 2 : 3; };
+        var h264First = self.opts.preferVideo === "H264";
+        var rank = function (c) {
+          if (/VP8/i.test(c.mimeType)) return h264First ? 1 : 0;
+          if (/H264/i.test(c.mimeType)) return h264First ? 0 : 1;
+          return /rtx/i.test(c.mimeType) ? 2 : 3;
+        };
         tr.setCodecPreferences(codecs.filter(function (c) { return rank(c) < 3; }).sort(function (a, b) { return rank(a) - rank(b); }));
       }
     });
