@@ -298,7 +298,7 @@ async def test_webrtc_that_cannot_connect_falls_back_to_hls_and_the_studio_count
                 "WebRTC 0 · SFU 0 · HLS 1 (其中回退 1)", timeout=15000
             )
             OUTPUT.mkdir(exist_ok=True)
-            await studio.screenshot(path=str(OUTPUT / "studio-watch-paths.png"))
+            await studio.locator("#stream-health").screenshot(path=str(OUTPUT / "studio-watch-paths.png"))
             assert errors == []
         finally:
             await browser.close()
