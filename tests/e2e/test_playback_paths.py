@@ -23,13 +23,12 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 from conftest import BASE_RULES, ServedRoom, ServeRoom, until
+from test_media_browser import CHROMIUM, FLAGS, PUBLISHER, host_signs_in, wait_advancing
 
 from bot.app import CREDENTIALS, RunOptions, build_app
 from bot.rules import load_rulebook
 from media.app import HUB, MEDIA_SERVER
 from media.config import ServerSettings
-
-from test_media_browser import CHROMIUM, FLAGS, PUBLISHER, host_signs_in, wait_advancing
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 OUTPUT = ROOT / "test-output"
