@@ -15,7 +15,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from conftest import until
 
-from tests.media.conftest import TOKEN, build, serve
+from media.app import create_app
+from media.config import RoomSettings, ServerSettings
+from media.rooms import RoomDirectory
+from media.rtc.routes import setup_media
+
+TOKEN = "cross-origin-token"
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -70,16 +75,25 @@ async function publish(endpoint, token) {
 async def test_a_cross_origin_whip_client_learns_it_may_trickle_and_does(tmp_path: Path) -> None:
     from playwright.async_api import async_playwright
 
-    harness = build(tmp_path)
-    media_server = await serve(harness)
+    events: list[str] = []
+
+    async def on_event(room: str, kind: str, data: dict[str, Any]) -> None:
+        events.append(kind)
+
+    rooms = RoomDirectory([RoomSettings(id="demo", title="demo", publish_token=TOKEN)])
+    app = create_app(ServerSettings(data_dir=str(tmp_path)), rooms)
+    media = setup_media(app, rooms, on_event=on_event)
+    media_server = TestServer(app, host="127.0.0.1")
+    await media_server.start_server()
+    base = str(media_server.make_url("")).rstrip("/")
     trickled: list[str] = []
-    original = harness.media.trickle
+    original = media.trickle
 
     async def spy(role: str, room_id: str, session_id: str, body: str) -> None:
         trickled.append(body)
         await original(role, room_id, session_id, body)
 
-    harness.media.trickle = spy  # type: ignore[method-assign]
+    media.trickle = spy  # type: ignore[method-assign]
 
     async def page(request: web.Request) -> web.Response:
         return web.Response(
@@ -96,10 +110,10 @@ async def test_a_cross_origin_whip_client_learns_it_may_trickle_and_does(tmp_pat
             try:
                 client: Any = await (await browser.new_context()).new_page()
                 await client.goto(str(client_origin.make_url("/")))
-                await client.evaluate(f"publish({harness.base + '/whip/demo'!r}, {TOKEN!r})")
+                await client.evaluate(f"publish({base + '/whip/demo'!r}, {TOKEN!r})")
                 result = await client.evaluate("window.result()")
                 assert result["trickle"] is True  # Access-Control-Allow-Methods was readable cross-origin
-                assert result["etag"] and result["resource"].startswith(harness.base + "/whip/demo/")
+                assert result["etag"] and result["resource"].startswith(base + "/whip/demo/")
                 await until(lambda: len(trickled) >= 1, within=10)  # the server saw PATCH requests
                 assert all("a=candidate:" in body for body in trickled)
                 await client.wait_for_function("() => window.result().patched >= 1", timeout=10000)

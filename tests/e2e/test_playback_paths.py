@@ -9,11 +9,11 @@ WHIP → liveroom → [nginx cache | SFU] → viewer's decoder → <video>). The
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
 import statistics
-import subprocess
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -144,7 +144,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def start_nginx(tmp_path: Path, upstream: str) -> AsyncIterator[str]:
+@contextlib.asynccontextmanager
+async def nginx_cache(tmp_path: Path, upstream: str) -> AsyncIterator[str]:
     """Debian's nginx as a caching proxy in front of liveroom, with deploy/nginx-hls.conf as it ships."""
     port = free_port()
     root = tmp_path / "nginx"
@@ -180,7 +181,9 @@ http {{
 """,
         encoding="utf-8",
     )
-    process = subprocess.Popen([NGINX, "-c", str(conf), "-g", "daemon off;"], stderr=subprocess.DEVNULL)
+    process = await asyncio.create_subprocess_exec(
+        NGINX, "-c", str(conf), "-g", "daemon off;", stderr=asyncio.subprocess.DEVNULL
+    )
     try:
         async with aiohttp.ClientSession() as http:
 
@@ -189,14 +192,14 @@ http {{
                     async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
                         return r.status == 200
                 except aiohttp.ClientError:
-                    return process.poll() is not None
+                    return process.returncode is not None
 
             await until(up, within=10)
-        assert process.poll() is None, (root / "error.log").read_text()
+        assert process.returncode is None, (root / "error.log").read_text()
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
-        process.wait(10)
+        await asyncio.wait_for(process.wait(), 10)
 
 
 @pytest.mark.parametrize("parts", [True, False], ids=["ll-hls", "hls"])
@@ -209,7 +212,7 @@ async def test_hls_through_an_nginx_cache_plays_and_the_chat_works(
     served = await serve_room(append={"room.yaml": f"\n{hls}playback:\n  via: hls\n"})
     media = served.app[MEDIA_SERVER]
     upstream = served.base.removeprefix("http://")
-    async for cdn in start_nginx(tmp_path, upstream):
+    async with nginx_cache(tmp_path, upstream) as cdn:
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
             try:
