@@ -117,9 +117,7 @@ async def test_a_cross_origin_whip_client_learns_it_may_trickle_and_does(tmp_pat
                 await until(lambda: len(trickled) >= 1, within=10)  # the server saw PATCH requests
                 assert all("a=candidate:" in body for body in trickled)
                 await client.wait_for_function("() => window.result().patched >= 1", timeout=10000)
-                await until(
-                    lambda: harness.media.is_live("demo") and "stream_started" in harness.kinds(), within=20
-                )
+                await until(lambda: media.is_live("demo") and "stream_started" in events, within=20)
             finally:
                 await browser.close()
     finally:
