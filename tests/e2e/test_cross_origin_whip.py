@@ -14,6 +14,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from conftest import until
+from test_media_browser import CHROMIUM, FLAGS
 
 from media.app import create_app
 from media.config import RoomSettings, ServerSettings
@@ -22,14 +23,7 @@ from media.rtc.routes import setup_media
 
 TOKEN = "cross-origin-token"
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-]
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.timeout(90),

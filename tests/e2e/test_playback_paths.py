@@ -138,6 +138,18 @@ async def path_of(page: Any) -> str:
     return str(await page.evaluate("document.getElementById('video').dataset.path"))
 
 
+async def viewer_of_a_live_host(
+    browser: Any, served: ServedRoom, errors: list[str], page_base: str = ""
+) -> Any:
+    """The host goes live from its page; a viewer opens the room page (at `page_base`) and plays."""
+    await host_goes_live(browser, served, errors)
+    viewer = await (await browser.new_context()).new_page()
+    viewer.on("pageerror", lambda e: errors.append(str(e)))
+    await viewer.goto(f"{page_base or served.base}/room/{served.room}")
+    await wait_advancing(viewer, 40)
+    return viewer
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -282,10 +294,7 @@ async def test_webrtc_that_cannot_connect_falls_back_to_hls_and_the_studio_count
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
             errors: list[str] = []
-            await host_goes_live(browser, served, errors)
-            viewer = await (await browser.new_context()).new_page()
-            await viewer.goto(f"{served.base}/room/{served.room}")
-            await wait_advancing(viewer, 40)
+            viewer = await viewer_of_a_live_host(browser, served, errors)
             video = "document.getElementById('video').dataset"
             assert await path_of(viewer) == "hls"
             assert await viewer.evaluate(f"{video}.fallback") == "unreachable"
@@ -382,10 +391,7 @@ async def test_liveroom_whep_glass_to_glass(serve_room: ServeRoom) -> None:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
             errors: list[str] = []
-            await host_goes_live(browser, served, errors)
-            viewer = await (await browser.new_context()).new_page()
-            await viewer.goto(f"{served.base}/room/{served.room}")
-            await wait_advancing(viewer, 30)
+            viewer = await viewer_of_a_live_host(browser, served, errors)
             assert await path_of(viewer) == "whep"
             p50, _ = report("WHEP from liveroom", await measure_delay(viewer))
             assert p50 < 1000
