@@ -123,7 +123,8 @@ async def host_goes_live(browser: Any, served: ServedRoom, errors: list[str]) ->
     await host.add_init_script(STAMPED_CAMERA)
     await host_signs_in(host, served)
     await host.wait_for_function(
-        "() => window.LiveroomHost.publisher && window.LiveroomHost.publisher.stream", timeout=15000
+        "() => window.LiveroomHost && window.LiveroomHost.publisher && window.LiveroomHost.publisher.stream",
+        timeout=20000,
     )
     await host.click(f"{PUBLISHER} .lr-golive")
     from playwright.async_api import expect
