@@ -600,6 +600,22 @@ class ShowRunner:
             raise ShowError(f"show_{active.row.status}")
         return active
 
+    async def stop(self, reason: str = "stopped") -> int | None:
+        """End the run in progress now, before its script is over (下播 early, the demo's Ctrl-C); the
+        cues not fired yet stay unfired. Returns the run ended, None when no run was in progress."""
+        async with self._lock:
+            active = self.active
+            row = active.row if active is not None else await runs.in_progress(self.db, self.room_id)
+            if row is None:
+                return None
+            events = await runs.end_run(self.db, self.room_id, row, now=self.clock.time(), reason=reason)
+            self.actions.announce(*events)
+            await self.actions.set_run(self.room_id, None)
+            self.active = None
+        self._schedule_next(None)
+        log.info("show %s: run %d stopped (%s)", row.show_id, row.id, reason)
+        return row.id
+
     async def pause(self) -> None:
         async with self._lock:
             active = self._require("running")

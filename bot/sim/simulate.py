@@ -60,6 +60,7 @@ class Audience:
     vote_chance: float = 0.5
     order_after_click: float = 0.3
     second_tab: float = 0.1
+    early: float = 1.6  # arrivals: the show's length × random()**early — the higher, the earlier people come
 
 
 @dataclass(frozen=True)
@@ -230,7 +231,7 @@ def _viewer(
     rulebook: Rulebook,
 ) -> list[Step]:
     out: list[Step] = []
-    arrive = round(length * rng.random() ** 1.6, 1)  # more people come early
+    arrive = round(length * rng.random() ** a.early, 1)  # more people come early
     out.append(Step(arrive, viewer, "join", "c1"))
     if rng.random() < a.second_tab:
         opened = round(arrive + rng.uniform(5, 120), 1)
