@@ -64,7 +64,7 @@ def parse_refs(shows: list[str], runs: list[int] | None) -> list[tuple[str, int 
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from bot.review.compare import compare, number
+    from bot.review.compare import compare, number, row_label
     from bot.review.source import LoadedReview, ReviewError, load_review, run_ids
     from bot.review.terminal import print_comparison
 
@@ -100,11 +100,17 @@ def run(args: argparse.Namespace) -> int:
     loaded = found
     lang = loaded[0].lang
     labels = [f"{r.info.show_id}#{r.info.run_id}" for r in loaded]
-    comparison = compare(labels, [r.review for r in loaded], lang)
+    money = loaded[0].info.money
+    comparison = compare(labels, [r.review for r in loaded], lang, money)
     if args.json:
         rows = {
             name: [
-                {"group": row.group, "key": row.key, "values": [number(v, row.unit) for v in row.values]}
+                {
+                    "group": row.group,
+                    "key": row.key,
+                    "label": row_label(row.key, lang),
+                    "values": [number(v, row.unit) for v in row.values],
+                }
                 for row in rows
             ]
             for name, rows in (
@@ -115,9 +121,16 @@ def run(args: argparse.Namespace) -> int:
         }
         print(
             json.dumps(
-                {"labels": labels, "highlights": list(comparison.highlights), **rows}, ensure_ascii=False
+                {
+                    "labels": labels,
+                    "speeds": list(comparison.speeds),
+                    "warnings": list(comparison.warnings),
+                    "highlights": list(comparison.highlights),
+                    **rows,
+                },
+                ensure_ascii=False,
             )
         )
     else:
-        print_comparison(comparison, lang, Console())
+        print_comparison(comparison, lang, Console(), money)
     return 0

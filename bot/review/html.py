@@ -8,7 +8,7 @@ from bot.review.charts import all_charts
 from bot.review.export import RunInfo
 from bot.review.kpi import ShowReview
 from bot.review.recordings import recordings_table
-from bot.review.tables import build_tables, format_cell, format_clock, format_seconds
+from bot.review.tables import format_cell, format_clock, format_money, format_seconds
 from media.i18n import CATALOGUE, t
 
 CATALOGUE.add(
@@ -76,7 +76,7 @@ def render_html(review: ShowReview, info: RunInfo, lang: str = "zh-CN") -> str:
         lang,
         "review.html.run",
         run=info.run_id if info.run_id is not None else "—",
-        start=review.start.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z"),
+        start=f"{info.local(review.start):%Y-%m-%d %H:%M:%S} ({info.timezone})",
         length=format_clock(review.seconds),
         speed=f"{info.speed:g}",
     )
@@ -87,8 +87,8 @@ def render_html(review: ShowReview, info: RunInfo, lang: str = "zh-CN") -> str:
         ("review.kpi.ctr", format_cell(show.ctr)),
         ("review.kpi.conversion", format_cell(show.conversion)),
         ("review.kpi.orders", str(show.orders)),
-        ("review.kpi.gmv", f"¥{show.gmv:.2f}"),
-        ("review.kpi.gmv_per_viewer", f"¥{show.gmv_per_viewer.money():.2f}"),
+        ("review.kpi.gmv", format_money(show.gmv, info.money)),
+        ("review.kpi.gmv_per_viewer", format_money(show.gmv_per_viewer.money(), info.money)),
         ("review.kpi.interaction_rate", format_cell(show.interaction)),
     ]
     parts = [
@@ -104,7 +104,7 @@ def render_html(review: ShowReview, info: RunInfo, lang: str = "zh-CN") -> str:
     for name, svg in all_charts(review, lang, info.product_names).items():
         parts.append(f'<figure class="chart" data-chart="{name}">{svg}</figure>')
     parts.append(f"<h2>{escape(t(lang, 'review.html.tables'))}</h2>")
-    for table in build_tables(review, lang, info.product_names):
+    for table in info.tables(review, lang):
         parts.append(f'<h3 id="table-{table.name}">{escape(table.title)}</h3>')
         if not table.rows:
             parts.append(f'<p class="muted">{escape(t(lang, "review.html.empty"))}</p>')

@@ -13,6 +13,7 @@ from bot.review.export import RunInfo
 from bot.review.kpi import ShowReview
 from bot.review.load import RunNotFound, find_run, list_runs, review_run
 from bot.review.recordings import run_recordings
+from bot.review.tables import DEFAULT_CURRENCY, DEFAULT_TIMEZONE
 from bot.rules import Rulebook, RuleErrors, load_rulebook
 from media.i18n import CATALOGUE, t
 from media.store.db import Database, database_url_from_env
@@ -176,6 +177,8 @@ async def load_review(
         speed=run.speed,
         product_names=names,
         recordings=recordings,
+        timezone=book.room.timezone if book else DEFAULT_TIMEZONE,
+        currency=book.room.currency if book else DEFAULT_CURRENCY,
     )
     return LoadedReview(lang, review, info, warnings)
 

@@ -38,6 +38,7 @@ from bot.show.plan import (
     keys_of,
 )
 from bot.show.runs import RunRow
+from bot.show.words import firing_text
 from media.hub.clock import Clock, SystemClock, as_datetime
 from media.hub.events import HubError
 from media.store.db import Database
@@ -698,6 +699,20 @@ class ShowRunner:
         recorded = await runs.records(self.db, row.id)
         clock = ShowClock(row.started_at, row.speed, row.shift, row.paused_at)
         now = clock.offset(self.clock.time())
+        run_id = row.id
+
+        decided: dict[str, str | None] = {}  # one look per vote for the whole timeline
+
+        async def winner(vote_id: str) -> str | None:
+            if vote_id not in decided:
+                if self.active is not None and self.active.row.id == run_id:
+                    decided[vote_id] = await self._winner(vote_id)
+                elif script is not None:
+                    decided[vote_id] = await resolve_winner(self.db, run_id, script, vote_id)
+                else:
+                    decided[vote_id] = None
+            return decided[vote_id]
+
         items = []
         next_item: dict[str, Any] | None = None
         for f in all_firings:
@@ -720,6 +735,7 @@ class ShowRunner:
                 "state": state,
                 "fired_at": as_datetime(rec.fired_at).isoformat() if rec and rec.fired_at else None,
                 "detail": rec.detail if rec else {},
+                "text": await firing_text(f, self.rulebook, script, winner) if script is not None else f.key,
             }
             items.append(item)
             if state == "pending" and next_item is None and row.status in ("running", "paused"):

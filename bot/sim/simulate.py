@@ -241,6 +241,7 @@ def _viewer(
             if closed < length:
                 out.append(Step(closed, viewer, "leave", "c2"))
     claimed: set[str] = set()
+    used: set[str] = set()
     entered: set[str] = set()
     voted: set[str] = set()
     followed = False
@@ -293,10 +294,11 @@ def _viewer(
                 if coupon:
                     data["coupon_id"] = coupon
                     claimed.discard(coupon)
+                    used.add(coupon)  # one per viewer: a used coupon is not claimed again
                 out.append(Step(round(when + rng.uniform(20, 120), 1), viewer, "order", "", data))
         for w in _at(windows["coupon"], t):
             cid = w.data["coupon_id"]
-            if cid not in claimed and rng.random() < a.claim_chance:
+            if cid not in claimed and cid not in used and rng.random() < a.claim_chance:
                 claimed.add(cid)
                 out.append(Step(moment(), viewer, "claim", "c1", {"coupon_id": cid}))
         for w in _at(windows["lottery"], t):

@@ -191,7 +191,11 @@
     var s = Math.max(0, Math.round(seconds)), m = Math.floor(s / 60);
     return m + ":" + String(s % 60).padStart(2, "0");
   }
-  function cueLabel(c) { return [c.segment, c.cue_id, c.action].filter(Boolean).join(" · "); }
+  // What the cue will say or do, its text filled in (the runner's words), and which cue it is.
+  function cueLabel(c) {
+    var id = [c.segment, c.cue_id].filter(Boolean).join(" · ");
+    return c.text ? c.text + " [" + id + "]" : [id, c.action].join(" · ");
+  }
   function renderShow(show) {
     var list = LR.clear($("show-timeline"));
     if (!show || !show.run_id) {
