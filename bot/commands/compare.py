@@ -85,7 +85,9 @@ def run(args: argparse.Namespace) -> int:
                 print(t(lang, "compare.one_run", show=show, count=len(ids)), file=sys.stderr)
                 return None
             chosen = [(show, run_id) for run_id in ids]
-        return [await load_review(show, run_id, args.rules, args.lang) for show, run_id in chosen]
+        return [
+            await load_review(show, run_id, args.rules, args.lang, earlier=False) for show, run_id in chosen
+        ]
 
     if len(refs) < 2 and not every_run:
         print(t(lang, "compare.d_two"), file=sys.stderr)

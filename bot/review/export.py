@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.review.conclusions import Conclusions, Finding, conclude
 from bot.review.kpi import Kpis, ProductKpis, ShowReview
 from bot.review.recordings import Recording
 from bot.review.records import Ratio
+from bot.review.results import EarlierRun
 from bot.review.tables import (
     DEFAULT_CURRENCY,
     DEFAULT_TIMEZONE,
@@ -41,6 +43,11 @@ class RunInfo:
     recordings: tuple[Recording, ...] = ()
     timezone: str = DEFAULT_TIMEZONE
     currency: str = DEFAULT_CURRENCY
+    earlier: tuple[EarlierRun, ...] = ()  # the team's earlier shows in the room, newest first
+
+    def conclusions(self, review: ShowReview, lang: str) -> Conclusions:
+        """The run's conclusions in words (复盘结论), against the earlier shows' median."""
+        return conclude(review, lang, self.product_names, self.money, self.earlier)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -116,6 +123,10 @@ def _product_fields(p: ProductKpis, names: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def _finding(f: Finding) -> dict[str, Any]:
+    return {"text": f.text, "about": f.about, "numbers": dict(f.numbers)}
+
+
 def to_json(review: ShowReview, info: RunInfo, lang: str = "zh-CN") -> dict[str, Any]:
     """The whole report as one JSON-ready object; times in the room's time zone (ISO 8601 with offset)."""
     out: dict[str, Any] = {
@@ -128,6 +139,13 @@ def to_json(review: ShowReview, info: RunInfo, lang: str = "zh-CN") -> dict[str,
         "started_at": info.local(review.start).isoformat(),
         "ended_at": info.local(review.end).isoformat(),
         "duration_seconds": round(review.seconds, 3),
+    }
+    conclusions = info.conclusions(review, lang)
+    out["conclusions"] = {
+        "good": [_finding(f) for f in conclusions.good],
+        "problems": [_finding(f) for f in conclusions.problems],
+        "next": [_finding(f) for f in conclusions.next],
+        "earlier_shows": conclusions.history,
     }
     out.update(_kpi_fields(review.show))
     out["segments"] = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from bot.review.charts import all_charts
+from bot.review.conclusions import Conclusions, basis
 from bot.review.export import RunInfo
 from bot.review.kpi import ShowReview
 from bot.review.recordings import recordings_table
@@ -41,6 +42,11 @@ figure.chart svg{max-width:100%;height:auto;display:block}
 table{border-collapse:collapse;width:100%;margin:.4em 0 1em;font-size:.88em}th,td{border:1px solid #d0d7de;
 padding:3px 6px;text-align:left;vertical-align:top;white-space:nowrap}th{background:#f6f8fa}td.n{text-align:right;
 font-variant-numeric:tabular-nums}.scroll{overflow-x:auto}
+.findings{display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:10px;margin:10px 0}
+.finding{border:1px solid #d0d7de;border-radius:8px;padding:6px 12px}.finding h3{margin:.3em 0;font-size:1em}
+.finding ul{margin:.2em 0;padding-left:1.2em}.finding li{margin:.25em 0}
+.finding.good{border-top:4px solid #52c41a}.finding.problems{border-top:4px solid #ff4d4f}
+.finding.next{border-top:4px solid #1677ff}
 @media print{body{max-width:none}h2{page-break-after:avoid}figure.chart{page-break-inside:avoid}}
 """
 
@@ -65,6 +71,28 @@ def _recordings(review: ShowReview, info: RunInfo, lang: str) -> str:
         f'<div class="scroll"><table data-table="recordings"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
         f'<p class="muted">{escape(t(lang, "review.recording.clip_hint"))}</p>'
+    )
+
+
+def _conclusions(conclusions: Conclusions, lang: str) -> str:
+    """复盘结论 at the top: what to keep, what went wrong, what to change."""
+    columns = []
+    for key, findings in (
+        ("good", conclusions.good),
+        ("problems", conclusions.problems),
+        ("next", conclusions.next),
+    ):
+        items = "".join(f'<li data-about="{escape(f.about)}">{escape(f.text)}</li>' for f in findings)
+        if not items:
+            items = f'<li class="muted">{escape(t(lang, "review.conclude.none"))}</li>'
+        columns.append(
+            f'<section class="finding {key}" data-conclusions="{key}">'
+            f"<h3>{escape(t(lang, f'review.conclude.{key}'))}</h3><ul>{items}</ul></section>"
+        )
+    return (
+        f'<h2 id="conclusions">{escape(t(lang, "review.conclude.title"))}</h2>'
+        f'<div class="findings">{"".join(columns)}</div>'
+        f'<p class="muted">{escape(basis(conclusions, lang))}</p>'
     )
 
 
@@ -94,6 +122,7 @@ def render_html(review: ShowReview, info: RunInfo, lang: str = "zh-CN") -> str:
     parts = [
         f"<h1>{escape(title)}</h1>",
         f'<p class="muted">{escape(run)}</p>',
+        _conclusions(info.conclusions(review, lang), lang),
         '<div class="cards">'
         + "".join(
             f"<div class='card'><b>{escape(v)}</b><span>{escape(t(lang, k))}</span></div>" for k, v in cards

@@ -112,6 +112,7 @@ class _Lottery:
     winners: int = 0
     promised: int = 0
     eligible: int | None = None
+    counted: int | None = None  # entrants as the draw counted them (the room's own count)
 
 
 @dataclass
@@ -441,6 +442,8 @@ class Tally:
         lottery = self._lottery(data)
         lottery.winners = len(winners) if isinstance(winners, list) else 0
         lottery.promised = _int(data.get("promised"), lottery.promised)
+        counted = data.get("entrants")
+        lottery.counted = counted if isinstance(counted, int) and not isinstance(counted, bool) else None
         eligible = data.get("eligible", data.get("entrants"))
         lottery.eligible = eligible if isinstance(eligible, int) and not isinstance(eligible, bool) else None
 
@@ -563,7 +566,13 @@ class Tally:
             ),
             lotteries=tuple(
                 LotteryKpis(
-                    lid, lot.prize, lot.entries, len(lot.entrants), lot.winners, lot.promised, lot.eligible
+                    lid,
+                    lot.prize,
+                    lot.entries,
+                    max(len(lot.entrants), lot.counted or 0),
+                    lot.winners,
+                    lot.promised,
+                    lot.eligible,
                 )
                 for lid, lot in self.lotteries.items()
             ),

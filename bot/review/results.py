@@ -185,3 +185,13 @@ class ShowReview:
     @property
     def seconds(self) -> float:
         return (self.end - self.start).total_seconds()
+
+
+@dataclass(frozen=True)
+class EarlierRun:
+    """One of the team's earlier shows in the room, for the review's "compared with before"."""
+
+    show_id: str
+    run_id: int
+    speed: float
+    show: Kpis

@@ -11,8 +11,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.review.export import RunInfo
 from bot.review.kpi import ShowReview
-from bot.review.load import RunNotFound, find_run, list_runs, review_run
+from bot.review.load import RunNotFound, earlier_runs, find_run, list_runs, review_run
 from bot.review.recordings import run_recordings
+from bot.review.results import EarlierRun
 from bot.review.tables import DEFAULT_CURRENCY, DEFAULT_TIMEZONE
 from bot.rules import Rulebook, RuleErrors, load_rulebook
 from media.i18n import CATALOGUE, t
@@ -60,6 +61,10 @@ CATALOGUE.add(
         },
     },
 )
+
+
+EARLIER_SHOWS = 5
+"""How many of the team's earlier shows the conclusions compare with (their median)."""
 
 
 class ReviewError(Exception):
@@ -141,8 +146,10 @@ async def load_review(
     lang: str | None = None,
     db: Database | None = None,
     rulebook: Rulebook | None = None,
+    earlier: bool = True,
 ) -> LoadedReview:
-    """The review of run `run_id` of `show_id` (default: its latest run)."""
+    """The review of run `run_id` of `show_id` (default: its latest run), with the team's earlier shows
+    in the room (their show KPIs, for the conclusions) unless `earlier=False`."""
     book = rulebook or _rulebook(rules)
     lang = lang or (book.room.language if book else "zh-CN")
     script = book.shows.get(show_id) if book else None
@@ -164,6 +171,10 @@ async def load_review(
         review = await review_run(database, run, script)
         async with database.sessions() as session:
             recordings = await run_recordings(session, run.room_id, review.start, review.end)
+            before = await earlier_runs(session, run, EARLIER_SHOWS) if earlier else []
+        history = tuple(
+            [EarlierRun(r.show_id, r.id, r.speed, (await review_run(database, r, None)).show) for r in before]
+        )
     except SQLAlchemyError as exc:
         raise ReviewError("review.source.db_error", lang, error=str(exc).splitlines()[0]) from exc
     finally:
@@ -179,6 +190,7 @@ async def load_review(
         recordings=recordings,
         timezone=book.room.timezone if book else DEFAULT_TIMEZONE,
         currency=book.room.currency if book else DEFAULT_CURRENCY,
+        earlier=history,
     )
     return LoadedReview(lang, review, info, warnings)
 

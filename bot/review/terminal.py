@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from bot.review.compare import Comparison, format_delta, row_label
+from bot.review.conclusions import Conclusions, basis
 from bot.review.export import RunInfo
 from bot.review.kpi import ShowReview
 from bot.review.recordings import recordings_table
@@ -59,6 +60,7 @@ def print_review(review: ShowReview, info: RunInfo, lang: str, console: Console)
         ),
         style="bold",
     )
+    print_conclusions(info.conclusions(review, lang), lang, console)
     for table in info.tables(review, lang):
         if table.name == "segments" and table.rows:
             table = _segments_down(table, review, lang, console)
@@ -69,6 +71,23 @@ def print_review(review: ShowReview, info: RunInfo, lang: str, console: Console)
     if info.recordings:
         console.print(rich_table(recordings_table(info.recordings, review.start, lang)))
         console.print(t(lang, "review.recording.clip_hint"), style="dim")
+
+
+def print_conclusions(conclusions: Conclusions, lang: str, console: Console) -> None:
+    """复盘结论 first, the way the meeting runs: what to keep, what went wrong, what to change."""
+    console.print(t(lang, "review.conclude.title"), style="bold underline")
+    for key, findings, mark, style in (
+        ("good", conclusions.good, "✔", "green"),
+        ("problems", conclusions.problems, "✘", "red"),
+        ("next", conclusions.next, "→", "cyan"),
+    ):
+        console.print(t(lang, f"review.conclude.{key}"), style=f"bold {style}")
+        if not findings:
+            console.print(f"  {t(lang, 'review.conclude.none')}", style="dim")
+        for finding in findings:
+            console.print(f"  {mark} {finding.text}", highlight=False)
+    console.print(basis(conclusions, lang), style="dim")
+    console.print()
 
 
 def _segments_down(table: Table, review: ShowReview, lang: str, console: Console) -> Table:
