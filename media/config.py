@@ -74,6 +74,8 @@ class RoomSettings:
     ice_servers: tuple[IceServer, ...] = ()
     record: bool = False
     restream: Restream | None = None
+    timezone: str = "Asia/Shanghai"  # clock times on the team's pages (the replay)
+    currency: str = "CNY"
 
     def product(self, sku: str) -> ProductCard | None:
         return next((p for p in self.products if p.sku == sku), None)

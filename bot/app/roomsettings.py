@@ -57,5 +57,7 @@ def room_settings(rulebook: Rulebook, credentials: Credentials) -> RoomSettings:
             for s in room.ice_servers
         ),
         record=room.record,
+        timezone=room.timezone,
+        currency=room.currency,
         restream=Restream(room.restream.whip_url, room.restream.token) if room.restream else None,
     )

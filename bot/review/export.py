@@ -12,6 +12,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.review.conclusions import Conclusions, Finding, conclude
+from bot.review.highlight_clips import read_manifest
+from bot.review.highlights import Highlight, find_highlights
 from bot.review.kpi import Kpis, ProductKpis, ShowReview
 from bot.review.recordings import Recording
 from bot.review.records import Ratio
@@ -44,6 +46,15 @@ class RunInfo:
     timezone: str = DEFAULT_TIMEZONE
     currency: str = DEFAULT_CURRENCY
     earlier: tuple[EarlierRun, ...] = ()  # the team's earlier shows in the room, newest first
+    clips_dir: Path | None = None  # where `liveroom highlights` put this run's clips
+
+    def highlights(self, review: ShowReview, lang: str) -> list[Highlight]:
+        """The run's highlights (高光切片), found in its numbers."""
+        return find_highlights(review, lang, self.product_names, self.money)
+
+    def clips(self) -> dict[str, dict[str, Any]]:
+        """The clips cut for this run, by highlight slug (none before `liveroom highlights` ran)."""
+        return read_manifest(self.clips_dir) if self.clips_dir is not None else {}
 
     def conclusions(self, review: ShowReview, lang: str) -> Conclusions:
         """The run's conclusions in words (复盘结论), against the earlier shows' median."""
@@ -200,6 +211,25 @@ def to_json(review: ShowReview, info: RunInfo, lang: str = "zh-CN") -> dict[str,
             "error": r.error,
         }
         for r in info.recordings
+    ]
+    clips = info.clips()
+    out["highlights"] = [
+        {
+            "number": h.number,
+            "kind": h.kind,
+            "title": h.title,
+            "sku": h.sku,
+            "start_seconds": round(h.start, 3),
+            "end_seconds": round(h.end, 3),
+            "local_start": info.local(review.start + dt.timedelta(seconds=h.start)).isoformat(),
+            "orders": h.orders,
+            "gmv": float(h.gmv),
+            "clicks": h.clicks,
+            "likes": h.likes,
+            "chat": h.chat,
+            "clip": str(clips[h.slug]["file"]) if clips.get(h.slug, {}).get("file") else None,
+        }
+        for h in info.highlights(review, lang)
     ]
     out["votes"] = [
         {

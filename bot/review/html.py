@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 from html import escape
+from pathlib import Path
 
 from bot.review.charts import all_charts
 from bot.review.conclusions import Conclusions, basis
@@ -47,6 +50,7 @@ font-variant-numeric:tabular-nums}.scroll{overflow-x:auto}
 .finding ul{margin:.2em 0;padding-left:1.2em}.finding li{margin:.25em 0}
 .finding.good{border-top:4px solid #52c41a}.finding.problems{border-top:4px solid #ff4d4f}
 .finding.next{border-top:4px solid #1677ff}
+img.thumb{display:block;width:160px;height:auto;border-radius:4px;margin-bottom:2px}
 @media print{body{max-width:none}h2{page-break-after:avoid}figure.chart{page-break-inside:avoid}}
 """
 
@@ -71,6 +75,55 @@ def _recordings(review: ShowReview, info: RunInfo, lang: str) -> str:
         f'<div class="scroll"><table data-table="recordings"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
         f'<p class="muted">{escape(t(lang, "review.recording.clip_hint"))}</p>'
+    )
+
+
+def _highlights(review: ShowReview, info: RunInfo, lang: str) -> str:
+    """The run's highlights with what happened during each, its clip and thumbnail when cut."""
+    found = info.highlights(review, lang)
+    if not found:
+        return ""
+    clips = info.clips()
+    heads = [
+        t(lang, "review.highlight.col.moment"),
+        t(lang, "review.highlight.col.at"),
+        t(lang, "review.highlight.col.local"),
+        t(lang, "review.highlight.col.length"),
+        t(lang, "review.kpi.orders"),
+        t(lang, "review.kpi.gmv"),
+        t(lang, "review.kpi.clicks"),
+        t(lang, "review.highlight.col.clip"),
+    ]
+    rows = []
+    for h in found:
+        clip = clips.get(h.slug, {})
+        start = float(clip.get("start", h.start))
+        end = float(clip.get("end", h.end))
+        moment = info.local(review.start + dt.timedelta(seconds=start))
+        file, picture = clip.get("file"), clip.get("thumbnail")
+        if isinstance(file, Path):
+            image = (
+                f'<img class="thumb" alt="" src="data:image/jpeg;base64,'
+                f'{base64.b64encode(picture.read_bytes()).decode()}">'
+                if isinstance(picture, Path)
+                else ""
+            )
+            cell = f'<a href="{escape(file.as_uri())}">{image}{escape(file.name)}</a>'
+        else:
+            cell = escape(t(lang, "review.highlight.not_cut", show=info.show_id, run=info.run_id))
+        rows.append(
+            f'<tr data-highlight="{escape(h.slug)}"><td>{escape(h.title)}</td>'
+            f"<td class=n>{escape(format_clock(start))}</td><td class=n>{moment:%H:%M:%S}</td>"
+            f"<td class=n>{escape(format_seconds(end - start))}</td><td class=n>{h.orders}</td>"
+            f"<td class=n>{escape(format_money(h.gmv, info.money))}</td><td class=n>{h.clicks}</td>"
+            f"<td>{cell}</td></tr>"
+        )
+    head = "".join(f"<th>{escape(x)}</th>" for x in heads)
+    return (
+        f'<h2 id="highlights">{escape(t(lang, "review.highlight.table"))}</h2>'
+        f'<div class="scroll"><table data-table="highlights"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+        f'<p class="muted">{escape(t(lang, "review.highlight.hint"))}</p>'
     )
 
 
@@ -132,6 +185,7 @@ def render_html(review: ShowReview, info: RunInfo, lang: str = "zh-CN") -> str:
     ]
     for name, svg in all_charts(review, lang, info.product_names).items():
         parts.append(f'<figure class="chart" data-chart="{name}">{svg}</figure>')
+    parts.append(_highlights(review, info, lang))
     parts.append(f"<h2>{escape(t(lang, 'review.html.tables'))}</h2>")
     for table in info.tables(review, lang):
         parts.append(f'<h3 id="table-{table.name}">{escape(table.title)}</h3>')

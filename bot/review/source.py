@@ -10,6 +10,7 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.review.export import RunInfo
+from bot.review.highlight_clips import clips_dir
 from bot.review.kpi import ShowReview
 from bot.review.load import RunNotFound, earlier_runs, find_run, list_runs, review_run
 from bot.review.recordings import run_recordings
@@ -191,6 +192,7 @@ async def load_review(
         timezone=book.room.timezone if book else DEFAULT_TIMEZONE,
         currency=book.room.currency if book else DEFAULT_CURRENCY,
         earlier=history,
+        clips_dir=clips_dir(show_id, run.id, recordings),
     )
     return LoadedReview(lang, review, info, warnings)
 

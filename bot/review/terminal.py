@@ -14,7 +14,7 @@ from bot.review.conclusions import Conclusions, basis
 from bot.review.export import RunInfo
 from bot.review.kpi import ShowReview
 from bot.review.recordings import recordings_table
-from bot.review.tables import Table, format_cell, format_clock, join_words
+from bot.review.tables import Column, Table, format_cell, format_clock, join_words
 from media.i18n import CATALOGUE, t
 
 CATALOGUE.add(
@@ -68,9 +68,52 @@ def print_review(review: ShowReview, info: RunInfo, lang: str, console: Console)
             table = table.transposed(t(lang, "review.col.kpi"), key=0)  # products across, KPIs down
         if table.rows:
             console.print(rich_table(table))
+    highlights = highlights_table(review, info, lang)
+    if highlights.rows:
+        console.print(rich_table(highlights))
+        if info.clips():
+            console.print(f"  {info.clips_dir}", style="dim", highlight=False)
     if info.recordings:
         console.print(rich_table(recordings_table(info.recordings, review.start, lang)))
         console.print(t(lang, "review.recording.clip_hint"), style="dim")
+
+
+def highlights_table(review: ShowReview, info: RunInfo, lang: str) -> Table:
+    """The run's highlights with what happened during each and its clip file, once cut."""
+    clips = info.clips()
+    rows = []
+    for h in info.highlights(review, lang):
+        clip = clips.get(h.slug, {})
+        start, end = float(clip.get("start", h.start)), float(clip.get("end", h.end))
+        file = clip.get("file")
+        rows.append(
+            (
+                h.title,
+                start,
+                end - start,
+                h.orders,
+                h.gmv,
+                h.clicks,
+                file.name
+                if file
+                else t(lang, "review.highlight.not_cut", show=info.show_id, run=info.run_id),
+            )
+        )
+    return Table(
+        "highlights",
+        t(lang, "review.highlight.table"),
+        (
+            Column("title", t(lang, "review.highlight.col.moment")),
+            Column("start", t(lang, "review.highlight.col.at"), "clock"),
+            Column("length", t(lang, "review.highlight.col.length"), "seconds"),
+            Column("orders", t(lang, "review.kpi.orders")),
+            Column("gmv", t(lang, "review.kpi.gmv"), "money"),
+            Column("clicks", t(lang, "review.kpi.clicks")),
+            Column("clip", t(lang, "review.highlight.col.clip")),
+        ),
+        tuple(rows),
+        money=info.money,
+    )
 
 
 def print_conclusions(conclusions: Conclusions, lang: str, console: Console) -> None:
