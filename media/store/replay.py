@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from media.store.models import EventRow, ShowRun
@@ -35,9 +35,7 @@ async def load_replay(session: AsyncSession, room_id: str, run_id: int) -> Repla
     run = await session.scalar(select(ShowRun).where(ShowRun.id == run_id, ShowRun.room_id == room_id))
     if run is None:
         return None
-    last = await session.scalar(
-        select(EventRow.ts).where(EventRow.run_id == run_id).order_by(EventRow.id.desc()).limit(1)
-    )
+    last = await session.scalar(select(func.max(EventRow.ts)).where(EventRow.run_id == run_id))
     end = run.ended_at or last or run.started_at
     recordings = await run_recordings(session, room_id, run.started_at, end)
     # The recordings may start before 开播 and end after it: their chat and cards come along.
