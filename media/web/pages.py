@@ -218,6 +218,7 @@ async def studio_page(request: web.Request, hub: RoomHub, auth: TeamAuth) -> web
         "csrf": session.csrf,
         "texts": texts,
         "products": [{"sku": p.sku, "name": p.name} for p in settings.products],
+        "timezone": settings.timezone,
     }
     return _html(
         render(
