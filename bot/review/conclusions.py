@@ -258,35 +258,25 @@ class _Concluder:
         title = worst.window.title or worst.window.id
         best = min(rates, key=lambda item: item[0]) if len(rates) > 1 else None
         numbers = {"left": left, "viewers": worst.kpis.unique_viewers, "per_minute": round(worst_rate, 4)}
-        flagged = False
+        said: dict[str, object] = {
+            "segment": title,
+            "kind": worst.window.kind,
+            "at": at,
+            "left": left,
+            "viewers": worst.kpis.unique_viewers,
+        }
+        text: str | None = None
         if others:
             median = statistics.median(others)
             if worst_rate > 0 and (median == 0 or worst_rate >= LEAVING_TIMES * median):
                 times = f"{worst_rate / median:.1f}" if median else "∞"
-                text = self._t(
-                    "leaving",
-                    segment=title,
-                    kind=worst.window.kind,
-                    at=at,
-                    left=left,
-                    viewers=worst.kpis.unique_viewers,
-                    rate=self._rate(worst_rate),
-                    median=self._rate(median),
-                    times=times,
-                )
-                self.problems.append(Finding(text, f"segment:{worst.window.id}", numbers))
-                flagged = True
+                shown = {"rate": self._rate(worst_rate), "median": self._rate(median), "times": times}
+                text = self._t("leaving", **shown, **said)
         elif left / worst.kpis.unique_viewers >= LEAVING_ALONE:
-            text = self._t(
-                "leaving_alone",
-                segment=title,
-                kind=worst.window.kind,
-                at=at,
-                left=left,
-                viewers=worst.kpis.unique_viewers,
-            )
+            text = self._t("leaving_alone", **said)
+        flagged = text is not None
+        if text is not None:
             self.problems.append(Finding(text, f"segment:{worst.window.id}", numbers))
-            flagged = True
         if best is not None and best[1] is not worst:
             rate, s, _ = best
             self.good.append(

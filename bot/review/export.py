@@ -24,12 +24,11 @@ from bot.review.tables import (
     KPI_ROWS,
     Table,
     build_tables,
-    currency_symbol,
     format_cell,
     kpi_value,
     lottery_note,
 )
-from media.i18n import t
+from media.i18n import currency_sign, t
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ class RunInfo:
     @property
     def money(self) -> str:
         """The currency sign amounts are written with: ¥ for CNY."""
-        return currency_symbol(self.currency)
+        return currency_sign(self.currency)
 
     def local(self, when: dt.datetime) -> dt.datetime:
         return when.astimezone(self.tz)

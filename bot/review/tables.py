@@ -95,13 +95,6 @@ CATALOGUE.add(
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_CURRENCY = "CNY"
 
-CURRENCY_SYMBOLS = {"CNY": "¥", "JPY": "¥", "HKD": "HK$", "TWD": "NT$", "USD": "$", "EUR": "€", "GBP": "£"}
-
-
-def currency_symbol(code: str) -> str:
-    """How an amount in `code` is written: ¥159.00, HK$159.00, or `SGD 159.00` for codes without a sign."""
-    return CURRENCY_SYMBOLS.get(code, f"{code} ")
-
 
 def format_money(value: Decimal | float, symbol: str = "¥") -> str:
     amount = Decimal(str(value)).quantize(Decimal("0.01"))

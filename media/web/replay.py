@@ -13,7 +13,7 @@ from aiohttp import web
 
 from media.config import RoomSettings
 from media.hub.hub import RoomHub
-from media.i18n import t
+from media.i18n import currency_sign, t
 from media.store.replay import Replay, load_replay
 from media.web.auth import TeamAuth
 from media.web.pages import _html, _lang, _room, login_page, render
@@ -36,7 +36,11 @@ PAGE_TEXTS["replay"] = {
     "price": {"zh-CN": "原价", "en": "Price"},
     "live_price": {"zh-CN": "直播价", "en": "Live price"},
 }
-CURRENCY_SIGNS = {"CNY": "¥", "JPY": "¥", "HKD": "HK$", "TWD": "NT$", "USD": "$", "EUR": "€", "GBP": "£"}
+
+
+def _team(request: web.Request, auth: TeamAuth, settings: RoomSettings) -> bool:
+    session = auth.session(request, settings.id)
+    return session is not None and session.role == "team"
 
 
 def _run_id(request: web.Request, settings: RoomSettings) -> int:
@@ -67,8 +71,7 @@ async def replay_page(
     request: web.Request, hub: RoomHub, auth: TeamAuth, recordings_dir: Path
 ) -> web.Response:
     settings = _room(request, hub)
-    session = auth.session(request, settings.id)
-    if session is None or session.role != "team":
+    if not _team(request, auth, settings):
         return login_page(settings, "team", next_path=request.path)
     replay = await _replay(request, hub, settings)
     base = f"/replay/{settings.id}/{replay.run_id}"
@@ -88,7 +91,7 @@ async def replay_page(
         "show": replay.show_id,
         "language": _lang(settings),
         "timezone": settings.timezone,
-        "money": CURRENCY_SIGNS.get(settings.currency, settings.currency + " "),
+        "money": currency_sign(settings.currency),
         "texts": texts,
         "started_at": replay.started_at.timestamp(),
         "ended_at": replay.ended_at.timestamp(),
@@ -118,8 +121,7 @@ async def replay_video(
     request: web.Request, hub: RoomHub, auth: TeamAuth, recordings_dir: Path
 ) -> web.StreamResponse:
     settings = _room(request, hub)
-    session = auth.session(request, settings.id)
-    if session is None or session.role != "team":
+    if not _team(request, auth, settings):
         raise web.HTTPForbidden(text=t(settings.language, "web.http.team_only"))
     replay = await _replay(request, hub, settings)
     index = request.match_info["n"]
