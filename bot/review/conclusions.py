@@ -38,6 +38,12 @@ CATALOGUE.add(
             "en": "'{segment}' ({kind}, at {at}) lost viewers fastest: {left} of {viewers} left during it, "
             "{rate} a minute, {times}× the other segments' median ({median})",
         },
+        "review.conclude.leaving_only": {
+            "zh-CN": "「{segment}」（{kind}，开播后 {at}）观众走得最快：{left}/{viewers} 人在这一环节离开，"
+            "每分钟流失 {rate}，其他环节没有人离开",
+            "en": "'{segment}' ({kind}, at {at}) lost viewers fastest: {left} of {viewers} left during it, "
+            "{rate} a minute, while no other segment lost anyone",
+        },
         "review.conclude.leaving_alone": {
             "zh-CN": "「{segment}」（{kind}，开播后 {at}）流失大：{left}/{viewers} 人在这一环节离开",
             "en": "'{segment}' ({kind}, at {at}) lost many viewers: {left} of {viewers} left during it",
@@ -153,6 +159,7 @@ CATALOGUE.add(
 MIN_VIEWERS = 3  # a segment or product with fewer viewers says nothing
 LEAVING_TIMES = 1.5  # the worst segment's loss a minute, against the others' median
 LEAVING_ALONE = 0.4  # a single segment that lost this share of its viewers
+LEAVING_SHARE = 0.15  # below this share of its viewers leaving, no segment is a problem
 NO_BUY_CLICKERS = 3
 NO_BUY_SHARE = 0.5  # a product converting at less than half the show's rate
 UNUSED_SHARE = 0.3
@@ -268,10 +275,12 @@ class _Concluder:
         text: str | None = None
         if others:
             median = statistics.median(others)
-            if worst_rate > 0 and (median == 0 or worst_rate >= LEAVING_TIMES * median):
-                times = f"{worst_rate / median:.1f}" if median else "∞"
-                shown = {"rate": self._rate(worst_rate), "median": self._rate(median), "times": times}
-                text = self._t("leaving", **shown, **said)
+            share = left / worst.kpis.unique_viewers
+            if share >= LEAVING_SHARE and median == 0:
+                text = self._t("leaving_only", rate=self._rate(worst_rate), **said)
+            elif share >= LEAVING_SHARE and worst_rate >= LEAVING_TIMES * median:
+                shown = {"rate": self._rate(worst_rate), "median": self._rate(median)}
+                text = self._t("leaving", times=f"{worst_rate / median:.1f}", **shown, **said)
         elif left / worst.kpis.unique_viewers >= LEAVING_ALONE:
             text = self._t("leaving_alone", **said)
         flagged = text is not None
@@ -463,13 +472,18 @@ class _Concluder:
         if found:
             self.next.append(Finding(self._t("fix_stream"), "stream"))
 
+    def _like_length(self, run: EarlierRun) -> bool:
+        """Watch time compares only between runs of one speed and about one length (±25 %)."""
+        mine = self.review.seconds
+        return run.speed == self.review.speed and mine > 0 and abs(run.seconds - mine) <= 0.25 * mine
+
     # -- against the team's earlier shows
     def against(self, earlier: Sequence[EarlierRun]) -> None:
         runs = _comparable(earlier)
         if not runs:
             return
         for key, unit in HISTORY_KPIS:
-            pool = [r for r in runs if key != "avg_watch_seconds" or r.speed == self.review.speed]
+            pool = [r for r in runs if key != "avg_watch_seconds" or self._like_length(r)]
             if not pool:
                 continue
             value = _number(kpi_value(self.review.show, key), unit)

@@ -195,3 +195,4 @@ class EarlierRun:
     run_id: int
     speed: float
     show: Kpis
+    seconds: float = 0.0  # how long it ran (wall clock)

@@ -173,9 +173,12 @@ async def load_review(
         async with database.sessions() as session:
             recordings = await run_recordings(session, run.room_id, review.start, review.end)
             before = await earlier_runs(session, run, EARLIER_SHOWS) if earlier else []
-        history = tuple(
-            [EarlierRun(r.show_id, r.id, r.speed, (await review_run(database, r, None)).show) for r in before]
-        )
+        history = []
+        for earlier_run in before:
+            past = await review_run(database, earlier_run, None)
+            history.append(
+                EarlierRun(earlier_run.show_id, earlier_run.id, earlier_run.speed, past.show, past.seconds)
+            )
     except SQLAlchemyError as exc:
         raise ReviewError("review.source.db_error", lang, error=str(exc).splitlines()[0]) from exc
     finally:
@@ -191,7 +194,7 @@ async def load_review(
         recordings=recordings,
         timezone=book.room.timezone if book else DEFAULT_TIMEZONE,
         currency=book.room.currency if book else DEFAULT_CURRENCY,
-        earlier=history,
+        earlier=tuple(history),
         clips_dir=clips_dir(show_id, run.id, recordings),
     )
     return LoadedReview(lang, review, info, warnings)

@@ -14,6 +14,7 @@ fires 30 s late; a 福袋 promised 3 winners and drew 2.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -27,7 +28,8 @@ from bot.review.conclusions import conclude
 from bot.review.export import RunInfo, to_json
 from bot.review.html import render_html
 from bot.review.kpi import compute
-from bot.review.results import EarlierRun
+from bot.review.records import Ratio
+from bot.review.results import EarlierRun, Kpis
 from bot.review.terminal import print_review
 from bot.review.windows import segment_windows
 from bot.rules.models import ShowScript
@@ -249,3 +251,37 @@ def test_an_empty_review_has_no_conclusions_to_invent() -> None:
     assert "（没有发现）" in console.export_text()
     assert "（没有发现）" in render_html(empty, RunInfo("x"), "zh-CN")
     assert to_json(empty, RunInfo("x"))["conclusions"]["problems"] == []
+
+
+def test_a_segment_is_weak_only_when_enough_left_and_others_kept_theirs() -> None:
+    """2 of 20 leaving is no problem; 6 of 20 while nobody left elsewhere is, said as such."""
+
+    def run_where(leavers: int) -> Any:
+        log = [ev(0, "viewer_joined", f"v{n:02d}", connection_id=f"c{n}") for n in range(20)]
+        log += [ev(22 + n / 10, "viewer_left", f"v{n:02d}", connection_id=f"c{n}") for n in range(leavers)]
+        return compute(log, T0, END, segment_windows(SCRIPT, T0, 1.0, END), 1.0)
+
+    assert not [p for p in conclude(run_where(2)).problems if p.about.startswith("segment:")]
+    [weak] = [p for p in conclude(run_where(6)).problems if p.about.startswith("segment:")]
+    assert weak.text == (
+        "「集中答疑」（互动答疑，开播后 20:00）观众走得最快：6/20 人在这一环节离开，每分钟流失 3.0%，其他环节没有人离开"
+    )
+
+
+def test_watch_time_is_compared_only_with_runs_of_the_same_speed_and_length() -> None:
+    weak = review()
+    like = EarlierRun("sunday", 1, 1.0, weak.show, weak.seconds)
+    longer = EarlierRun("sunday", 2, 1.0, weak.show, weak.seconds * 3)
+    assert conclude(weak, earlier=[longer, longer]).history == 2
+    doubled = with_longer_watch(weak.show, 2)
+    for run, compared in (
+        (dataclasses.replace(like, show=doubled), True),
+        (dataclasses.replace(longer, show=doubled), False),
+    ):
+        found = conclude(weak, earlier=[run])
+        assert any(p.about == "kpi:avg_watch_seconds" for p in found.problems) is compared
+
+
+def with_longer_watch(kpis: Kpis, times: int) -> Kpis:
+    """The same KPIs with `times` the watch time: an earlier show that kept viewers longer."""
+    return dataclasses.replace(kpis, watch=Ratio(kpis.watch.numerator * times, kpis.watch.denominator))
