@@ -96,9 +96,24 @@ class RoomSettings:
     restream: Restream | None = None
     hls: HlsOutput | None = None
     playback: Playback = field(default_factory=Playback)
+    timezone: str = "Asia/Shanghai"  # clock times on the team's pages (the replay)
+    currency: str = "CNY"
 
     def product(self, sku: str) -> ProductCard | None:
         return next((p for p in self.products if p.sku == sku), None)
+
+
+DATA_DIR = "var"
+DATABASE_FILE = "liveroom.db"
+
+
+def default_database_url(env: dict[str, str] | None = None) -> str:
+    """The one default every process uses: `DATABASE_URL`, else the SQLite file in the data directory
+    (`$LIVEROOM_DATA_DIR/liveroom.db`, `var/liveroom.db` by default) — the server, the demo and every
+    command that reads the data find the same file."""
+    env = dict(os.environ) if env is None else env
+    data_dir = env.get("LIVEROOM_DATA_DIR") or DATA_DIR
+    return env.get("DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir}/{DATABASE_FILE}"
 
 
 @dataclass(frozen=True)
@@ -114,11 +129,11 @@ class ServerSettings:
 
     @classmethod
     def from_env(cls, host: str | None = None, port: int | None = None) -> ServerSettings:
-        data_dir = os.environ.get("LIVEROOM_DATA_DIR", "var")
+        data_dir = os.environ.get("LIVEROOM_DATA_DIR") or DATA_DIR
         return cls(
             host=host or os.environ.get("HOST", "127.0.0.1"),
             port=port or int(os.environ.get("PORT", "8080")),
-            database_url=os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir}/liveroom.db",
+            database_url=default_database_url(),
             bus_url=os.environ.get("LIVEROOM_BUS_URL") or None,
             secret=os.environ.get("LIVEROOM_SECRET", ""),
             data_dir=data_dir,

@@ -75,3 +75,11 @@ CATALOGUE = Catalogue()
 def t(lang: str | None, key: str, /, **params: Any) -> str:
     """The text for `key` in `lang` (zh-CN by default)."""
     return CATALOGUE.text(lang or ZH, key, **params)
+
+
+CURRENCY_SIGNS = {"CNY": "¥", "JPY": "¥", "HKD": "HK$", "TWD": "NT$", "USD": "$", "EUR": "€", "GBP": "£"}
+
+
+def currency_sign(code: str) -> str:
+    """How an amount in `code` is written: ¥159.00, HK$159.00, or `SGD 159.00` for codes without a sign."""
+    return CURRENCY_SIGNS.get(code, f"{code} ")

@@ -483,10 +483,19 @@ class RoomAlerts:
                 entrants=data.get("entrants", "?"),
                 draw_id=data.get("draw_id"),
                 winners="、".join(names) if self.lang != "en" else ", ".join(names),
-            ),
+            )
+            + self._short_draw(data, len(winners)),
             subject=str(data.get("lottery_id")),
             data={"draw_id": data.get("draw_id")},
         )
+
+    def _short_draw(self, data: Mapping[str, Any], drawn: int) -> str:
+        """A draw with fewer winners than promised (fewer eligible entrants than prizes), for the team."""
+        promised, eligible = data.get("promised"), data.get("eligible")
+        if not isinstance(promised, int) or not isinstance(eligible, int) or drawn >= promised:
+            return ""
+        text = self._t("lottery_short", promised=promised, eligible=eligible, missing=promised - drawn)
+        return "\n" + text
 
     def _cue_missed(self, event: RoomEvent) -> list[Alert]:
         data = event.data

@@ -14,6 +14,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.alerts.commands import CommandPoller, LiveKpis, Pausable, ShowControl, TeamDesk
 from bot.alerts.digest import Pacer
@@ -69,6 +70,9 @@ class AlertService:
         self.rules.configure(
             book.alerts, lang=book.room.language, shows=book.shows, products=product_names(book)
         )
+        self.rules.tz = ZoneInfo(book.room.timezone)
+        if self.sender is not None:
+            self.sender.tz = self.rules.tz
 
     def on_failure(self, errors: list[RuleError]) -> None:
         lines = [e.render(self.rules.lang) for e in errors]
@@ -119,7 +123,12 @@ def product_names(book: Rulebook) -> dict[str, str]:
 def create_alerts(db: Database, book: Rulebook, options: AlertOptions | None = None) -> AlertService:
     """The room's alert service over its outbox; `running(hub, book)` starts and stops it."""
     rules = RoomAlerts(
-        book.room.id, book.alerts, lang=book.room.language, shows=book.shows, products=product_names(book)
+        book.room.id,
+        book.alerts,
+        lang=book.room.language,
+        shows=book.shows,
+        products=product_names(book),
+        tz=ZoneInfo(book.room.timezone),  # quiet hours and the times in alerts are the room's clock
     )
     return AlertService(book.room.id, Outbox(db), rules, options or AlertOptions(), db=db)
 
@@ -147,7 +156,9 @@ async def running(service: AlertService, hub: RoomHub, book: Rulebook) -> AsyncI
     channel: Channel = LogChannel()
     if report.mode == "telegram" and client is not None and settings.chat_id is not None:
         channel = TelegramChannel(client.bot, settings.chat_id)
-    service.sender = Sender(service.outbox, channel, lang=book.room.language, pacer=options.pacer)
+    service.sender = Sender(
+        service.outbox, channel, lang=book.room.language, pacer=options.pacer, tz=ZoneInfo(book.room.timezone)
+    )
     tasks = [
         asyncio.create_task(service.store_forever(), name="alerts-store"),
         asyncio.create_task(service.tick_forever(hub), name="alerts-tick"),

@@ -63,6 +63,10 @@ CATALOGUE.add(
             "en": "Lottery {lottery} drawn: {count} winners of {entrants} entrants, draw {draw_id}. "
             "Winners: {winners}",
         },
+        "alerts.lottery_short": {
+            "zh-CN": "⚠ 原定 {promised} 位，只有 {eligible} 位符合条件，少抽了 {missing} 位（要补发请手动安排）",
+            "en": "⚠ {promised} promised, only {eligible} eligible: {missing} fewer winners (arrange any make-up by hand)",
+        },
         "alerts.cue_upcoming": {
             "zh-CN": "{what} {minutes} 分钟后开始（{cue}）",
             "en": "{what} starts in {minutes} min ({cue})",

@@ -34,7 +34,7 @@ from bot.rules.reload import RulebookHolder, watch_rules
 from bot.show.follow_invite import FollowInviter
 from bot.show.runner import ShowError, ShowRunner
 from media.app import GUARD, HEALTH_PROVIDERS, create_app
-from media.config import ServerSettings
+from media.config import RoomSettings, ServerSettings
 from media.hub import RoomHub
 from media.i18n import CATALOGUE, t
 from media.rooms import RoomDirectory
@@ -57,12 +57,17 @@ def build_app(
     options = options or RunOptions()
     credentials = load_credentials(rulebook, settings.data_dir)
     settings = dataclasses.replace(settings, secret=credentials.secret)
-    rooms = RoomDirectory([room_settings(rulebook, credentials)])
+
+    def settings_of(book: Rulebook) -> RoomSettings:
+        room = room_settings(book, credentials)
+        return room if options.record is None else dataclasses.replace(room, record=options.record)
+
+    rooms = RoomDirectory([settings_of(rulebook)])
     app = create_app(settings, rooms)
     holder = RulebookHolder(rulebook)
     app[HOLDER] = holder
     app[CREDENTIALS] = credentials
-    holder.on_reload.append(lambda book: rooms.replace([room_settings(book, credentials)]))
+    holder.on_reload.append(lambda book: rooms.replace([settings_of(book)]))
     app[HEALTH_PROVIDERS].append(
         lambda: {"rulebook": {"generation": holder.generation, "errors": len(holder.errors)}}
     )
@@ -146,6 +151,8 @@ def add_show_runner(
     async def start() -> None:
         await runner.open()
         if options.start_show:
+            if options.new_run:
+                await runner.stop("replaced")
             try:
                 await runner.start(options.start_show, speed=options.speed)
             except ShowError as exc:

@@ -59,6 +59,8 @@ def room_settings(rulebook: Rulebook, credentials: Credentials) -> RoomSettings:
             for s in room.ice_servers
         ),
         record=room.record,
+        timezone=room.timezone,
+        currency=room.currency,
         restream=Restream(room.restream.whip_url, room.restream.token) if room.restream else None,
         hls=HlsOutput(
             segment_s=room.hls.segment,

@@ -36,7 +36,6 @@ def run(args: argparse.Namespace) -> int:
     from bot.review.export import to_json, write_csv
     from bot.review.html import render_html
     from bot.review.source import ReviewError, load_review
-    from bot.review.tables import build_tables
     from bot.review.terminal import print_review
 
     try:
@@ -48,13 +47,13 @@ def run(args: argparse.Namespace) -> int:
     for warning in loaded.warnings:
         print(warning, file=sys.stderr)
     if args.json:
-        print(json.dumps(to_json(review, info), ensure_ascii=False))
+        print(json.dumps(to_json(review, info, lang), ensure_ascii=False))
     else:
         print_review(review, info, lang, Console())
     if args.html:
         Path(args.html).write_text(render_html(review, info, lang), encoding="utf-8")
         print(t(lang, "report.wrote", path=args.html), file=sys.stderr)
     if args.csv:
-        for path in write_csv(build_tables(review, lang, info.product_names), Path(args.csv), lang):
+        for path in write_csv(info.tables(review, lang), Path(args.csv), lang):
             print(t(lang, "report.wrote", path=path), file=sys.stderr)
     return 0

@@ -10,8 +10,9 @@ from bot.plan.preflight import Check
 from bot.plan.week import featured_skus, promised_price
 from bot.plan.words import describe, describe_plan, human_duration
 from bot.rules.durations import format_duration
-from bot.rules.models import Rulebook, ShowScript, WinnerOf
-from bot.rules.placeholders import fill
+from bot.rules.models import Product, Rulebook, ShowScript, WinnerOf
+from bot.rules.placeholders import fill_for_people
+from bot.show.plan import show_product
 from media.i18n import CATALOGUE, t
 
 CATALOGUE.add(
@@ -65,6 +66,13 @@ def _product_text(rulebook: Rulebook, show: ShowScript, ref: object, lang: str) 
     return ""
 
 
+def _segment_product(rulebook: Rulebook, show: ShowScript, ref: object) -> tuple[Product | None, str | None]:
+    """The product a segment's texts speak of (priced as this show sells it), or the vote choosing it."""
+    if isinstance(ref, WinnerOf):
+        return None, ref.winner_of
+    return show_product(rulebook, show, ref if isinstance(ref, str) else None), None
+
+
 def render_brief_html(
     rulebook: Rulebook, show_id: str, checklist: list[Check] | None = None, lang: str | None = None
 ) -> str:
@@ -107,7 +115,12 @@ def render_brief_html(
             block.append("</ul>")
         cues = [c for c in timeline if c.segment_index == index]
         if cues:
-            rows = [[_clock(show, c.offset), f"{describe(c.cue, rulebook, lang)}  [{c.id}]"] for c in cues]
+            # Cue texts filled with the segment's product, as the runner will fill them on air.
+            spoken, winner_of = _segment_product(rulebook, show, segment.product)
+            rows = [
+                [_clock(show, c.offset), f"{describe(c.cue, rulebook, lang, spoken, winner_of)}  [{c.id}]"]
+                for c in cues
+            ]
             block.append(table([t(lang, "brief.col.time"), t(lang, "brief.cues")], rows))
         block.append("</div>")
         parts.extend(block)
@@ -128,7 +141,7 @@ def render_brief_html(
         entries = [e for e in rulebook.faq if e.product == sku]
         parts.append(f"<h3>{escape(item.name if item else sku)}（{escape(sku)}）</h3>")
         if entries:
-            rows = [[" / ".join(e.q), fill(e.a, item, rulebook)] for e in entries]
+            rows = [[" / ".join(e.q), fill_for_people(e.a, item, rulebook, lang)] for e in entries]
             parts.append(table([t(lang, "brief.col.q"), t(lang, "brief.col.a")], rows))
         else:
             parts.append(f'<div class="warn">{escape(t(lang, "brief.no_faq"))}</div>')

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.rules.models import Action, ContingencyPlan, Cue, Rulebook, VoteOption, WinnerOf
+from bot.rules.models import Action, ContingencyPlan, Cue, Product, Rulebook, VoteOption, WinnerOf
+from bot.rules.placeholders import fill_for_people
 from media.i18n import CATALOGUE, t
 
 CATALOGUE.add(
@@ -95,10 +96,21 @@ def human_duration(seconds: float, lang: str = "zh-CN") -> str:
     return (" " if lang == "en" else "").join(parts) or ("0 s" if lang == "en" else "0秒")
 
 
-def describe(action: Cue | Action, rulebook: Rulebook, lang: str = "zh-CN") -> str:
-    """One cue or contingency action as a sentence."""
+def describe(
+    action: Cue | Action,
+    rulebook: Rulebook,
+    lang: str = "zh-CN",
+    product: Product | None = None,
+    winner_of: str | None = None,
+) -> str:
+    """One cue or contingency action as a sentence, its text filled with `product` (the segment's, as
+    the runner fills it; `winner_of`: the vote that will choose it)."""
+
+    def filled(text: str) -> str:
+        return fill_for_people(text, product, rulebook, lang, winner_of)
+
     if action.say is not None:
-        return t(lang, "words.say", text=action.say)
+        return t(lang, "words.say", text=filled(action.say))
     if action.pin is not None:
         if isinstance(action.pin, WinnerOf):
             return t(lang, "words.pin_winner", vote=action.pin.winner_of)
@@ -136,20 +148,24 @@ def describe(action: Cue | Action, rulebook: Rulebook, lang: str = "zh-CN") -> s
         )
     if action.countdown is not None:
         cd = action.countdown
-        product = f"（{_product(rulebook, cd.product)}）" if cd.product else ""
+        featured = f"（{_product(rulebook, cd.product)}）" if cd.product else ""
         stock = t(lang, "words.stock", n=cd.stock) if cd.stock is not None else ""
         return t(
             lang,
             "words.countdown",
             title=cd.title,
-            product=product,
+            product=featured,
             duration=human_duration(cd.duration, lang),
             stock=stock,
         )
     if isinstance(action, Cue) and action.repeat is not None:
         rp = action.repeat
         return t(
-            lang, "words.repeat", every=human_duration(rp.every, lang), lines=rp.min_chat_lines, text=rp.text
+            lang,
+            "words.repeat",
+            every=human_duration(rp.every, lang),
+            lines=rp.min_chat_lines,
+            text=filled(rp.text),
         )
     if isinstance(action, Action):
         if action.pause_cues:
@@ -157,7 +173,7 @@ def describe(action: Cue | Action, rulebook: Rulebook, lang: str = "zh-CN") -> s
         if action.resume_cues:
             return t(lang, "words.resume_cues")
         if action.alert is not None:
-            return t(lang, "words.alert", text=action.alert)
+            return t(lang, "words.alert", text=filled(action.alert))
     return action.kind
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from bot.review.kpi import Kpis, ProductKpis, ShowReview
 from bot.review.records import Ratio
-from bot.review.tables import Cell, format_cell, kpi_value
+from bot.review.tables import Cell, format_cell, join_words, kpi_value
 from media.i18n import CATALOGUE, t
 
 CATALOGUE.add(
@@ -51,6 +51,14 @@ CATALOGUE.add(
         "review.cmp.highlights": {"zh-CN": "要点", "en": "Highlights"},
         "review.cmp.segments": {"zh-CN": "环节数", "en": "Segments"},
         "review.cmp.minutes": {"zh-CN": "时长（分）", "en": "Minutes"},
+        "review.cmp.speeds": {
+            "zh-CN": "⚠ 这几场的倍速不同（{speeds}）：{fast} 是 {x}× 速的彩排/演示，时钟比真实直播快 {x} 倍。"
+            "人均观看时长、时长这类按实际时间算的指标不能直接对比（已不列入要点）；比率（点击率、转化率、留存率）可以对比。",
+            "en": "⚠ these runs went at different speeds ({speeds}): {fast} is a {x}× rehearsal or demo whose "
+            "clock runs {x} times faster than a real show. Time-based KPIs (average watch time, minutes) "
+            "cannot be compared directly (left out of the highlights); rates (click-through, conversion, "
+            "retention) can.",
+        },
     },
 )
 
@@ -106,6 +114,10 @@ class Row:
     values: tuple[Cell, ...]  # one per show; None where the show has no such segment kind or product
 
 
+TIMED = frozenset({"avg_watch_seconds", "minutes"})
+"""KPIs measured in wall time, which a rehearsal at speed X shrinks X times."""
+
+
 @dataclass(frozen=True)
 class Comparison:
     labels: tuple[str, ...]
@@ -113,6 +125,20 @@ class Comparison:
     kinds: tuple[Row, ...]
     products: tuple[Row, ...]
     highlights: tuple[str, ...]
+    speeds: tuple[float, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+def row_label(key: str, lang: str) -> str:
+    """What a comparison row is, in words: every row key has a name (never the key itself)."""
+    if key in ("segments", "minutes"):
+        return t(lang, f"review.cmp.{key}")
+    if key in PRODUCT_COLUMNS:
+        return t(lang, f"review.col.{key}")
+    return t(lang, f"review.kpi.{key}")
+
+
+PRODUCT_COLUMNS = frozenset({"exposed", "clickers", "buyers", "pinned"})
 
 
 def number(cell: Cell, unit: str) -> float | None:
@@ -124,7 +150,7 @@ def number(cell: Cell, unit: str) -> float | None:
     return float(cell)
 
 
-def format_delta(a: Cell, b: Cell, unit: str, lang: str) -> str:
+def format_delta(a: Cell, b: Cell, unit: str, lang: str, money: str = "¥") -> str:
     x, y = number(a, unit), number(b, unit)
     if x is None or y is None:
         return "—"
@@ -132,7 +158,11 @@ def format_delta(a: Cell, b: Cell, unit: str, lang: str) -> str:
     sign = "+" if diff >= 0 else "−"
     if unit == "rate":
         return t(lang, "review.cmp.pp", sign=sign, value=abs(diff) * 100)
-    text = format_cell(Decimal(str(abs(diff))).quantize(Decimal("0.01")), "") if unit == "money" else None
+    text = (
+        format_cell(Decimal(str(abs(diff))).quantize(Decimal("0.01")), unit, money)
+        if unit == "money"
+        else None
+    )
     if text is None:
         text = format_cell(abs(diff), unit) if unit == "seconds" else f"{abs(diff):g}"
     if x:
@@ -182,8 +212,12 @@ def _product_cell(p: ProductKpis | None, key: str) -> Cell:
     return cell
 
 
-def compare(labels: Sequence[str], reviews: Sequence[ShowReview], lang: str = "zh-CN") -> Comparison:
-    """The reviews side by side; the first is the baseline every delta and highlight is taken against."""
+def compare(
+    labels: Sequence[str], reviews: Sequence[ShowReview], lang: str = "zh-CN", money: str = "¥"
+) -> Comparison:
+    """The reviews side by side; the first is the baseline every delta and highlight is taken against.
+    Runs at different speeds (a rehearsal beside a real show) get a warning, and their wall-time KPIs
+    no highlight."""
     if len(labels) != len(reviews) or len(reviews) < 2:
         raise ValueError("compare needs two or more reviews, one label each")
     show_rows = tuple(
@@ -203,10 +237,31 @@ def compare(labels: Sequence[str], reviews: Sequence[ShowReview], lang: str = "z
         for sku in skus
         for key, unit in PRODUCT_KPIS
     )
+    speeds = tuple(r.speed for r in reviews)
+    mixed = len(set(speeds)) > 1
+    warnings: list[str] = []
+    if mixed:
+        fast = max(range(len(reviews)), key=lambda i: speeds[i])
+        warnings.append(
+            t(
+                lang,
+                "review.cmp.speeds",
+                speeds=join_words(
+                    [f"{label} {speed:g}×" for label, speed in zip(labels, speeds, strict=True)], lang
+                ),
+                fast=labels[fast],
+                x=f"{speeds[fast]:g}",
+            )
+        )
     highlights: list[str] = []
     for i in range(1, len(reviews)):
-        highlights += _highlights(labels[0], labels[i], i, show_rows, kind_rows, product_rows, lang)
-    return Comparison(tuple(labels), show_rows, kind_rows, product_rows, tuple(highlights))
+        comparable = not mixed or speeds[i] == speeds[0]
+        highlights += _highlights(
+            labels[0], labels[i], i, show_rows, kind_rows, product_rows, lang, timed=comparable, money=money
+        )
+    return Comparison(
+        tuple(labels), show_rows, kind_rows, product_rows, tuple(highlights), speeds, tuple(warnings)
+    )
 
 
 def _highlights(
@@ -217,10 +272,16 @@ def _highlights(
     kind_rows: Sequence[Row],
     product_rows: Sequence[Row],
     lang: str,
+    *,
+    timed: bool = True,
+    money: str = "¥",
 ) -> list[str]:
+    """`timed=False`: the two runs went at different speeds, so wall-time KPIs are no highlight."""
     out: list[str] = []
     scored: list[tuple[float, Row]] = []
     for row in show_rows:
+        if not timed and row.key in TIMED:
+            continue
         x, y = number(row.values[0], row.unit), number(row.values[i], row.unit)
         if x is None or y is None or x == y:
             continue
@@ -243,10 +304,10 @@ def _highlights(
                     key,
                     label=label,
                     base=base,
-                    kpi=t(lang, f"review.kpi.{row.key}"),
-                    a=format_cell(row.values[0], row.unit),
-                    b=format_cell(row.values[i], row.unit),
-                    delta=format_delta(row.values[0], row.values[i], row.unit, lang),
+                    kpi=row_label(row.key, lang),
+                    a=format_cell(row.values[0], row.unit, money),
+                    b=format_cell(row.values[i], row.unit, money),
+                    delta=format_delta(row.values[0], row.values[i], row.unit, lang, money),
                 )
             )
 

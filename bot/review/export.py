@@ -3,22 +3,38 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from bot.review.conclusions import Conclusions, Finding, conclude
+from bot.review.highlight_clips import read_manifest
+from bot.review.highlights import Highlight, find_highlights
 from bot.review.kpi import Kpis, ProductKpis, ShowReview
 from bot.review.recordings import Recording
 from bot.review.records import Ratio
-from bot.review.tables import KPI_ROWS, Table, format_cell, kpi_value
-from media.i18n import t
+from bot.review.results import EarlierRun
+from bot.review.tables import (
+    DEFAULT_CURRENCY,
+    DEFAULT_TIMEZONE,
+    KPI_ROWS,
+    Table,
+    build_tables,
+    format_cell,
+    kpi_value,
+    lottery_note,
+)
+from media.i18n import currency_sign, t
 
 
 @dataclass(frozen=True)
 class RunInfo:
-    """What the report says about the run beyond its numbers."""
+    """What the report says about the run beyond its numbers, and how it writes clock times and amounts
+    (the room's `timezone` and `currency`, room.yaml)."""
 
     show_id: str
     title: str = ""
@@ -26,6 +42,38 @@ class RunInfo:
     speed: float = 1.0
     product_names: Mapping[str, str] = field(default_factory=dict)
     recordings: tuple[Recording, ...] = ()
+    timezone: str = DEFAULT_TIMEZONE
+    currency: str = DEFAULT_CURRENCY
+    earlier: tuple[EarlierRun, ...] = ()  # the team's earlier shows in the room, newest first
+    clips_dir: Path | None = None  # where `liveroom highlights` put this run's clips
+
+    def highlights(self, review: ShowReview, lang: str) -> list[Highlight]:
+        """The run's highlights (高光切片), found in its numbers."""
+        return find_highlights(review, lang, self.product_names, self.money)
+
+    def clips(self) -> dict[str, dict[str, Any]]:
+        """The clips cut for this run, by highlight slug (none before `liveroom highlights` ran)."""
+        return read_manifest(self.clips_dir) if self.clips_dir is not None else {}
+
+    def conclusions(self, review: ShowReview, lang: str) -> Conclusions:
+        """The run's conclusions in words (复盘结论), against the earlier shows' median."""
+        return conclude(review, lang, self.product_names, self.money, self.earlier)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def money(self) -> str:
+        """The currency sign amounts are written with: ¥ for CNY."""
+        return currency_sign(self.currency)
+
+    def local(self, when: dt.datetime) -> dt.datetime:
+        return when.astimezone(self.tz)
+
+    def tables(self, review: ShowReview, lang: str) -> list[Table]:
+        """The report's tables, with this run's product names, currency and time zone."""
+        return build_tables(review, lang, self.product_names, self.money, self.tz)
 
 
 def _plain(value: object) -> Any:
@@ -85,16 +133,29 @@ def _product_fields(p: ProductKpis, names: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def to_json(review: ShowReview, info: RunInfo) -> dict[str, Any]:
-    """The whole report as one JSON-ready object."""
+def _finding(f: Finding) -> dict[str, Any]:
+    return {"text": f.text, "about": f.about, "numbers": dict(f.numbers)}
+
+
+def to_json(review: ShowReview, info: RunInfo, lang: str = "zh-CN") -> dict[str, Any]:
+    """The whole report as one JSON-ready object; times in the room's time zone (ISO 8601 with offset)."""
     out: dict[str, Any] = {
         "show_id": info.show_id,
         "title": info.title,
         "run_id": info.run_id,
         "speed": info.speed,
-        "started_at": review.start.isoformat(),
-        "ended_at": review.end.isoformat(),
+        "timezone": info.timezone,
+        "currency": info.currency,
+        "started_at": info.local(review.start).isoformat(),
+        "ended_at": info.local(review.end).isoformat(),
         "duration_seconds": round(review.seconds, 3),
+    }
+    conclusions = info.conclusions(review, lang)
+    out["conclusions"] = {
+        "good": [_finding(f) for f in conclusions.good],
+        "problems": [_finding(f) for f in conclusions.problems],
+        "next": [_finding(f) for f in conclusions.next],
+        "earlier_shows": conclusions.history,
     }
     out.update(_kpi_fields(review.show))
     out["segments"] = [
@@ -128,7 +189,11 @@ def to_json(review: ShowReview, info: RunInfo) -> dict[str, Any]:
             "prize": x.prize,
             "entries": x.entries,
             "entrants": x.entrants,
+            "eligible": x.eligible,
+            "promised": x.promised,
             "winners": x.winners,
+            "short": x.short,
+            "note": lottery_note(x, lang) or None,
         }
         for x in review.lotteries
     ]
@@ -136,7 +201,7 @@ def to_json(review: ShowReview, info: RunInfo) -> dict[str, Any]:
         {
             "path": str(r.file() or r.path) if r.path else None,
             "on_this_machine": r.file() is not None,
-            "started_at": r.started_at.isoformat(),
+            "started_at": info.local(r.started_at).isoformat(),
             "start_seconds": round((r.started_at - review.start).total_seconds(), 3),
             "seconds": None if r.seconds is None else round(r.seconds, 3),
             "bytes": file.stat().st_size if (file := r.file()) else None,
@@ -146,12 +211,34 @@ def to_json(review: ShowReview, info: RunInfo) -> dict[str, Any]:
         }
         for r in info.recordings
     ]
+    clips = info.clips()
+    out["highlights"] = [
+        {
+            "number": h.number,
+            "kind": h.kind,
+            "title": h.title,
+            "sku": h.sku,
+            "start_seconds": round(h.start, 3),
+            "end_seconds": round(h.end, 3),
+            "local_start": info.local(review.start + dt.timedelta(seconds=h.start)).isoformat(),
+            "orders": h.orders,
+            "gmv": float(h.gmv),
+            "clicks": h.clicks,
+            "likes": h.likes,
+            "chat": h.chat,
+            "clip": str(clips[h.slug]["file"]) if clips.get(h.slug, {}).get("file") else None,
+        }
+        for h in info.highlights(review, lang)
+    ]
     out["votes"] = [
         {
             "vote_id": v.vote_id,
             "question": v.question,
             "turnout": round(v.turnout.value, 6),
-            "winner": v.winner,
+            "winner": info.product_names.get(v.winner, v.winner) if v.winner else None,
+            "tallies": [
+                {"option": info.product_names.get(option, option), "ballots": n} for option, n in v.tallies
+            ],
             "ratios": {"turnout": {"numerator": v.turnout.numerator, "denominator": v.turnout.denominator}},
         }
         for v in review.votes
@@ -167,6 +254,7 @@ def write_csv(tables: list[Table], directory: Path, lang: str) -> list[Path]:
     """
     directory.mkdir(parents=True, exist_ok=True)
     numerator, denominator = t(lang, "review.col.numerator"), t(lang, "review.col.denominator")
+    # Amounts stay plain numbers (spreadsheets sum them); the currency goes in the label.
     written: list[Path] = []
     for table in tables:
         ratio_columns = {
@@ -174,7 +262,9 @@ def write_csv(tables: list[Table], directory: Path, lang: str) -> list[Path]:
         }
         header: list[str] = []
         for c, column in enumerate(table.columns):
-            header.append(column.label)
+            header.append(
+                f"{column.label} ({table.money.strip()})" if column.unit == "money" else column.label
+            )
             if c in ratio_columns:
                 header += [f"{column.label} {numerator}", f"{column.label} {denominator}"]
         path = directory / f"{table.name}.csv"
@@ -199,6 +289,8 @@ def write_csv(tables: list[Table], directory: Path, lang: str) -> list[Path]:
                         cells.append("" if cell is None else str(cell))
                     if c in ratio_columns:
                         cells += ["", ""]
+                if table.row_units and table.row_units[r] == "money":
+                    cells[0] = f"{cells[0]} ({table.money.strip()})"
                 writer.writerow(cells)
         written.append(path)
     return written

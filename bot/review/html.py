@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 from html import escape
+from pathlib import Path
 
 from bot.review.charts import all_charts
+from bot.review.conclusions import Conclusions, basis
 from bot.review.export import RunInfo
 from bot.review.kpi import ShowReview
 from bot.review.recordings import recordings_table
-from bot.review.tables import build_tables, format_cell, format_clock, format_seconds
+from bot.review.tables import format_cell, format_clock, format_money, format_seconds
 from media.i18n import CATALOGUE, t
 
 CATALOGUE.add(
@@ -41,6 +45,12 @@ figure.chart svg{max-width:100%;height:auto;display:block}
 table{border-collapse:collapse;width:100%;margin:.4em 0 1em;font-size:.88em}th,td{border:1px solid #d0d7de;
 padding:3px 6px;text-align:left;vertical-align:top;white-space:nowrap}th{background:#f6f8fa}td.n{text-align:right;
 font-variant-numeric:tabular-nums}.scroll{overflow-x:auto}
+.findings{display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:10px;margin:10px 0}
+.finding{border:1px solid #d0d7de;border-radius:8px;padding:6px 12px}.finding h3{margin:.3em 0;font-size:1em}
+.finding ul{margin:.2em 0;padding-left:1.2em}.finding li{margin:.25em 0}
+.finding.good{border-top:4px solid #52c41a}.finding.problems{border-top:4px solid #ff4d4f}
+.finding.next{border-top:4px solid #1677ff}
+img.thumb{display:block;width:160px;height:auto;border-radius:4px;margin-bottom:2px}
 @media print{body{max-width:none}h2{page-break-after:avoid}figure.chart{page-break-inside:avoid}}
 """
 
@@ -68,6 +78,77 @@ def _recordings(review: ShowReview, info: RunInfo, lang: str) -> str:
     )
 
 
+def _highlights(review: ShowReview, info: RunInfo, lang: str) -> str:
+    """The run's highlights with what happened during each, its clip and thumbnail when cut."""
+    found = info.highlights(review, lang)
+    if not found:
+        return ""
+    clips = info.clips()
+    heads = [
+        t(lang, "review.highlight.col.moment"),
+        t(lang, "review.highlight.col.at"),
+        t(lang, "review.highlight.col.local"),
+        t(lang, "review.highlight.col.length"),
+        t(lang, "review.kpi.orders"),
+        t(lang, "review.kpi.gmv"),
+        t(lang, "review.kpi.clicks"),
+        t(lang, "review.highlight.col.clip"),
+    ]
+    rows = []
+    for h in found:
+        clip = clips.get(h.slug, {})
+        start = float(clip.get("start", h.start))
+        end = float(clip.get("end", h.end))
+        moment = info.local(review.start + dt.timedelta(seconds=start))
+        file, picture = clip.get("file"), clip.get("thumbnail")
+        if isinstance(file, Path):
+            image = (
+                f'<img class="thumb" alt="" src="data:image/jpeg;base64,'
+                f'{base64.b64encode(picture.read_bytes()).decode()}">'
+                if isinstance(picture, Path)
+                else ""
+            )
+            cell = f'<a href="{escape(file.as_uri())}">{image}{escape(file.name)}</a>'
+        else:
+            cell = escape(t(lang, "review.highlight.not_cut", show=info.show_id, run=info.run_id))
+        rows.append(
+            f'<tr data-highlight="{escape(h.slug)}"><td>{escape(h.title)}</td>'
+            f"<td class=n>{escape(format_clock(start))}</td><td class=n>{moment:%H:%M:%S}</td>"
+            f"<td class=n>{escape(format_seconds(end - start))}</td><td class=n>{h.orders}</td>"
+            f"<td class=n>{escape(format_money(h.gmv, info.money))}</td><td class=n>{h.clicks}</td>"
+            f"<td>{cell}</td></tr>"
+        )
+    head = "".join(f"<th>{escape(x)}</th>" for x in heads)
+    return (
+        f'<h2 id="highlights">{escape(t(lang, "review.highlight.table"))}</h2>'
+        f'<div class="scroll"><table data-table="highlights"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+        f'<p class="muted">{escape(t(lang, "review.highlight.hint"))}</p>'
+    )
+
+
+def _conclusions(conclusions: Conclusions, lang: str) -> str:
+    """复盘结论 at the top: what to keep, what went wrong, what to change."""
+    columns = []
+    for key, findings in (
+        ("good", conclusions.good),
+        ("problems", conclusions.problems),
+        ("next", conclusions.next),
+    ):
+        items = "".join(f'<li data-about="{escape(f.about)}">{escape(f.text)}</li>' for f in findings)
+        if not items:
+            items = f'<li class="muted">{escape(t(lang, "review.conclude.none"))}</li>'
+        columns.append(
+            f'<section class="finding {key}" data-conclusions="{key}">'
+            f"<h3>{escape(t(lang, f'review.conclude.{key}'))}</h3><ul>{items}</ul></section>"
+        )
+    return (
+        f'<h2 id="conclusions">{escape(t(lang, "review.conclude.title"))}</h2>'
+        f'<div class="findings">{"".join(columns)}</div>'
+        f'<p class="muted">{escape(basis(conclusions, lang))}</p>'
+    )
+
+
 def render_html(review: ShowReview, info: RunInfo, lang: str = "zh-CN") -> str:
     """The whole page; nothing in it is fetched from elsewhere."""
     show = review.show
@@ -76,7 +157,7 @@ def render_html(review: ShowReview, info: RunInfo, lang: str = "zh-CN") -> str:
         lang,
         "review.html.run",
         run=info.run_id if info.run_id is not None else "—",
-        start=review.start.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z"),
+        start=f"{info.local(review.start):%Y-%m-%d %H:%M:%S} ({info.timezone})",
         length=format_clock(review.seconds),
         speed=f"{info.speed:g}",
     )
@@ -87,13 +168,14 @@ def render_html(review: ShowReview, info: RunInfo, lang: str = "zh-CN") -> str:
         ("review.kpi.ctr", format_cell(show.ctr)),
         ("review.kpi.conversion", format_cell(show.conversion)),
         ("review.kpi.orders", str(show.orders)),
-        ("review.kpi.gmv", f"¥{show.gmv:.2f}"),
-        ("review.kpi.gmv_per_viewer", f"¥{show.gmv_per_viewer.money():.2f}"),
+        ("review.kpi.gmv", format_money(show.gmv, info.money)),
+        ("review.kpi.gmv_per_viewer", format_money(show.gmv_per_viewer.money(), info.money)),
         ("review.kpi.interaction_rate", format_cell(show.interaction)),
     ]
     parts = [
         f"<h1>{escape(title)}</h1>",
         f'<p class="muted">{escape(run)}</p>',
+        _conclusions(info.conclusions(review, lang), lang),
         '<div class="cards">'
         + "".join(
             f"<div class='card'><b>{escape(v)}</b><span>{escape(t(lang, k))}</span></div>" for k, v in cards
@@ -103,8 +185,9 @@ def render_html(review: ShowReview, info: RunInfo, lang: str = "zh-CN") -> str:
     ]
     for name, svg in all_charts(review, lang, info.product_names).items():
         parts.append(f'<figure class="chart" data-chart="{name}">{svg}</figure>')
+    parts.append(_highlights(review, info, lang))
     parts.append(f"<h2>{escape(t(lang, 'review.html.tables'))}</h2>")
-    for table in build_tables(review, lang, info.product_names):
+    for table in info.tables(review, lang):
         parts.append(f'<h3 id="table-{table.name}">{escape(table.title)}</h3>')
         if not table.rows:
             parts.append(f'<p class="muted">{escape(t(lang, "review.html.empty"))}</p>')

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import statistics
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -17,7 +16,36 @@ from decimal import Decimal
 
 from bot.review.presence import Concurrency, Presence, Span, overlaps
 from bot.review.records import Ratio, money
+from bot.review.results import (
+    BotCounts,
+    CouponKpis,
+    CueMark,
+    Kpis,
+    LotteryKpis,
+    Moments,
+    ProductKpis,
+    SegmentKpis,
+    ShowReview,
+    StreamIssue,
+    VoteKpis,
+)
 from bot.review.windows import SegmentWindow
+
+__all__ = [
+    "BotCounts",
+    "CouponKpis",
+    "CueMark",
+    "Kpis",
+    "LotteryKpis",
+    "Moments",
+    "ProductKpis",
+    "SegmentKpis",
+    "ShowReview",
+    "StreamIssue",
+    "Tally",
+    "VoteKpis",
+    "compute",
+]
 from media.events import RoomEvent
 
 ORDER_GRACE_SECONDS = 1800.0
@@ -25,142 +53,6 @@ ORDER_GRACE_SECONDS = 1800.0
 
 INTERACTIONS = frozenset({"chat", "like", "ballot", "lottery_entry"})
 BOT_DECISIONS = ("answered", "abstained", "escalated")
-
-
-# ---- results -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BotCounts:
-    answered: int = 0
-    abstained: int = 0
-    escalated: int = 0
-
-
-@dataclass(frozen=True)
-class Kpis:
-    """The KPIs of the whole show or of one segment's window (same names, same formulas)."""
-
-    unique_viewers: int
-    watch: Ratio  # seconds watched / unique viewers
-    peak_concurrent: int
-    peak_at: float  # seconds from the run's start
-    retention: Ratio  # viewers still connected at the end / unique viewers
-    ctr: Ratio  # viewers who clicked a product / unique viewers
-    conversion: Ratio  # buyers who clicked / viewers who clicked
-    buyer_rate: Ratio  # buyers / unique viewers
-    orders: int
-    units: int
-    gmv: Decimal
-    gmv_per_viewer: Ratio  # GMV / unique viewers
-    interaction: Ratio  # viewers who chatted, liked, voted or entered a lottery / unique viewers
-    likes: int
-    gifts: int
-    chat_messages: int
-    clicks: int
-    follows: int
-    follow_rate: Ratio  # 转粉率: viewers who followed / unique viewers
-    bot: BotCounts
-    human_answer_seconds: tuple[float, ...]
-    coupons_pushed: int
-    coupons_claimed: int
-    coupons_used: int
-    lottery_entries: int
-    vote_turnout: Ratio  # viewers who voted / viewers present while a vote was open
-
-    @property
-    def avg_watch_seconds(self) -> float:
-        return self.watch.value
-
-    @property
-    def median_human_answer_seconds(self) -> float | None:
-        return statistics.median(self.human_answer_seconds) if self.human_answer_seconds else None
-
-
-@dataclass(frozen=True)
-class SegmentKpis:
-    window: SegmentWindow
-    product: str | None  # as the log says it was featured (a vote winner resolved), else the script's
-    kpis: Kpis
-
-
-@dataclass(frozen=True)
-class ProductKpis:
-    sku: str
-    pinned_seconds: float
-    exposed: int  # viewers present while it was pinned
-    clickers: int  # viewers who clicked it (any source)
-    clicks: int
-    ctr: Ratio  # exposed viewers who clicked / exposed viewers
-    buyers: int
-    conversion: Ratio  # buyers who clicked / viewers who clicked
-    buyer_rate: Ratio  # exposed viewers who bought / exposed viewers
-    orders: int
-    units: int
-    gmv: Decimal
-    gmv_per_viewer: Ratio  # GMV / exposed viewers
-    funnel: tuple[int, int, int]  # exposed → exposed and clicked → exposed, clicked and bought
-
-
-@dataclass(frozen=True)
-class CouponKpis:
-    coupon_id: str
-    title: str
-    pushed: int
-    claimed: int
-    refused: int
-    used: int
-    sold_out: bool
-
-
-@dataclass(frozen=True)
-class LotteryKpis:
-    lottery_id: str
-    prize: str
-    entries: int
-    entrants: int
-    winners: int
-
-
-@dataclass(frozen=True)
-class VoteKpis:
-    vote_id: str
-    question: str
-    turnout: Ratio
-    winner: str | None
-
-
-@dataclass(frozen=True)
-class CueMark:
-    offset: float
-    cue_id: str
-    kind: str
-    late: float
-    missed: bool
-
-
-@dataclass(frozen=True)
-class ShowReview:
-    """Everything the review knows about one run."""
-
-    start: dt.datetime
-    end: dt.datetime
-    show: Kpis
-    segments: tuple[SegmentKpis, ...]
-    products: tuple[ProductKpis, ...]
-    coupons: tuple[CouponKpis, ...]
-    lotteries: tuple[LotteryKpis, ...]
-    votes: tuple[VoteKpis, ...]
-    concurrency: tuple[tuple[float, int], ...]  # (seconds from start, viewers) after each change
-    chat_per_minute: tuple[int, ...]  # per minute of the script (of wall time at speed 1)
-    likes_per_minute: tuple[int, ...]
-    cues: tuple[CueMark, ...]
-    online_now: int
-    speed: float = 1.0
-
-    @property
-    def seconds(self) -> float:
-        return (self.end - self.start).total_seconds()
 
 
 # ---- accumulation --------------------------------------------------------------------------------
@@ -218,6 +110,9 @@ class _Lottery:
     entries: int = 0
     entrants: set[str] = field(default_factory=set)
     winners: int = 0
+    promised: int = 0
+    eligible: int | None = None
+    counted: int | None = None  # entrants as the draw counted them (the room's own count)
 
 
 @dataclass
@@ -227,6 +122,8 @@ class _Vote:
     closed: float | None = None
     voters: set[str] = field(default_factory=set)
     winner: str | None = None
+    options: list[str] = field(default_factory=list)
+    tallies: list[int] = field(default_factory=list)
 
 
 class Tally:
@@ -267,7 +164,12 @@ class Tally:
         self.chat_minutes: dict[int, int] = {}
         self.like_minutes: dict[int, int] = {}
         self._pinned: tuple[str, float] | None = None
-        self._questions: dict[str, float] = {}
+        self._questions: dict[str, tuple[float, str]] = {}
+        self.handed_over: dict[str, int] = {}
+        self.stream_issues: list[StreamIssue] = []
+        self._stream_open: dict[str, tuple[float, str]] = {}  # down | quality -> since, detail
+        self.seconds: dict[str, dict[int, int]] = {k: {} for k in ("orders", "clicks", "likes", "chat")}
+        self.gmv_seconds: dict[int, Decimal] = {}
         self._handlers: dict[str, Callable[[float, str | None, dict[str, object], _Bucket | None], None]] = {
             "chat": self._chat,
             "like": self._like,
@@ -291,6 +193,10 @@ class Tally:
             "segment_started": self._segment_started,
             "cue_fired": self._cue_fired,
             "cue_missed": self._cue_missed,
+            "stream_down": self._stream_down,
+            "stream_started": self._stream_up,
+            "stream_quality_low": self._quality_low,
+            "stream_quality_ok": self._quality_ok,
         }
 
     # -- the fold --
@@ -329,6 +235,10 @@ class Tally:
             self.add(event)
         return self
 
+    def _second(self, series: str, t: float, n: int = 1) -> None:
+        bins = self.seconds[series]
+        bins[int(t)] = bins.get(int(t), 0) + n
+
     def _bucket_at(self, t: float) -> _Bucket | None:
         i = bisect_right(self._seg_starts, t) - 1
         if i >= 0 and t < self._seg_ends[i]:
@@ -357,9 +267,10 @@ class Tally:
             return
         minute = int(t * self.speed // 60)
         self.chat_minutes[minute] = self.chat_minutes.get(minute, 0) + 1
+        self._second("chat", t)
         message_id = data.get("message_id")
         if message_id is not None:
-            self._questions[str(message_id)] = t
+            self._questions[str(message_id)] = (t, str(data.get("text") or ""))
         for b in (self.show, seg):
             if b is not None:
                 b.chat += 1
@@ -369,6 +280,7 @@ class Tally:
         count = _int(data.get("count"), 1)
         minute = int(t * self.speed // 60)
         self.like_minutes[minute] = self.like_minutes.get(minute, 0) + count
+        self._second("likes", t, count)
         for b in (self.show, seg):
             if b is not None:
                 b.likes += count
@@ -393,6 +305,7 @@ class Tally:
             return
         product = self._product(str(sku))
         product.clicks += 1
+        self._second("clicks", t)
         if viewer is not None:
             product.clickers.add(viewer)
         for b in (self.show, seg):
@@ -404,6 +317,8 @@ class Tally:
     def _order(self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None) -> None:
         amount = money(data.get("amount"))
         units = _int(data.get("quantity"), 1)
+        self._second("orders", t)
+        self.gmv_seconds[int(t)] = self.gmv_seconds.get(int(t), Decimal("0.00")) + amount
         sku = data.get("sku")
         if sku:
             product = self._product(str(sku))
@@ -466,7 +381,12 @@ class Tally:
     def _vote_opened(
         self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None
     ) -> None:
-        self.votes[str(data.get("vote_id"))] = _Vote(question=str(data.get("question") or ""), opened=t)
+        options = data.get("options")
+        self.votes[str(data.get("vote_id"))] = _Vote(
+            question=str(data.get("question") or ""),
+            opened=t,
+            options=[str(o) for o in options] if isinstance(options, list) else [],
+        )
 
     def _ballot(self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None) -> None:
         if viewer is None:
@@ -485,8 +405,8 @@ class Tally:
         vote = self.votes.get(str(data.get("vote_id")))
         if vote is not None:
             vote.closed = t
-            winner = data.get("winner")
-            vote.winner = None if winner is None else str(winner)
+            vote.tallies = _tallies(data.get("tallies"), vote.options)
+            vote.winner = _option(data.get("winner"), vote.options)
 
     def _lottery(self, data: dict[str, object]) -> _Lottery:
         lottery_id = str(data.get("lottery_id"))
@@ -498,7 +418,9 @@ class Tally:
     def _lottery_opened(
         self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None
     ) -> None:
-        self._lottery(data).prize = str(data.get("prize") or "")
+        lottery = self._lottery(data)
+        lottery.prize = str(data.get("prize") or "")
+        lottery.promised = _int(data.get("winners"), 0)
 
     def _lottery_entry(
         self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None
@@ -517,7 +439,13 @@ class Tally:
         self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None
     ) -> None:
         winners = data.get("winners")
-        self._lottery(data).winners = len(winners) if isinstance(winners, list) else 0
+        lottery = self._lottery(data)
+        lottery.winners = len(winners) if isinstance(winners, list) else 0
+        lottery.promised = _int(data.get("promised"), lottery.promised)
+        counted = data.get("entrants")
+        lottery.counted = counted if isinstance(counted, int) and not isinstance(counted, bool) else None
+        eligible = data.get("eligible", data.get("entrants"))
+        lottery.eligible = eligible if isinstance(eligible, int) and not isinstance(eligible, bool) else None
 
     def _faq_decision(
         self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None
@@ -525,6 +453,11 @@ class Tally:
         decision = data.get("decision")
         if decision not in BOT_DECISIONS:
             return
+        if decision == "escalated":
+            asked = self._questions.get(str(data.get("message_id")))
+            text = " ".join(asked[1].split()) if asked is not None else ""
+            if text:
+                self.handed_over[text] = self.handed_over.get(text, 0) + 1
         for b in (self.show, seg):
             if b is not None:
                 b.bot[str(decision)] += 1
@@ -537,7 +470,7 @@ class Tally:
             return
         for b in (self.show, seg):
             if b is not None:
-                b.human.append(t - asked)
+                b.human.append(t - asked[0])
 
     def _segment_started(
         self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None
@@ -547,18 +480,42 @@ class Tally:
 
     def _cue_fired(self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None) -> None:
         late = data.get("late")
+        seconds = _seconds_after(data.get("scheduled_at"), self._start_ts + t)
+        if seconds is None:
+            seconds = float(late) if isinstance(late, int | float) and not isinstance(late, bool) else 0.0
         self.cues.append(
-            CueMark(
-                t,
-                str(data.get("cue_id")),
-                str(data.get("kind")),
-                float(late) if isinstance(late, int | float) else 0.0,
-                False,
-            )
+            CueMark(t, str(data.get("cue_id")), str(data.get("kind")), seconds, False, late is True)
         )
 
     def _cue_missed(self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None) -> None:
         self.cues.append(CueMark(t, str(data.get("cue_id")), str(data.get("kind")), 0.0, True))
+
+    def _stream_down(
+        self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None
+    ) -> None:
+        if data.get("slot", "host") == "host":
+            self._stream_open.setdefault("down", (t, str(data.get("reason") or "")))
+
+    def _stream_up(self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None) -> None:
+        if data.get("slot", "host") == "host":
+            self._close_issue("down", t)
+
+    def _quality_low(
+        self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None
+    ) -> None:
+        problems = data.get("problems")
+        detail = "; ".join(str(p) for p in problems) if isinstance(problems, list) else ""
+        if data.get("slot", "host") == "host":
+            self._stream_open.setdefault("quality", (t, detail))
+
+    def _quality_ok(self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None) -> None:
+        if data.get("slot", "host") == "host":
+            self._close_issue("quality", t)
+
+    def _close_issue(self, kind: str, t: float) -> None:
+        opened = self._stream_open.pop(kind, None)
+        if opened is not None:
+            self.stream_issues.append(StreamIssue(opened[0], t, kind, opened[1]))
 
     # -- the result --
 
@@ -608,7 +565,15 @@ class Tally:
                 for cid, c in self.coupons.items()
             ),
             lotteries=tuple(
-                LotteryKpis(lid, lot.prize, lot.entries, len(lot.entrants), lot.winners)
+                LotteryKpis(
+                    lid,
+                    lot.prize,
+                    lot.entries,
+                    max(len(lot.entrants), lot.counted or 0),
+                    lot.winners,
+                    lot.promised,
+                    lot.eligible,
+                )
                 for lid, lot in self.lotteries.items()
             ),
             votes=tuple(
@@ -617,6 +582,7 @@ class Tally:
                     v.question,
                     _turnout(v.voters, spans, [(v.opened, v.closed if v.closed is not None else e)]),
                     v.winner,
+                    tuple(zip(v.options, v.tallies, strict=False)),
                 )
                 for vid, v in self.votes.items()
             ),
@@ -626,6 +592,24 @@ class Tally:
             cues=tuple(self.cues),
             online_now=self.presence.online_now(),
             speed=self.speed,
+            handed_over=tuple(sorted(self.handed_over.items(), key=lambda item: (-item[1], item[0]))),
+            stream_issues=tuple(
+                [
+                    *self.stream_issues,
+                    *(
+                        StreamIssue(since, e, kind, detail)
+                        for kind, (since, detail) in self._stream_open.items()
+                    ),
+                ]
+            ),
+            moments=Moments(
+                orders=dict(self.seconds["orders"]),
+                gmv=dict(self.gmv_seconds),
+                clicks=dict(self.seconds["clicks"]),
+                likes=dict(self.seconds["likes"]),
+                chat=dict(self.seconds["chat"]),
+                pins=tuple(sorted((a, b, sku) for sku, windows in pins.items() for a, b in windows)),
+            ),
         )
 
 
@@ -724,6 +708,40 @@ def _product_kpis(sku: str, p: _Product, pins: list[Span], spans: dict[str, list
         gmv_per_viewer=Ratio(p.gmv, len(exposed)),
         funnel=(len(exposed), len(clicked), len(bought)),
     )
+
+
+def _option(winner: object, options: list[str]) -> str | None:
+    """A vote's winner as viewers saw it: the room logs the option's index."""
+    if winner is None or isinstance(winner, bool):
+        return None
+    if isinstance(winner, int):
+        return options[winner] if 0 <= winner < len(options) else str(winner)
+    text = str(winner)
+    return options[int(text)] if text.isdigit() and int(text) < len(options) else text
+
+
+def _tallies(value: object, options: list[str]) -> list[int]:
+    """Ballots per option, in the vote's order: the room logs a list, others a map by index or name."""
+    if isinstance(value, list):
+        return [_int(n, 0) for n in value]
+    if isinstance(value, dict):
+        return [
+            _int(value.get(option, value.get(i, value.get(str(i)))), 0) for i, option in enumerate(options)
+        ]
+    return []
+
+
+def _seconds_after(scheduled: object, at: float) -> float | None:
+    """How long after its scheduled time (ISO 8601) something happened at epoch `at`."""
+    if not isinstance(scheduled, str) or not scheduled:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(scheduled)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, at - when.timestamp())
 
 
 def _int(value: object, default: int) -> int:

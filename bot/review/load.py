@@ -60,6 +60,17 @@ async def find_run(session: AsyncSession, show_id: str, run_id: int | None = Non
     return _row(run)
 
 
+async def earlier_runs(session: AsyncSession, run: RunRow, limit: int) -> Sequence[RunRow]:
+    """The room's runs (any show) that started before `run`, newest first."""
+    runs = await session.scalars(
+        select(ShowRun)
+        .where(ShowRun.room_id == run.room_id, ShowRun.started_at < run.started_at, ShowRun.id != run.id)
+        .order_by(ShowRun.started_at.desc(), ShowRun.id.desc())
+        .limit(limit)
+    )
+    return [_row(r) for r in runs]
+
+
 async def list_runs(session: AsyncSession, show_id: str) -> Sequence[RunRow]:
     runs = await session.scalars(select(ShowRun).where(ShowRun.show_id == show_id).order_by(ShowRun.id))
     return [_row(r) for r in runs]

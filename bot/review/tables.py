@@ -3,11 +3,13 @@ so the terminal, the HTML page and the CSV files all show the same numbers."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from bot.review.kpi import Kpis, ShowReview
+from bot.review.kpi import Kpis, LotteryKpis, ShowReview
 from bot.review.records import Ratio
 from media.i18n import CATALOGUE, t
 
@@ -25,6 +27,16 @@ CATALOGUE.add(
         "review.col.numerator": {"zh-CN": "分子", "en": "Numerator"},
         "review.col.denominator": {"zh-CN": "分母", "en": "Denominator"},
         "review.col.segment": {"zh-CN": "环节", "en": "Segment"},
+        "review.col.segment_id": {"zh-CN": "环节编号", "en": "Segment id"},
+        "review.col.local_time": {"zh-CN": "开始时刻", "en": "Started at"},
+        "review.col.tallies": {"zh-CN": "得票", "en": "Ballots"},
+        "review.col.eligible": {"zh-CN": "符合条件", "en": "Eligible"},
+        "review.col.promised": {"zh-CN": "原定中奖", "en": "Promised"},
+        "review.col.note": {"zh-CN": "说明", "en": "Note"},
+        "review.lottery.short": {
+            "zh-CN": "原定抽 {promised} 位，只有 {eligible} 位符合条件（共 {entrants} 人参与），只抽出 {winners} 位",
+            "en": "{promised} winners promised, only {eligible} of {entrants} entrants eligible: {winners} drawn",
+        },
         "review.col.kind": {"zh-CN": "类型", "en": "Kind"},
         "review.col.time": {"zh-CN": "时间", "en": "Time"},
         "review.col.product": {"zh-CN": "商品", "en": "Product"},
@@ -80,6 +92,15 @@ CATALOGUE.add(
     },
 )
 
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+DEFAULT_CURRENCY = "CNY"
+
+
+def format_money(value: Decimal | float, symbol: str = "¥") -> str:
+    amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    return f"-{symbol}{-amount:.2f}" if amount < 0 else f"{symbol}{amount:.2f}"
+
+
 Cell = str | int | float | Decimal | Ratio | None
 """A table cell. A `Ratio` cell is a rate (shown as a percentage) unless its column says otherwise."""
 
@@ -98,27 +119,26 @@ class Table:
     columns: tuple[Column, ...]
     rows: tuple[tuple[Cell, ...], ...]
     row_units: tuple[str, ...] = ()  # a vertical table (KPIs down the side) has one unit per row
+    money: str = "¥"  # the currency sign amounts are written with
 
     def unit(self, row: int, column: int) -> str:
         if self.row_units and column > 0:
             return self.row_units[row]
         return self.columns[column].unit
 
-    def transposed(self) -> Table:
-        """Rows become columns: the first column's cells head the new columns, the other labels the rows."""
-        heads = (
-            Column("kpi", self.columns[0].label),
-            *(Column(str(row[0]), str(row[0])) for row in self.rows),
-        )
-        rows = tuple(
-            (column.label, *(row[c] for row in self.rows)) for c, column in enumerate(self.columns) if c > 0
-        )
-        return Table(self.name, self.title, heads, rows, tuple(column.unit for column in self.columns[1:]))
+    def transposed(self, corner: str, key: int = 0) -> Table:
+        """Rows become columns: column `key`'s cells head the new columns, the other columns' labels
+        head the rows, and `corner` heads the column of labels (what each row is: 指标)."""
+        heads = (Column("kpi", corner), *(Column(str(row[key]), str(row[key])) for row in self.rows))
+        kept = [c for c in range(len(self.columns)) if c != key]
+        rows = tuple((self.columns[c].label, *(row[c] for row in self.rows)) for c in kept)
+        units = tuple(self.columns[c].unit for c in kept)
+        return Table(self.name, self.title, heads, rows, units, self.money)
 
     def formatted(self) -> list[list[str]]:
         """Every cell as people read it."""
         return [
-            [format_cell(cell, self.unit(r, c)) for c, cell in enumerate(row)]
+            [format_cell(cell, self.unit(r, c), self.money) for c, cell in enumerate(row)]
             for r, row in enumerate(self.rows)
         ]
 
@@ -194,20 +214,41 @@ SEGMENT_KPIS = (
 _UNITS = dict(KPI_ROWS)
 
 
-def build_tables(review: ShowReview, lang: str, names: Mapping[str, str] | None = None) -> list[Table]:
-    """Every table of the report; `names` maps sku → product name."""
+def join_words(items: list[str] | tuple[str, ...], lang: str) -> str:
+    """A list in a sentence: 甲、乙、丙 / a, b, c."""
+    return (", " if lang == "en" else "、").join(items)
+
+
+def local_time(when: dt.datetime, tz: dt.tzinfo, seconds: bool = True) -> str:
+    """A moment as the room's clock shows it: 20:05:30 (or 20:05)."""
+    return when.astimezone(tz).strftime("%H:%M:%S" if seconds else "%H:%M")
+
+
+def build_tables(
+    review: ShowReview,
+    lang: str,
+    names: Mapping[str, str] | None = None,
+    money: str = "¥",
+    tz: dt.tzinfo | None = None,
+) -> list[Table]:
+    """Every table of the report; `names` maps sku → product name, `money` is the currency sign and
+    `tz` the room's time zone (default Asia/Shanghai) clock times are written in."""
     names = names or {}
+    tz = tz or ZoneInfo(DEFAULT_TIMEZONE)
     show = Table(
         "show",
         t(lang, "review.table.show"),
         (Column("kpi", t(lang, "review.col.kpi")), Column("value", t(lang, "review.col.value"))),
         tuple((t(lang, f"review.kpi.{key}"), kpi_value(review.show, key)) for key, _ in KPI_ROWS),
         row_units=tuple(unit for _, unit in KPI_ROWS),
+        money=money,
     )
     seg_columns = (
         Column("segment", t(lang, "review.col.segment")),
+        Column("segment_id", t(lang, "review.col.segment_id")),
         Column("kind", t(lang, "review.col.kind")),
         Column("start", t(lang, "review.col.time"), "clock"),
+        Column("local_start", t(lang, "review.col.local_time")),
         Column("product", t(lang, "review.col.product")),
         *(Column(key, t(lang, f"review.kpi.{key}"), _UNITS[key]) for key in SEGMENT_KPIS),
     )
@@ -218,13 +259,16 @@ def build_tables(review: ShowReview, lang: str, names: Mapping[str, str] | None 
         tuple(
             (
                 s.window.title or s.window.id,
+                s.window.id,
                 s.window.kind,
                 (s.window.start - review.start).total_seconds(),
-                s.product or "",
+                local_time(s.window.start, tz),
+                names.get(s.product, s.product) if s.product else "",
                 *(kpi_value(s.kpis, key) for key in SEGMENT_KPIS),
             )
             for s in review.segments
         ),
+        money=money,
     )
     products = Table(
         "products",
@@ -262,6 +306,7 @@ def build_tables(review: ShowReview, lang: str, names: Mapping[str, str] | None 
             )
             for p in review.products
         ),
+        money=money,
     )
     yes, no = t(lang, "review.yes"), t(lang, "review.no")
     coupons = Table(
@@ -281,9 +326,21 @@ def build_tables(review: ShowReview, lang: str, names: Mapping[str, str] | None 
         t(lang, "review.table.lotteries"),
         tuple(
             Column(k, t(lang, f"review.col.{k}"))
-            for k in ("lottery", "prize", "entries", "entrants", "winners")
+            for k in ("lottery", "prize", "entries", "entrants", "eligible", "promised", "winners", "note")
         ),
-        tuple((x.lottery_id, x.prize, x.entries, x.entrants, x.winners) for x in review.lotteries),
+        tuple(
+            (
+                x.lottery_id,
+                x.prize,
+                x.entries,
+                x.entrants,
+                x.eligible,
+                x.promised or None,
+                x.winners,
+                lottery_note(x, lang),
+            )
+            for x in review.lotteries
+        ),
     )
     votes = Table(
         "votes",
@@ -293,10 +350,34 @@ def build_tables(review: ShowReview, lang: str, names: Mapping[str, str] | None 
             Column("question", t(lang, "review.col.question")),
             Column("turnout", t(lang, "review.kpi.vote_turnout"), "rate"),
             Column("winner", t(lang, "review.col.winner")),
+            Column("tallies", t(lang, "review.col.tallies")),
         ),
-        tuple((v.vote_id, v.question, v.turnout, v.winner or "") for v in review.votes),
+        tuple(
+            (
+                v.vote_id,
+                v.question,
+                v.turnout,
+                names.get(v.winner, v.winner) if v.winner else "",
+                " · ".join(f"{names.get(option, option)} {n}" for option, n in v.tallies),
+            )
+            for v in review.votes
+        ),
     )
     return [show, segments, products, coupons, lotteries, votes]
+
+
+def lottery_note(lottery: LotteryKpis, lang: str) -> str:
+    """Why a 福袋 drew fewer winners than it promised, in words ("" when it drew them all)."""
+    if not lottery.short:
+        return ""
+    return t(
+        lang,
+        "review.lottery.short",
+        promised=lottery.promised,
+        eligible=lottery.eligible,
+        entrants=lottery.entrants,
+        winners=lottery.winners,
+    )
 
 
 def format_clock(seconds: float) -> str:
@@ -309,18 +390,19 @@ def format_clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
-def format_cell(value: Cell, unit: str = "") -> str:
-    """A cell as people read it: rates as percentages with their parts, money with two decimals."""
+def format_cell(value: Cell, unit: str = "", money: str = "¥") -> str:
+    """A cell as people read it: rates as percentages with their parts, amounts with the currency sign
+    (`money`) and two decimals."""
     if value is None:
         return "—"
     if isinstance(value, Ratio):
         if unit == "seconds":
             return format_seconds(value.value)
         if unit == "money":
-            return f"{value.money():.2f}"
+            return format_money(value.money(), money)
         return f"{value.value * 100:.1f}% ({_num(value.numerator)}/{value.denominator})"
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
+        return format_money(value, money) if unit == "money" else f"{value:.2f}"
     if unit == "clock" and isinstance(value, int | float):
         return format_clock(value)
     if unit == "seconds" and isinstance(value, int | float):

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -50,6 +51,14 @@ CATALOGUE.add(
         "rules.model.timezone_missing": {
             "zh-CN": "开播时间必须带时区，如 2026-11-28T20:00:00+08:00",
             "en": "start time needs a timezone, e.g. 2026-11-28T20:00:00+08:00",
+        },
+        "rules.model.timezone_name": {
+            "zh-CN": "时区“{value}”不认识：写 IANA 时区名，如 Asia/Shanghai、Asia/Hong_Kong、Europe/London",
+            "en": "unknown time zone '{value}': write an IANA name such as Asia/Shanghai or Europe/London",
+        },
+        "rules.model.currency": {
+            "zh-CN": "币种“{value}”格式不对：写三个大写字母的币种代码，如 CNY、HKD、USD",
+            "en": "bad currency '{value}': write a three-letter code such as CNY, HKD or USD",
         },
         "rules.model.cue_kind_missing": {
             "zh-CN": "提示缺少动作：需要 say、pin、coupon、vote、lottery、countdown、repeat 之一",
@@ -121,12 +130,30 @@ def _not_blank(value: str) -> str:
     return value
 
 
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PydanticCustomError(
+            "model.timezone_name", "unknown time zone '{value}'", {"value": value}
+        ) from None
+    return value
+
+
+def _currency(value: str) -> str:
+    if not re.fullmatch(r"[A-Z]{3}", value):
+        raise PydanticCustomError("model.currency", "bad currency '{value}'", {"value": value})
+    return value
+
+
 Duration = Annotated[float, BeforeValidator(_duration)]
 Id = Annotated[str, BeforeValidator(_id)]
 Sku = Annotated[str, BeforeValidator(_sku)]
 Money = Annotated[float, Field(gt=0), AfterValidator(_money)]
 Url = Annotated[str, AfterValidator(_url)]
 Text = Annotated[str, AfterValidator(_not_blank)]
+TimeZone = Annotated[str, AfterValidator(_timezone)]
+Currency = Annotated[str, AfterValidator(_currency)]
 
 SEGMENT_KINDS = ("暖场", "产品亮相", "卖点讲解", "体验分享", "限时优惠", "互动答疑", "压轴大促", "收尾")
 CUE_KINDS = ("say", "pin", "coupon", "vote", "lottery", "countdown", "repeat")
@@ -217,6 +244,8 @@ class RoomFile(Strict):
     id: Id
     title: Text
     language: Literal["zh-CN", "en"] = "zh-CN"
+    timezone: TimeZone = "Asia/Shanghai"  # the review's and the pages' clock times
+    currency: Currency = "CNY"  # amounts in the review: ¥ for CNY
     bot: BotSettings = BotSettings()
     moderation: ModerationSettings = ModerationSettings()
     gifts: list[GiftSpec] | None = None

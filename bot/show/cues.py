@@ -195,10 +195,12 @@ async def perform(ctx: CueContext, f: Firing) -> dict[str, Any]:
                 names="、".join(w.nickname for w in result.winners),
                 seed=result.seed[:12],
             )
+            if result.short_note:  # fewer eligible entrants than prizes: say so, not just fewer names
+                text = f"{text}{'' if ctx.lang != 'en' else ' '}{result.short_note}"
         else:
             text = t(ctx.lang, "show.lottery.nobody", prize=cue.lottery.prize)
         await ctx.actions.say(ctx.room_id, text, cue=cue_id)
-        return {"draw_id": result.draw_id, "winners": len(result.winners)}
+        return {"draw_id": result.draw_id, "winners": len(result.winners), "promised": result.promised}
     product = show_product(ctx.rulebook, ctx.script, await segment_sku(ctx, f))
     if cue.say is not None or (f.action == "repeat" and cue.repeat is not None):
         text = cue.say if cue.say is not None else cue.repeat.text if cue.repeat else ""

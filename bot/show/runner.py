@@ -38,6 +38,7 @@ from bot.show.plan import (
     keys_of,
 )
 from bot.show.runs import RunRow
+from bot.show.words import firing_text
 from media.hub.clock import Clock, SystemClock, as_datetime
 from media.hub.events import HubError
 from media.store.db import Database
@@ -600,6 +601,22 @@ class ShowRunner:
             raise ShowError(f"show_{active.row.status}")
         return active
 
+    async def stop(self, reason: str = "stopped") -> int | None:
+        """End the run in progress now, before its script is over (下播 early, the demo's Ctrl-C); the
+        cues not fired yet stay unfired. Returns the run ended, None when no run was in progress."""
+        async with self._lock:
+            active = self.active
+            row = active.row if active is not None else await runs.in_progress(self.db, self.room_id)
+            if row is None:
+                return None
+            events = await runs.end_run(self.db, self.room_id, row, now=self.clock.time(), reason=reason)
+            self.actions.announce(*events)
+            await self.actions.set_run(self.room_id, None)
+            self.active = None
+        self._schedule_next(None)
+        log.info("show %s: run %d stopped (%s)", row.show_id, row.id, reason)
+        return row.id
+
     async def pause(self) -> None:
         async with self._lock:
             active = self._require("running")
@@ -682,6 +699,20 @@ class ShowRunner:
         recorded = await runs.records(self.db, row.id)
         clock = ShowClock(row.started_at, row.speed, row.shift, row.paused_at)
         now = clock.offset(self.clock.time())
+        run_id = row.id
+
+        decided: dict[str, str | None] = {}  # one look per vote for the whole timeline
+
+        async def winner(vote_id: str) -> str | None:
+            if vote_id not in decided:
+                if self.active is not None and self.active.row.id == run_id:
+                    decided[vote_id] = await self._winner(vote_id)
+                elif script is not None:
+                    decided[vote_id] = await resolve_winner(self.db, run_id, script, vote_id)
+                else:
+                    decided[vote_id] = None
+            return decided[vote_id]
+
         items = []
         next_item: dict[str, Any] | None = None
         for f in all_firings:
@@ -704,6 +735,7 @@ class ShowRunner:
                 "state": state,
                 "fired_at": as_datetime(rec.fired_at).isoformat() if rec and rec.fired_at else None,
                 "detail": rec.detail if rec else {},
+                "text": await firing_text(f, self.rulebook, script, winner) if script is not None else f.key,
             }
             items.append(item)
             if state == "pending" and next_item is None and row.status in ("running", "paused"):

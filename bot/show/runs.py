@@ -181,6 +181,25 @@ async def update_run(db: Database, run_id: int, **values: Any) -> None:
         await s.execute(update(ShowRun).where(ShowRun.id == run_id).values(**values))
 
 
+async def end_run(db: Database, room_id: str, run: RunRow, *, now: float, reason: str) -> list[RoomEvent]:
+    """End a run in progress now, with its `show_ended {reason}` in the same transaction; the events
+    written (none when the run had already ended)."""
+    data = {"show_id": run.show_id, "run_id": run.id, "speed": run.speed, "reason": reason}
+    event = RoomEvent(room_id, "show_ended", now, data=data, run_id=run.id)
+    async with db.sessions() as s, s.begin():
+        ended = await s.execute(
+            update(ShowRun)
+            .where(ShowRun.id == run.id, ShowRun.status.in_(IN_PROGRESS))
+            .values(status="ended", ended_at=as_datetime(now))
+            .returning(ShowRun.id)
+            .execution_options(synchronize_session=False)
+        )
+        if ended.first() is None:
+            return []
+        await insert_events(s, [event])
+    return [event]
+
+
 @dataclass(frozen=True)
 class Record:
     state: str

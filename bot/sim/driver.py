@@ -7,8 +7,12 @@ at its `leave` step. Sockets are bounded (`max_sockets`; a join waits for a free
 messages are read and counted (a socket nobody reads would stall the room's sender).
 
 `planned_messages` is pure: the same plan gives the same messages, so the same seed sends the same
-messages. Orders are not room messages (they come from the shop), so the driver does not send them;
-gifts the room does not offer (its `welcome` lists them) are skipped.
+messages. Orders are not room messages: they come from the shop, so the driver plays the shop too when
+it is given a signer for the room's order webhook (`sign_order`, which the caller builds from
+`media.web.orders.sign` and the room's secret): it posts each order to `POST /api/orders` with the
+buyer's viewer id, and with the coupon only when the room accepted that viewer's claim of it. Without a
+signer orders are left out. Gifts the room does not offer (its
+`welcome` lists them) are skipped.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import contextlib
 import json
 import logging
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -38,8 +43,8 @@ class Planned:
     at: float  # script seconds from the show start
     viewer: str
     connection: str
-    kind: str  # open | send | close
-    message: dict[str, Any] | None = None
+    kind: str  # open | send | close | order
+    message: dict[str, Any] | None = None  # the viewer message; for an order, the shop's order
 
 
 def step_message(step: Step) -> dict[str, Any] | None:
@@ -71,9 +76,11 @@ def planned_messages(steps: list[Step]) -> list[Planned]:
     """The plan as socket operations, in time order. Pure."""
     out: list[Planned] = []
     for step in steps:
-        if not step.connection:
-            continue  # orders: the shop's, not the room's
-        if step.action == "join":
+        if step.action == "order":  # the shop's, not the room's: no socket
+            out.append(Planned(step.offset, step.viewer, "", "order", dict(step.data)))
+        elif not step.connection:
+            continue
+        elif step.action == "join":
             out.append(Planned(step.offset, step.viewer, step.connection, "open"))
         elif step.action == "leave":
             out.append(Planned(step.offset, step.viewer, step.connection, "close"))
@@ -96,6 +103,8 @@ class DriveStats:
     closed: int = 0
     failed: int = 0
     skipped: int = 0
+    orders: int = 0  # accepted by the orders webhook
+    orders_failed: int = 0
     sent: Counter[str] = field(default_factory=Counter)
     received: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
@@ -103,10 +112,13 @@ class DriveStats:
     def summary(self) -> str:
         sent = ", ".join(f"{k} {v}" for k, v in sorted(self.sent.items())) or "—"
         errors = ", ".join(f"{k} {v}" for k, v in sorted(self.errors.items())) or "—"
+        orders = f"; orders {self.orders}" + (
+            f" ({self.orders_failed} refused)" if self.orders_failed else ""
+        )
         return (
             f"sockets opened {self.opened}, closed {self.closed}, failed {self.failed}; "
             f"sent: {sent}; skipped {self.skipped}; received {sum(self.received.values())}; "
-            f"errors: {errors}"
+            f"errors: {errors}{orders if self.orders or self.orders_failed else ''}"
         )
 
 
@@ -173,6 +185,8 @@ class _Socket:
                         self.welcomed.set()
                     elif kind == "error":
                         d.stats.errors[str(message.get("code", "?"))] += 1
+                    elif kind == "coupon_claim" and message.get("ok"):
+                        d.claimed.add((self.viewer, str(message.get("coupon_id"))))
         finally:
             self.welcomed.set()  # closed before the greeting: nobody waits for it
 
@@ -216,7 +230,9 @@ class AudienceDriver:
         *,
         max_sockets: int = 500,
         start_offset: float = 0.0,
+        sign_order: Callable[[bytes], Mapping[str, str]] | None = None,
     ) -> None:
+        """`sign_order(body)`: the signature headers of an order body, to post the plan's orders."""
         if speed <= 0:
             raise ValueError("speed must be > 0")
         self.base_url = base_url.rstrip("/")
@@ -227,6 +243,9 @@ class AudienceDriver:
         self.start_offset = start_offset
         self.slots = asyncio.Semaphore(max_sockets)
         self.stats = DriveStats()
+        self.sign_order = sign_order
+        self.claimed: set[tuple[str, str]] = set()  # (simulated viewer, coupon) the room accepted
+        self._orders: set[asyncio.Task[None]] = set()
         self._tokens: dict[str, str] = {}
         self._token_locks: dict[str, asyncio.Lock] = {}
         self._http: aiohttp.ClientSession | None = None
@@ -250,6 +269,36 @@ class AudienceDriver:
                 self._tokens[viewer] = cookie.value
             return self._tokens[viewer]
 
+    def room_viewer_id(self, viewer: str) -> str | None:
+        """The room's id of a simulated viewer who has joined (a token is `id.signature`)."""
+        token = self._tokens.get(viewer)
+        return token.partition(".")[0] if token else None
+
+    async def _post_order(self, op: Planned) -> None:
+        """The shop reports the order: the signed webhook, as a shop's backend would call it."""
+        assert op.message is not None and self.sign_order is not None
+        order = dict(op.message)
+        coupon = order.pop("coupon_id", None)
+        viewer_id = self.room_viewer_id(op.viewer)
+        if viewer_id is None:
+            return  # never got into the room, so never saw the product
+        body: dict[str, Any] = {"room": self.room, "viewer_id": viewer_id, **order}
+        if coupon and (op.viewer, str(coupon)) in self.claimed:
+            body["coupon_id"] = coupon
+        raw = json.dumps(body, ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json", **self.sign_order(raw)}
+        try:
+            async with self.http.post(f"{self.base_url}/api/orders", data=raw, headers=headers) as response:
+                await response.read()
+                ok = response.status in (200, 201)
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            log.warning("order %s could not be posted: %s", order.get("order_id"), exc)
+            ok = False
+        if ok:
+            self.stats.orders += 1
+        else:
+            self.stats.orders_failed += 1
+
     async def run(self, stop: asyncio.Event | None = None) -> DriveStats:
         """Send the whole plan (or until `stop` is set), then close every socket."""
         stop = stop or asyncio.Event()
@@ -269,6 +318,12 @@ class AudienceDriver:
                         await asyncio.wait_for(stop.wait(), delay)
                 if stop.is_set():
                     break
+                if op.kind == "order":
+                    if self.sign_order is not None:
+                        task = asyncio.create_task(self._post_order(op))
+                        self._orders.add(task)
+                        task.add_done_callback(self._orders.discard)
+                    continue
                 key = (op.viewer, op.connection)
                 sock = sockets.get(key)
                 if op.kind == "open":
@@ -284,6 +339,8 @@ class AudienceDriver:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 1.0)
         finally:
+            if self._orders:  # orders under way reach the shop's webhook before the sockets close
+                await asyncio.wait(set(self._orders), timeout=10)
             for sock in sockets.values():
                 if not sock.task.done():
                     sock.queue.put_nowait(None)

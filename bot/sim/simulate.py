@@ -60,6 +60,7 @@ class Audience:
     vote_chance: float = 0.5
     order_after_click: float = 0.3
     second_tab: float = 0.1
+    early: float = 1.6  # arrivals: the show's length × random()**early — the higher, the earlier people come
 
 
 @dataclass(frozen=True)
@@ -230,7 +231,7 @@ def _viewer(
     rulebook: Rulebook,
 ) -> list[Step]:
     out: list[Step] = []
-    arrive = round(length * rng.random() ** 1.6, 1)  # more people come early
+    arrive = round(length * rng.random() ** a.early, 1)  # more people come early
     out.append(Step(arrive, viewer, "join", "c1"))
     if rng.random() < a.second_tab:
         opened = round(arrive + rng.uniform(5, 120), 1)
@@ -240,6 +241,7 @@ def _viewer(
             if closed < length:
                 out.append(Step(closed, viewer, "leave", "c2"))
     claimed: set[str] = set()
+    used: set[str] = set()
     entered: set[str] = set()
     voted: set[str] = set()
     followed = False
@@ -292,10 +294,11 @@ def _viewer(
                 if coupon:
                     data["coupon_id"] = coupon
                     claimed.discard(coupon)
+                    used.add(coupon)  # one per viewer: a used coupon is not claimed again
                 out.append(Step(round(when + rng.uniform(20, 120), 1), viewer, "order", "", data))
         for w in _at(windows["coupon"], t):
             cid = w.data["coupon_id"]
-            if cid not in claimed and rng.random() < a.claim_chance:
+            if cid not in claimed and cid not in used and rng.random() < a.claim_chance:
                 claimed.add(cid)
                 out.append(Step(moment(), viewer, "claim", "c1", {"coupon_id": cid}))
         for w in _at(windows["lottery"], t):

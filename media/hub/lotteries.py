@@ -15,6 +15,7 @@ from media.hub.events import HubError
 from media.hub.lottery import ALGORITHM, EntrantFacts, draw, eligible, new_seed, seed_hash
 from media.hub.protocol import Eligibility, LotteryEntryReply, LotteryOpened, LotteryResult, Winner
 from media.hub.state import LotteryEntered
+from media.i18n import t
 from media.store.events import append_event
 from media.store.lotteries import enter_lottery, lottery_entrants, record_draw
 from media.store.models import CouponClaim, Draw, EventRow, Lottery, ProductClick, Viewer
@@ -162,7 +163,7 @@ class LotteryOps(HubCore):
                 raise HubError("unknown_lottery", lottery_id)
             existing = await s.scalar(select(Draw).where(Draw.lottery_id == row.id))
             if existing is not None:
-                return await self._result(s, row, existing, cue)
+                return await self._result(s, row, existing, cue, lang=self.lang(room))
             entrants = await lottery_entrants(s, row.id)
             facts = await self._facts(s, room, row, entrants)
         rules = Eligibility.model_validate(row.eligibility or {})
@@ -194,20 +195,29 @@ class LotteryOps(HubCore):
                 "winners": list(recorded.row.winners),
                 "entrants": len(entrants),
                 "eligible": len(pool),
+                "promised": row.winners,
                 "algorithm": ALGORITHM,
             }
             if cue is not None:
                 data["cue"] = cue
             if recorded.created:
                 event = await append_event(s, self.line(room, "lottery_drawn", data=data))
-            result = await self._result(s, row, recorded.row, cue, entrants=len(entrants))
+            result = await self._result(
+                s, row, recorded.row, cue, entrants=len(entrants), lang=self.lang(room)
+            )
         if recorded.created:
             self.announce(event)
             await self.dispatch(room, result)
         return result
 
     async def _result(
-        self, s: Any, row: Lottery, drawn: Draw, cue: str | None, entrants: int | None = None
+        self,
+        s: Any,
+        row: Lottery,
+        drawn: Draw,
+        cue: str | None,
+        entrants: int | None = None,
+        lang: str | None = None,
     ) -> LotteryResult:
         names = dict(
             (
@@ -216,6 +226,18 @@ class LotteryOps(HubCore):
         )
         if entrants is None:
             entrants = len(await lottery_entrants(s, row.id))
+        short = (
+            t(
+                lang,
+                "hub.lottery.short",
+                promised=row.winners,
+                eligible=len(drawn.entrants),
+                entrants=entrants,
+                winners=len(drawn.winners),
+            )
+            if 0 < len(drawn.winners) < row.winners
+            else None
+        )
         return LotteryResult(
             lottery_id=row.lottery_key,
             draw_id=drawn.id,
@@ -227,6 +249,8 @@ class LotteryOps(HubCore):
             eligible=len(drawn.entrants),
             winners=[Winner(viewer_id=v, nickname=names.get(v, v[-6:])) for v in drawn.winners],
             cue=cue,
+            promised=row.winners,
+            short_note=short,
         )
 
     async def _facts(self, s: Any, room: Room, row: Lottery, entrants: list[str]) -> dict[str, EntrantFacts]:

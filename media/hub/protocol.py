@@ -412,6 +412,8 @@ class LotteryResult(Out):
     eligible: int
     winners: list[Winner]
     cue: str | None = None
+    promised: int | None = None  # winners the lottery was opened with
+    short_note: str | None = None  # why fewer winners than promised were drawn, in the room's language
 
 
 class Countdown(Out):

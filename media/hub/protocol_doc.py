@@ -185,6 +185,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "entrants": 233,
         "eligible": 201,
         "winners": [{"viewer_id": "v5d1c0e7a9b3f2a6c4e8d1f3a", "nickname": "快乐观众3f2a"}],
+        "promised": 1,
     },
     "Countdown": {
         "type": "countdown",

@@ -37,6 +37,12 @@ CATALOGUE.add(
         # notices
         "hub.notice.muted": {"zh-CN": "你已被管理员禁言", "en": "A moderator muted you"},
         "hub.notice.unmuted": {"zh-CN": "你已被解除禁言", "en": "You may chat again"},
+        "hub.lottery.short": {
+            "zh-CN": "原定抽 {promised} 位，但开奖时只有 {eligible} 位参与者符合条件（共 {entrants} 人参与），"
+            "所以这一轮只抽出 {winners} 位。",
+            "en": "{promised} winners were promised, but only {eligible} of the {entrants} entrants met the "
+            "conditions at the draw, so {winners} were drawn this time.",
+        },
         "hub.role.team": {"zh-CN": "运营", "en": "Team"},
         "hub.role.host": {"zh-CN": "主播", "en": "Host"},
         "hub.role.viewer": {"zh-CN": "观众", "en": "Viewer"},

@@ -41,6 +41,9 @@ EventSink = Callable[[str, str, dict[str, Any]], Awaitable[None]]
 
 PUBLISHER_SILENCE_S = 5.0  # a connected publisher that sends nothing this long is gone
 PUBLISHER_CONNECT_S = 20.0  # a publisher that never completes ICE/DTLS is dropped
+RECORDING_KEYFRAME_SECONDS = (
+    2.0  # while recording, the longest stretch without a keyframe before one is asked
+)
 
 
 @dataclass
@@ -404,8 +407,20 @@ class MediaServer:
         recorder = Recorder(self.recordings_dir, stem)
         self.recorders[room_id] = recorder
 
+        last_keyframe = [time.monotonic()]
+
         def tap(frame: RelayedFrame) -> None:
             recorder.write(RecordedPacket(frame.kind, frame.codec, frame.pts, frame.keyframe, frame.data))
+            if frame.kind != "video":
+                return
+            # Browsers and aiortc send keyframes only when asked: ask every few seconds while recording,
+            # so a clip can be cut from (almost) any moment without re-encoding.
+            now = time.monotonic()
+            if frame.keyframe:
+                last_keyframe[0] = now
+            elif now - last_keyframe[0] > RECORDING_KEYFRAME_SECONDS:
+                last_keyframe[0] = now
+                slot.request_keyframe()
 
         slot.taps.append(tap)
         self._recording_taps[room_id] = tap

@@ -9,29 +9,34 @@ await db.close()
 
 from __future__ import annotations
 
-import os
 import shlex
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event, make_url, text
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, event, inspect, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-DEFAULT_URL = "sqlite+aiosqlite:///var/liveroom.db"
+from media.config import default_database_url
+
+DEFAULT_URL = "sqlite+aiosqlite:///var/liveroom.db"  # with neither DATABASE_URL nor LIVEROOM_DATA_DIR set
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+SchemaState = Literal["empty", "behind", "current", "ahead"]
+"""No liveroom tables yet; made by an older version (migrations pending); up to date; made by a newer one."""
 
 # How long a SQLite writer waits for another writer's lock before giving up.
 SQLITE_BUSY_SECONDS = 30.0
 
 
 def database_url_from_env(env: dict[str, str] | None = None) -> str:
-    """`DATABASE_URL`, or the SQLite file under ./var/."""
-    env = dict(os.environ) if env is None else env
-    return normalize_url(env.get("DATABASE_URL") or DEFAULT_URL)
+    """`DATABASE_URL`, or the SQLite file in the data directory (`media.config.default_database_url`)."""
+    return normalize_url(default_database_url(env))
 
 
 def normalize_url(url: str) -> str:
@@ -144,6 +149,19 @@ class Database:
                 await conn.run_sync(_ensure_schema)
             await conn.run_sync(_upgrade, revision)
 
+    async def schema_state(self) -> SchemaState:
+        """Whether the database has liveroom's tables, and of which revision — so a reader can say
+        "no data yet" or "made by an older version" instead of showing an SQL error."""
+        async with self.engine.connect() as conn:
+            revision = await conn.run_sync(_current_revision)
+        if revision is None:
+            return "empty"
+        script = ScriptDirectory.from_config(alembic_config())
+        if revision == script.get_current_head():
+            return "current"
+        known = {r.revision for r in script.walk_revisions()}
+        return "behind" if revision in known else "ahead"
+
     async def close(self) -> None:
         await self.engine.dispose()
 
@@ -164,6 +182,12 @@ def alembic_config(connection: Connection | None = None) -> Config:
     if connection is not None:
         config.attributes["connection"] = connection
     return config
+
+
+def _current_revision(connection: Connection) -> str | None:
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return MigrationContext.configure(connection).get_current_revision()
 
 
 def _upgrade(connection: Connection, revision: str) -> None:

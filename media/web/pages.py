@@ -180,7 +180,10 @@ async def viewer_page(request: web.Request, hub: RoomHub) -> web.Response:
     return response
 
 
-def login_page(settings: RoomSettings, role: StaffRole, error: str = "", status: int = 200) -> web.Response:
+def login_page(
+    settings: RoomSettings, role: StaffRole, error: str = "", status: int = 200, next_path: str = ""
+) -> web.Response:
+    """The sign-in form; `next_path`: a team page of this room to go back to once signed in (the replay)."""
     lang = settings.language
     return _html(
         render(
@@ -191,10 +194,17 @@ def login_page(settings: RoomSettings, role: StaffRole, error: str = "", status:
             label=t(lang, "web.login.password" if role == "team" else "web.login.token"),
             submit=t(lang, "web.login.submit"),
             action=f"/{'studio' if role == 'team' else 'host'}/{settings.id}/login",
+            next=next_path if _returns_to(settings, next_path) else "",
             error=error,
         ),
         status=status,
     )
+
+
+def _returns_to(settings: RoomSettings, path: str) -> bool:
+    """Only this room's replay pages are places to send someone back to after signing in."""
+    prefix = f"/replay/{settings.id}/"
+    return path.startswith(prefix) and path[len(prefix) :].isdigit()
 
 
 async def login(request: web.Request, hub: RoomHub, auth: TeamAuth, role: StaffRole) -> web.Response:
@@ -206,10 +216,14 @@ async def login(request: web.Request, hub: RoomHub, auth: TeamAuth, role: StaffR
         return login_page(settings, role, t(settings.language, "web.login.throttled"), status=429)
     form = await request.post()
     given = str(form.get("password", ""))
+    back = str(form.get("next", ""))
     if not auth.check_password(settings, role, given):
         auth.failed(client)
-        return login_page(settings, role, t(settings.language, "web.login.failed"), status=401)
-    response = web.HTTPSeeOther(f"/{'studio' if role == 'team' else 'host'}/{settings.id}")
+        return login_page(
+            settings, role, t(settings.language, "web.login.failed"), status=401, next_path=back
+        )
+    page = back if role == "team" and _returns_to(settings, back) else None
+    response = web.HTTPSeeOther(page or f"/{'studio' if role == 'team' else 'host'}/{settings.id}")
     auth.set_cookie(response, auth.issue(settings.id, role), secure=request.secure)
     raise response
 
@@ -237,6 +251,7 @@ async def studio_page(request: web.Request, hub: RoomHub, auth: TeamAuth) -> web
         "csrf": session.csrf,
         "texts": texts,
         "products": [{"sku": p.sku, "name": p.name} for p in settings.products],
+        "timezone": settings.timezone,
     }
     return _html(
         render(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -17,6 +18,7 @@ from media.web.guests import end_guest, guest_page, invite_guest, stream_health
 from media.web.metrics import metrics_endpoint
 from media.web.orders import orders_webhook, tracked_link
 from media.web.pages import host_page, login, logout, studio_page, viewer_page
+from media.web.replay import replay_page, replay_video
 from media.web.ws import room_socket
 
 
@@ -55,6 +57,17 @@ def setup_room(
     r.add_get("/host/{room}", functools.partial(_call, host_page, hub, auth), name="host_page")
     r.add_post("/host/{room}/login", functools.partial(_call, login, hub, auth, "host"))
     r.add_get("/guest/{room}", functools.partial(_call, guest_page, hub), name="guest_page")
+    recordings = Path(settings.data_dir) / "recordings"  # where media/rtc writes them (setup_media)
+    r.add_get(
+        "/replay/{room}/{run}",
+        functools.partial(_call, replay_page, hub, auth, recordings),
+        name="replay_page",
+    )
+    r.add_get(
+        "/replay/{room}/{run}/video/{n}",
+        functools.partial(_call, replay_video, hub, auth, recordings),
+        name="replay_video",
+    )
     r.add_post("/api/media/{room}/guest", guard.staff_only(invite_guest))
     r.add_delete("/api/media/{room}/guest", guard.staff_only(end_guest))
     r.add_get("/api/media/{room}/health", guard.team_only(stream_health))

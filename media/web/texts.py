@@ -19,6 +19,9 @@ CATALOGUE.add(
             "en": "Too many attempts, try again later",
         },
         "web.http.unknown_room": {"zh-CN": "没有这个直播间", "en": "No such room"},
+        "web.http.unknown_run": {"zh-CN": "没有这个场次", "en": "No such run"},
+        "web.http.unknown_recording": {"zh-CN": "没有这个录像", "en": "No such recording"},
+        "web.http.team_only": {"zh-CN": "请先用团队密码登录", "en": "Sign in with the team password first"},
         "web.http.csrf": {
             "zh-CN": "请求来源无效，请刷新页面",
             "en": "Invalid request origin; reload the page",

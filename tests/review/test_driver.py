@@ -37,8 +37,8 @@ def test_same_seed_same_messages(rulebook: Rulebook) -> None:
     assert one != other
     assert [p.at for p in one] == sorted(p.at for p in one)
     kinds = {p.kind for p in one}
-    assert kinds == {"open", "send", "close"}
-    sent = [p.message for p in one if p.message is not None]
+    assert kinds == {"open", "send", "close", "order"}
+    sent = [p.message for p in one if p.message is not None and p.kind == "send"]
     assert {m["type"] for m in sent} <= VIEWER_TYPES
     assert {"chat", "like", "claim_coupon", "vote"} <= {m["type"] for m in sent}
     texts = {m["text"] for m in sent if m["type"] == "chat"}
@@ -50,6 +50,8 @@ def test_same_seed_same_messages(rulebook: Rulebook) -> None:
     for p in one:
         if p.kind == "open":
             opened.add((p.viewer, p.connection))
+        elif p.kind == "order":
+            assert p.connection == "" and any(viewer == p.viewer for viewer, _ in opened)
         else:
             assert (p.viewer, p.connection) in opened
 
@@ -60,7 +62,8 @@ def test_nickname() -> None:
 
 
 @pytest.fixture
-async def server(tmp_path: Path, rulebook: Rulebook) -> AsyncIterator[str]:
+async def served(tmp_path: Path, rulebook: Rulebook) -> AsyncIterator[tuple[str, web.Application]]:
+    """The demo rules' whole app on a real port: (base URL, app)."""
     settings = dataclasses.replace(
         ServerSettings.from_env(host="127.0.0.1", port=0),
         port=0,
@@ -74,9 +77,14 @@ async def server(tmp_path: Path, rulebook: Rulebook) -> AsyncIterator[str]:
     await site.start()
     host, port = runner.addresses[0][:2]
     try:
-        yield f"http://{host}:{port}"
+        yield f"http://{host}:{port}", app
     finally:
         await runner.cleanup()
+
+
+@pytest.fixture
+def server(served: tuple[str, web.Application]) -> str:
+    return served[0]
 
 
 async def test_drives_a_real_room(server: str) -> None:
@@ -131,3 +139,72 @@ async def test_stop_closes_every_socket(server: str) -> None:
     stats = await asyncio.wait_for(task, 10)
     assert stats.opened == 5 and stats.closed == 5
     assert not stats.sent
+
+
+async def test_orders_reach_the_signed_webhook_as_the_viewers_who_bought(
+    served: tuple[str, web.Application],
+) -> None:
+    """The driver plays the shop: each planned order is posted to POST /api/orders, signed, with the room's
+    id of the viewer who bought; the coupon goes with it only when the room accepted that viewer's claim."""
+    from sqlalchemy import select
+
+    from bot.app import CREDENTIALS
+    from media.app import HUB
+    from media.store.models import EventRow
+    from media.web.orders import SIGNATURE_HEADER, sign
+
+    base, app = served
+    hub = app[HUB]
+    await hub.push_coupon(
+        "demo",
+        {
+            "id": "newbie-5",
+            "title": "新人无门槛5元",
+            "link": "https://shop.example.com/c",
+            "discount": "5",
+        },
+    )
+    steps = [
+        Step(0.0, "sim5-00001", "join", "c1"),
+        Step(0.0, "sim5-00002", "join", "c1"),
+        Step(0.5, "sim5-00001", "claim", "c1", {"coupon_id": "newbie-5"}),
+        Step(1.0, "sim5-00001", "order", "", _order("o-1", "PAN-01", "154.00", coupon="newbie-5")),
+        # claimed nothing: the shop would not honour the coupon, so it is left off
+        Step(1.0, "sim5-00002", "order", "", _order("o-2", "KETTLE-02", "74.00", coupon="newbie-5")),
+        Step(1.5, "sim5-00003", "order", "", _order("o-3", "PAN-01", "159.00")),  # never joined
+        Step(2.0, "sim5-00001", "leave", "c1"),
+        Step(2.0, "sim5-00002", "leave", "c1"),
+    ]
+    secret = app[CREDENTIALS].secret
+    driver = AudienceDriver(
+        base, "demo", steps, speed=4.0, sign_order=lambda body: {SIGNATURE_HEADER: sign(secret, body)}
+    )
+    stats = await driver.run()
+    assert stats.orders == 2 and stats.orders_failed == 0
+    async with hub.db.sessions() as s:
+        rows = (
+            await s.execute(
+                select(EventRow.kind, EventRow.viewer_id, EventRow.data)
+                .where(EventRow.kind.in_(("order", "coupon_used")))
+                .order_by(EventRow.id)
+            )
+        ).all()
+    buyer, other = driver.room_viewer_id("sim5-00001"), driver.room_viewer_id("sim5-00002")
+    assert buyer and other and buyer.startswith("v") and buyer != other
+    orders = {data["order_id"]: (viewer, data) for kind, viewer, data in rows if kind == "order"}
+    assert orders["o-1"] == (
+        buyer,
+        {"order_id": "o-1", "sku": "PAN-01", "quantity": 1, "amount": "154.00", "coupon_id": "newbie-5"},
+    )
+    assert orders["o-2"][0] == other and "coupon_id" not in orders["o-2"][1]
+    assert [(kind, viewer) for kind, viewer, _ in rows if kind == "coupon_used"] == [("coupon_used", buyer)]
+    # without a signer the driver leaves the shop's orders out
+    quiet = AudienceDriver(base, "demo", steps[:2] + steps[3:4], speed=4.0)
+    assert (await quiet.run()).orders == 0
+
+
+def _order(order_id: str, sku: str, amount: str, coupon: str | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {"order_id": order_id, "sku": sku, "quantity": 1, "amount": amount}
+    if coupon:
+        data["coupon_id"] = coupon
+    return data

@@ -123,7 +123,7 @@ def test_report_terminal_html_and_csv(
     assert header[:2] == ["SKU", "商品"]
     row = dict(zip(header, kettle, strict=True))
     assert row["商品点击率"] == "0.5" and row["商品点击率 分子"] == "2" and row["商品点击率 分母"] == "4"
-    assert row["成交额"] == "237.00" and row["UV价值"] == "59.25"
+    assert row["成交额 (¥)"] == "237.00" and row["UV价值 (¥)"] == "59.25"  # amounts stay numbers
 
 
 def test_report_names_a_missing_run(stored_run: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -198,3 +198,22 @@ async def test_rule_edits_apply_to_cues_not_yet_fired(make_stage: MakeStage, tmp
     assert says["bye-1"] == "改过的告别语"
     assert "added-late" not in says
     assert (await _firings(stage, run.id))["added-late"].detail["reason"] == "added_after_its_time"
+
+
+async def test_stop_ends_the_run_now_and_the_next_start_is_a_new_run(make_stage: MakeStage) -> None:
+    """The demo's Ctrl-C: the run ends at once with `show_ended {reason: stopped}` (before the audience
+    leaves), what had not fired stays unfired, and starting the show again makes run 2, not a resume."""
+    stage = await make_stage()
+    run = await stage.runner.start("mini")
+    await stage.play(until=12.0)
+    assert await stage.runner.stop() == run.id
+    assert stage.runner.active is None and stage.runner.next_at is None
+    [ended] = await _events(stage, run.id, "show_ended")
+    assert ended.data["reason"] == "stopped" and ended.ts == as_datetime(stage.clock.now)
+    stage.clock.now += 100.0
+    await stage.runner.run_due()
+    assert _cues(stage, "vote_opened")["pick"] == 0  # nothing fires after the stop
+    assert await stage.runner.stop() is None  # nothing in progress
+    again = await stage.runner.start("mini")
+    assert again.id != run.id
+    assert (await stage.runner.timeline())["run_id"] == again.id

@@ -71,7 +71,7 @@
   function describe(show) {
     var cue = show && show.next;
     if (!cue) return "";
-    var label = [cue.segment, cue.cue_id, cue.action].filter(Boolean).join(" · ");
+    var label = cue.text || [cue.segment, cue.cue_id, cue.action].filter(Boolean).join(" · ");
     var wait = typeof show.now_offset === "number" ? cue.offset - show.now_offset : null;
     return label + (wait === null ? "" : " (" + (wait > 0 ? clock(wait) : T.cue_now) + ")");
   }

@@ -207,6 +207,7 @@
     r.winners.forEach(function (w) { list.appendChild(el("li", { text: w.nickname })); });
     if (!r.winners.length) list.appendChild(el("li", { text: T.no_winner }));
     card.appendChild(list);
+    if (r.short_note) card.appendChild(el("p", { className: "short-draw", text: r.short_note }));
     card.appendChild(el("details", { className: "proof" }, el("summary", { text: T.proof }),
       el("p", null, T.seed_hash + ": ", el("code", { text: r.seed_hash })),
       el("p", null, T.seed + ": ", el("code", { text: r.seed })),

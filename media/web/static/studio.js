@@ -196,7 +196,16 @@
     var s = Math.max(0, Math.round(seconds)), m = Math.floor(s / 60);
     return m + ":" + String(s % 60).padStart(2, "0");
   }
-  function cueLabel(c) { return [c.segment, c.cue_id, c.action].filter(Boolean).join(" · "); }
+  // What the cue will say or do, its text filled in (the runner's words), and which cue it is.
+  // A moment on the room's clock (room.yaml timezone), whatever the browser's own time zone.
+  function roomTime(at) {
+    try { return new Date(at).toLocaleTimeString(cfg.language === "en" ? "en-GB" : "zh-CN", { timeZone: cfg.timezone, hour12: false }); }
+    catch (e) { return new Date(at).toLocaleTimeString(); }
+  }
+  function cueLabel(c) {
+    var id = [c.segment, c.cue_id].filter(Boolean).join(" · ");
+    return c.text ? c.text + " [" + id + "]" : [id, c.action].join(" · ");
+  }
   function renderShow(show) {
     var list = LR.clear($("show-timeline"));
     if (!show || !show.run_id) {
@@ -269,7 +278,7 @@
       var list = LR.clear($("alerts"));
       body.alerts.forEach(function (a) {
         list.appendChild(el("li", { className: "alert severity-" + a.severity + (a.sent ? " sent" : "") },
-          el("time", { text: new Date(a.created_at).toLocaleTimeString() }), " ",
+          el("time", { text: roomTime(a.created_at) }), " ",
           el("span", { className: "alert-text", text: a.text })));
       });
       $("no-alerts").hidden = body.alerts.length > 0;
