@@ -21,8 +21,10 @@ from media.hub.protocol import (
     ErrorReply,
     GiftSent,
     MuteChanged,
+    Proposal,
     Question,
     QuestionAnswered,
+    QuestionDismissed,
     Role,
 )
 from media.i18n import t
@@ -189,8 +191,11 @@ class ChatOps(LotteryOps):
         self.announce(event)
         await self.dispatch(room, MuteChanged(viewer_id=viewer_id, muted=muted, by=by))
 
-    async def escalate(self, room_id: str, message_id: int, *, reason: str | None = None) -> Question:
-        """Put a viewer's question in the studio's queue of questions waiting for a human."""
+    async def escalate(
+        self, room_id: str, message_id: int, *, reason: str | None = None, proposal: Proposal | None = None
+    ) -> Question:
+        """Put a viewer's question in the studio's queue of questions waiting for a human, with the
+        bot's proposed answer when it has one."""
         room = await self.room(room_id)
         line = next((c for c in room.state.history if c.id == message_id), None)
         if line is None:
@@ -215,7 +220,7 @@ class ChatOps(LotteryOps):
                 text=line.text,
                 ts=line.ts,
             )
-        question = question.model_copy(update={"reason": reason})
+        question = question.model_copy(update={"reason": reason, "proposal": proposal})
         await self.dispatch(room, question)
         return question
 
@@ -223,12 +228,23 @@ class ChatOps(LotteryOps):
         room = self.active(room_id)
         return sorted(room.state.questions.values(), key=lambda q: q.ts) if room else []
 
-    async def answer_question(self, room_id: str, message_id: int, text: str, by: str) -> ChatLine:
-        """Post a team answer quoting the viewer, and take the question off the queue."""
+    async def answer_question(
+        self, room_id: str, message_id: int, text: str, by: str, *, faq_id: str | None = None
+    ) -> ChatLine:
+        """Post a team answer quoting the viewer, and take the question off the queue. The log says
+        whether the bot had proposed an answer, and whether the team sent it as it was or edited it."""
         room = await self.room(room_id)
         question = room.state.questions.get(message_id)
         answer = await self.say(room_id, text, reply_to=message_id, role="team", nickname=by)
-        data = {"message_id": message_id, "answer_message_id": answer.id, "by": by}
+        data: dict[str, object] = {"message_id": message_id, "answer_message_id": answer.id, "by": by}
+        if faq_id is not None:
+            data["faq_id"] = faq_id
+        proposal = question.proposal if question is not None else None
+        if proposal is not None:
+            data["proposed"] = proposal.faq_id
+            data["edited"] = proposal.text.strip() != text.strip()
+        if question is not None:
+            data["waited"] = round(max(0.0, self.clock.time() - question.ts), 3)
         await self.log(
             self.line(
                 room, "question_answered", viewer_id=question.viewer_id if question else None, data=data
@@ -236,6 +252,20 @@ class ChatOps(LotteryOps):
         )
         await self.dispatch(room, QuestionAnswered(message_id=message_id, answer_message_id=answer.id, by=by))
         return answer
+
+    async def dismiss_question(self, room_id: str, message_id: int, by: str) -> None:
+        """Take a question off the queue without an answer (logged, so the review counts it)."""
+        room = await self.room(room_id)
+        question = room.state.questions.get(message_id)
+        if question is None:
+            raise HubError("unknown_message", str(message_id))
+        data = {
+            "message_id": message_id,
+            "by": by,
+            "waited": round(max(0.0, self.clock.time() - question.ts), 3),
+        }
+        await self.log(self.line(room, "question_dismissed", viewer_id=question.viewer_id, data=data))
+        await self.dispatch(room, QuestionDismissed(message_id=message_id, by=by))
 
     # -- likes, gifts, follows
 

@@ -25,6 +25,7 @@ from media.hub.protocol import (
     ClickProduct,
     CloseVote,
     DeleteMessage,
+    DismissQuestion,
     DrawLottery,
     EnterLottery,
     ErrorReply,
@@ -273,8 +274,10 @@ class RoomHub(ChatOps, CommerceOps, VoteOps):
                 await self.mute(room.id, viewer_id, muted=muted, by=by)
             case DeleteMessage(message_id=message_id):
                 await self.delete_message(room.id, message_id, by=by)
-            case AnswerQuestion(message_id=message_id, text=text):
-                await self.answer_question(room.id, message_id, text, by=by)
+            case AnswerQuestion(message_id=message_id, text=text, faq_id=faq_id):
+                await self.answer_question(room.id, message_id, text, by=by, faq_id=faq_id)
+            case DismissQuestion(message_id=message_id):
+                await self.dismiss_question(room.id, message_id, by=by)
             case _:
                 raise HubError("unknown_type", type(message).__name__)
 

@@ -179,11 +179,20 @@ class DeleteMessage(Message):
 
 
 class AnswerQuestion(Message):
-    """A team answer to a question waiting for a human; posted quoting the viewer."""
+    """A team answer to a question waiting for a human; posted quoting the viewer. `faq_id` names the
+    FAQ entry the answer belongs to (the bot's proposal sent as it is or edited, or one the team picked)."""
 
     type: Literal["answer_question"]
     message_id: int
     text: Text
+    faq_id: Key | None = None
+
+
+class DismissQuestion(Message):
+    """Take a waiting question off the queue without answering it (spam, already answered aloud)."""
+
+    type: Literal["dismiss_question"]
+    message_id: int
 
 
 OperatorMessage = (
@@ -198,6 +207,7 @@ OperatorMessage = (
     | Mute
     | DeleteMessage
     | AnswerQuestion
+    | DismissQuestion
 )
 
 Incoming = Annotated[ViewerMessage | OperatorMessage, Field(discriminator="type")]
@@ -471,8 +481,17 @@ class MuteChanged(Out):
     STAFF_ONLY = True
 
 
+class Proposal(Message):
+    """The bot's proposed answer to a question it was not sure enough to answer: the team sends it
+    with one tap (`answer_question` with its `faq_id` and `text`), edits it, or dismisses the question."""
+
+    faq_id: str
+    text: str
+    score: float | None = None
+
+
 class Question(Out):
-    """A viewer question waiting for a human (the bot escalated it)."""
+    """A viewer question waiting for a human (the bot escalated it), with the bot's proposal if any."""
 
     type: Literal["question"] = "question"
     message_id: int
@@ -481,6 +500,7 @@ class Question(Out):
     text: str
     ts: float
     reason: str | None = None
+    proposal: Proposal | None = None
 
     STAFF_ONLY = True
 
@@ -489,6 +509,14 @@ class QuestionAnswered(Out):
     type: Literal["question_answered"] = "question_answered"
     message_id: int
     answer_message_id: int
+    by: str
+
+    STAFF_ONLY = True
+
+
+class QuestionDismissed(Out):
+    type: Literal["question_dismissed"] = "question_dismissed"
+    message_id: int
     by: str
 
     STAFF_ONLY = True
@@ -557,6 +585,7 @@ OUT_MODELS: tuple[type[Out], ...] = (
     MuteChanged,
     Question,
     QuestionAnswered,
+    QuestionDismissed,
 )
 VIEWER_MODELS: tuple[type[Message], ...] = tuple(ViewerMessage.__args__)  # type: ignore[attr-defined]
 OPERATOR_MODELS: tuple[type[Message], ...] = tuple(OperatorMessage.__args__)  # type: ignore[attr-defined]

@@ -78,7 +78,13 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     },
     "Mute": {"type": "mute", "viewer_id": "v5d1c0e7a9b3f2a6c4e8d1f3a", "muted": True},
     "DeleteMessage": {"type": "delete_message", "message_id": 1042},
-    "AnswerQuestion": {"type": "answer_question", "message_id": 1042, "text": "今天下单，48 小时内发货"},
+    "AnswerQuestion": {
+        "type": "answer_question",
+        "message_id": 1042,
+        "text": "可以开电子发票，下单后在订单页申请",
+        "faq_id": "invoice",
+    },
+    "DismissQuestion": {"type": "dismiss_question", "message_id": 1043},
     # room → client
     "Welcome": {
         "type": "welcome",
@@ -215,7 +221,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "nickname": "快乐观众3f2a",
         "text": "能开发票吗",
         "ts": 1767168000.5,
-        "reason": "abstained",
+        "reason": "suggest",
+        "proposal": {"faq_id": "invoice", "text": "可以开电子发票，下单后在订单页申请", "score": 0.61},
     },
     "QuestionAnswered": {
         "type": "question_answered",
@@ -223,6 +230,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "answer_message_id": 1050,
         "by": "小李",
     },
+    "QuestionDismissed": {"type": "question_dismissed", "message_id": 1043, "by": "小李"},
 }
 
 INTRO = """# Room protocol (WebSocket `/ws/{room}`)

@@ -31,6 +31,7 @@ from media.hub.protocol import (
     ProductSoldOut,
     Question,
     QuestionAnswered,
+    QuestionDismissed,
     Stats,
     VoteClosed,
     VoteOpened,
@@ -97,6 +98,7 @@ Op = Annotated[
     | MuteChanged
     | Question
     | QuestionAnswered
+    | QuestionDismissed
     | CouponTaken
     | BallotCast
     | LotteryEntered
@@ -307,7 +309,7 @@ class RoomState:
             case Question():
                 self.questions[op.message_id] = op
                 return [op]
-            case QuestionAnswered():
+            case QuestionAnswered() | QuestionDismissed():
                 self.questions.pop(op.message_id, None)
                 return [op]
             case Counted():

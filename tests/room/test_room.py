@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from media.hub import RoomEvent
 from media.hub.clock import ManualClock
 from media.hub.lottery import draw, seed_hash
+from media.hub.protocol import Proposal
 from media.store.models import ChatMessage, EventRow
 from media.web.orders import SIGNATURE_HEADER, sign
 
@@ -261,9 +262,42 @@ async def test_bot_api_subscription_and_question_queue(make_room_app: MakeRoomAp
     assert reply["quote"] == "茶叶是今年的吗" and reply["role"] == "team" and reply["nickname"] == "小李"
     assert (await team.wait_for(lambda m: m["type"] == "question_answered"))["answer_message_id"] == answer.id
     assert app.hub.waiting_questions("demo") == []
-    assert [e.data for e in await events(app, "question_answered")] == [
-        {"message_id": line["id"], "answer_message_id": answer.id, "by": "小李"}
-    ]
+    [answered] = [e.data for e in await events(app, "question_answered")]
+    assert answered == {
+        "message_id": line["id"],
+        "answer_message_id": answer.id,
+        "by": "小李",
+        "waited": answered["waited"],
+    }
+    assert 0 <= answered["waited"] < 10
+
+
+async def test_a_question_waits_with_the_bots_proposal_and_can_be_dismissed(
+    make_room_app: MakeRoomApp,
+) -> None:
+    app = await make_room_app()
+    viewer, team = await app.viewer(), await app.team()
+    await viewer.send({"type": "chat", "text": "能开发票不"})
+    first = await team.wait_for(lambda m: m["type"] == "chat" and m["text"] == "能开发票不")
+    await viewer.send({"type": "chat", "text": "主播唱首歌吧"})
+    second = await team.wait_for(lambda m: m["type"] == "chat" and m["text"] == "主播唱首歌吧")
+    proposal = Proposal(faq_id="invoice", text="可以开电子发票", score=0.6)
+    await app.hub.escalate("demo", first["id"], reason="suggest", proposal=proposal)
+    await app.hub.escalate("demo", second["id"], reason="abstained")
+    waiting = await team.wait_for(lambda m: m["type"] == "question" and m["message_id"] == first["id"])
+    assert waiting["proposal"] == {"faq_id": "invoice", "text": "可以开电子发票", "score": 0.6}
+    # the team sends the proposal with one tap (the studio's operator socket), then dismisses the spam
+    await team.send(
+        {"type": "answer_question", "message_id": first["id"], "text": "可以开电子发票", "faq_id": "invoice"}
+    )
+    await team.wait_for(lambda m: m["type"] == "question_answered" and m["message_id"] == first["id"])
+    await team.send({"type": "dismiss_question", "message_id": second["id"]})
+    await team.wait_for(lambda m: m["type"] == "question_dismissed" and m["message_id"] == second["id"])
+    assert app.hub.waiting_questions("demo") == []
+    [answered] = [e.data for e in await events(app, "question_answered")]
+    assert (answered["faq_id"], answered["proposed"], answered["edited"]) == ("invoice", "invoice", False)
+    [dismissed] = await events(app, "question_dismissed")
+    assert dismissed.data["message_id"] == second["id"] and dismissed.viewer_id is not None
 
 
 async def test_orders_webhook_is_signed_and_idempotent(make_room_app: MakeRoomApp) -> None:
