@@ -18,7 +18,8 @@ CueId = Annotated[str | None, Field(default=None, max_length=64)]
 
 
 class Message(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No NaN or infinity anywhere: a number that crosses the boundary is a real number.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # ---------------------------------------------------------------- viewer → room
@@ -216,8 +217,16 @@ def parse_incoming(raw: str | bytes) -> ViewerMessage | OperatorMessage:
             raise ProtocolError("malformed", "not a JSON object") from None
         if first["type"] in ("union_tag_invalid", "union_tag_not_found", "model_attributes_type"):
             raise ProtocolError("unknown_type", str(first.get("input", ""))[:64]) from None
-        where = ".".join(str(p) for p in first["loc"][1:]) or "message"
-        raise ProtocolError("invalid", f"{where}: {first['msg']}"[:200]) from None
+        raise ProtocolError("invalid", first_problem(exc, skip=1)) from None
+
+
+def first_problem(exc: ValidationError, *, skip: int = 0) -> str:
+    """The first problem of a validation error as `where: what` (short), for an error reply.
+
+    `skip` leaves out the leading parts of the location (a discriminated union's tag)."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"][skip:]) or "message"
+    return f"{where}: {first['msg']}"[:200]
 
 
 # ---------------------------------------------------------------- room → client
