@@ -217,15 +217,16 @@ def parse_incoming(raw: str | bytes) -> ViewerMessage | OperatorMessage:
             raise ProtocolError("malformed", "not a JSON object") from None
         if first["type"] in ("union_tag_invalid", "union_tag_not_found", "model_attributes_type"):
             raise ProtocolError("unknown_type", str(first.get("input", ""))[:64]) from None
-        raise ProtocolError("invalid", first_problem(exc, skip=1)) from None
+        raise ProtocolError("invalid", first_problem(exc, skip=1, whole="message")) from None
 
 
-def first_problem(exc: ValidationError, *, skip: int = 0) -> str:
+def first_problem(exc: ValidationError, *, skip: int = 0, whole: str = "body") -> str:
     """The first problem of a validation error as `where: what` (short), for an error reply.
 
-    `skip` leaves out the leading parts of the location (a discriminated union's tag)."""
+    `skip` leaves out the leading parts of the location (a discriminated union's tag); `whole`
+    names the input when the problem is the whole of it (not JSON, not an object)."""
     first = exc.errors()[0]
-    where = ".".join(str(p) for p in first["loc"][skip:]) or "message"
+    where = ".".join(str(p) for p in first["loc"][skip:]) or whole
     return f"{where}: {first['msg']}"[:200]
 
 
