@@ -22,6 +22,10 @@ CATALOGUE.add(
             "en": "{count} problem(s) found",
         },
         "rules.yaml_syntax": {"zh-CN": "YAML 语法错误：{detail}", "en": "YAML syntax error: {detail}"},
+        "rules.yaml_unclosed_quote": {
+            "zh-CN": "YAML 语法错误：这一行开始的引号没有闭合（一直到第 {end} 行）",
+            "en": "YAML syntax error: the quote opened on this line is never closed (read on to line {end})",
+        },
         "rules.yaml_encoding": {
             "zh-CN": "文件不是 UTF-8 编码：{detail}",
             "en": "file is not UTF-8: {detail}",
