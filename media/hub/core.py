@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 import media.hub.texts  # noqa: F401  (registers the texts)
 from media.config import RoomSettings
+from media.hub.bursts import Burst, RejectedBursts
 from media.hub.bus import Bus, LocalBus
 from media.hub.clock import Clock, SystemClock
 from media.hub.connections import Connection, dumps, text_frame
@@ -63,6 +64,7 @@ class Room:
     pending_likes: dict[str, int] = field(default_factory=dict)
     coupon_links: dict[str, str] = field(default_factory=dict)
     busy: set[str] = field(default_factory=set)  # vote/lottery ids being closed or drawn here
+    rejected: RejectedBursts = field(default_factory=RejectedBursts)  # refused chat, counted per burst
     presence_logged: int = 0  # the online count of the last `presence` line written
 
     @property
@@ -122,6 +124,7 @@ class HubCore:
             await asyncio.gather(self._ticker, return_exceptions=True)
         for room in self._rooms.values():
             await self._flush_likes(room)
+            await self.log_bursts(room, room.rejected.all())
         if self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
         await self.eventlog.stop()
@@ -415,6 +418,16 @@ class HubCore:
 
     async def housekeeping(self, room: Room) -> None:
         """Close what is due (votes, lotteries); the operations modules fill this in."""
+
+    async def log_bursts(self, room: Room, bursts: list[Burst]) -> None:
+        """Write ended bursts of refused chat, one `chat_rejected` each (at the burst's first refusal)."""
+        if bursts:
+            await self.log(
+                *(
+                    self.line(room, "chat_rejected", viewer_id=b.viewer_id, data=b.data(), ts=b.started)
+                    for b in bursts
+                )
+            )
 
     async def _flush_likes(self, room: Room) -> None:
         if not room.pending_likes:

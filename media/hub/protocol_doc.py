@@ -235,8 +235,10 @@ a nickname); the studio adds `?role=team&csrf=…` with its session cookie, the 
 `Authorization: Bearer <team password>`.
 
 A frame that is not valid gets an `error` (`malformed`, `unknown_type`, `invalid`,
-`too_large` above 4 KiB, `binary`, `forbidden`, `rate_limit`, …) on that socket only;
-20 errors within 30 s close the socket with 1008, frames above 64 KiB with 1009.
+`too_large` above 4 KiB, `binary`, `forbidden`, `rate_limit`, …) on that socket only, and so
+does a refused chat line (`blocked_word`, `rate_limit`, `too_long`, `link`, `muted`, `empty`);
+20 errors within 30 s (refused chat lines included) close the socket with 1008 (after an
+`error` `abuse`), frames above 64 KiB with 1009.
 Fields marked *staff* are sent to the team, the host and bots only; messages marked
 *staff only* never reach viewers. Times are seconds since the epoch.
 

@@ -70,9 +70,7 @@ async def room_socket(request: web.Request, hub: RoomHub, auth: TeamAuth) -> web
     if nickname is None:
         nickname = nickname_from(request.query.get("nick"), identity.viewer_id, room)
         if role != "viewer":
-            nickname = request.query.get("nick", "")[:NICKNAME_MAX].strip() or hub.default_nickname(
-                room, role
-            )
+            nickname = clean(request.query.get("nick", ""))[:NICKNAME_MAX] or hub.default_nickname(room, role)
 
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=MAX_FRAME, compress=False)
     await ws.prepare(request)
