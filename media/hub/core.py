@@ -62,6 +62,7 @@ class Room:
     frames_due: list[tuple[Out, float]] = field(default_factory=list)
     recent_chat: dict[str, deque[float]] = field(default_factory=dict)
     pending_likes: dict[str, int] = field(default_factory=dict)
+    likes_writing: bool = False  # a flush of the pending likes is under way
     coupon_links: dict[str, str] = field(default_factory=dict)
     busy: set[str] = field(default_factory=set)  # vote/lottery ids being closed or drawn here
     rejected: RejectedBursts = field(default_factory=RejectedBursts)  # refused chat, counted per burst
@@ -395,7 +396,8 @@ class HubCore:
             )
 
     async def _every_second(self, room: Room) -> None:
-        await self._flush_likes(room)
+        if not room.likes_writing:  # off the ticker: a database that cannot be written must not stall chat
+            self.spawn(self._flush_likes(room))
         state = room.state
         now = self.clock.time()
         await self.bus.publish(
@@ -430,10 +432,22 @@ class HubCore:
             )
 
     async def _flush_likes(self, room: Room) -> None:
+        """Log the likes gathered since the last flush; if the log cannot take them they are kept for the next."""
         if not room.pending_likes:
             return
         pending, room.pending_likes = room.pending_likes, {}
-        await self.log(*(self.line(room, "like", viewer_id=v, data={"count": n}) for v, n in pending.items()))
+        room.likes_writing = True
+        try:
+            await self.log(
+                *(self.line(room, "like", viewer_id=v, data={"count": n}) for v, n in pending.items())
+            )
+        except Exception:
+            for viewer, n in pending.items():
+                room.pending_likes[viewer] = room.pending_likes.get(viewer, 0) + n
+            log.warning("likes of %d viewers kept for the next write", len(pending))
+            return
+        finally:
+            room.likes_writing = False
         await self.dispatch(room, Counted(counter="likes", delta=sum(pending.values())))
 
     async def _log_presence(self, room: Room) -> None:
