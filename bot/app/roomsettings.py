@@ -8,6 +8,7 @@ from media.config import (
     DEFAULT_GIFTS,
     Gift,
     IceServer,
+    Limits,
     Moderation,
     ProductCard,
     Restream,
@@ -58,4 +59,10 @@ def room_settings(rulebook: Rulebook, credentials: Credentials) -> RoomSettings:
         ),
         record=room.record,
         restream=Restream(room.restream.whip_url, room.restream.token) if room.restream else None,
+        limits=Limits(
+            new_viewers_per_minute=room.limits.new_viewers_per_minute,
+            claims_per_coupon=room.limits.claims_per_coupon,
+            entries_per_lottery=room.limits.entries_per_lottery,
+            exempt=tuple(room.limits.exempt),
+        ),
     )

@@ -146,6 +146,7 @@ def to_json(review: ShowReview, info: RunInfo) -> dict[str, Any]:
         }
         for r in info.recordings
     ]
+    out["refused"] = dict(review.refused)  # chat, new_viewers, claims, entries, clicks (non-zero only)
     out["votes"] = [
         {
             "vote_id": v.vote_id,

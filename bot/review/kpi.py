@@ -22,6 +22,9 @@ from media.events import RoomEvent
 
 ORDER_GRACE_SECONDS = 1800.0
 """Orders and coupon uses reported by the shop up to this long after the run still count for it."""
+# What the room refused, in the order the report lists it: chat lines (`chat_rejected`), and what the
+# per-address caps turned away (`limits_refused`): new viewer ids, claims, entries, ballots, repeated clicks.
+REFUSED = ("chat", "new_viewers", "claims", "entries", "votes", "clicks")
 
 INTERACTIONS = frozenset({"chat", "like", "ballot", "lottery_entry"})
 BOT_DECISIONS = ("answered", "abstained", "escalated")
@@ -157,6 +160,7 @@ class ShowReview:
     cues: tuple[CueMark, ...]
     online_now: int
     speed: float = 1.0
+    refused: tuple[tuple[str, int], ...] = ()  # (what, how many) the room refused: chat, limits (non-zero)
 
     @property
     def seconds(self) -> float:
@@ -268,6 +272,7 @@ class Tally:
         self.like_minutes: dict[int, int] = {}
         self._pinned: tuple[str, float] | None = None
         self._questions: dict[str, float] = {}
+        self.refused: dict[str, int] = dict.fromkeys(REFUSED, 0)
         self._handlers: dict[str, Callable[[float, str | None, dict[str, object], _Bucket | None], None]] = {
             "chat": self._chat,
             "like": self._like,
@@ -291,6 +296,8 @@ class Tally:
             "segment_started": self._segment_started,
             "cue_fired": self._cue_fired,
             "cue_missed": self._cue_missed,
+            "chat_rejected": self._chat_rejected,
+            "limits_refused": self._limits_refused,
         }
 
     # -- the fold --
@@ -560,6 +567,17 @@ class Tally:
     def _cue_missed(self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None) -> None:
         self.cues.append(CueMark(t, str(data.get("cue_id")), str(data.get("kind")), 0.0, True))
 
+    def _chat_rejected(
+        self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None
+    ) -> None:
+        self.refused["chat"] += _int(data.get("count"), 1)  # one row per burst of refused lines
+
+    def _limits_refused(
+        self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None
+    ) -> None:
+        for what in REFUSED[1:]:
+            self.refused[what] += _int(data.get(what), 0)
+
     # -- the result --
 
     def result(self, end: dt.datetime | None = None) -> ShowReview:
@@ -626,6 +644,7 @@ class Tally:
             cues=tuple(self.cues),
             online_now=self.presence.online_now(),
             speed=self.speed,
+            refused=tuple((what, n) for what, n in self.refused.items() if n),
         )
 
 

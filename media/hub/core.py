@@ -26,6 +26,7 @@ from media.hub.connections import Connection, dumps, text_frame
 from media.hub.eventlog import EventLog
 from media.hub.events import HubError, Listener, RoomEvent
 from media.hub.identity import ViewerIds
+from media.hub.limits import REFUSALS, AddressLimits
 from media.hub.metrics import HubMetrics
 from media.hub.protocol import (
     ChatLine,
@@ -51,6 +52,7 @@ log = logging.getLogger(__name__)
 TALLY_EVERY = 0.5
 STATS_EVERY = 1.0
 PRESENCE_LOG_EVERY = 5.0
+LIMITS_REPORT_EVERY = 60.0  # seconds between `limits_refused` rows of a room (when something was refused)
 
 
 @dataclass(eq=False)
@@ -67,6 +69,7 @@ class Room:
     busy: set[str] = field(default_factory=set)  # vote/lottery ids being closed or drawn here
     rejected: RejectedBursts = field(default_factory=RejectedBursts)  # refused chat, counted per burst
     presence_logged: int = 0  # the online count of the last `presence` line written
+    limits_reported: float = 0.0  # monotonic time of the last `limits_refused` report
 
     @property
     def id(self) -> str:
@@ -96,6 +99,7 @@ class HubCore:
         self.clock: Clock = clock or SystemClock()
         self.batch_interval = batch_interval
         self.ids = ViewerIds(secret)
+        self.limits = AddressLimits()
         self.secret = secret
         self.metrics = HubMetrics()
         self.eventlog = EventLog(db, coalesce_s=coalesce_s)
@@ -126,6 +130,7 @@ class HubCore:
         for room in self._rooms.values():
             await self._flush_likes(room)
             await self.log_bursts(room, room.rejected.all())
+            await self._report_limits(room)
         if self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
         await self.eventlog.stop()
@@ -398,6 +403,10 @@ class HubCore:
     async def _every_second(self, room: Room) -> None:
         if not room.likes_writing:  # off the ticker: a database that cannot be written must not stall chat
             self.spawn(self._flush_likes(room))
+        if time.monotonic() - room.limits_reported >= LIMITS_REPORT_EVERY:
+            room.limits_reported = time.monotonic()
+            self.limits.prune(self.clock.time())
+            self.spawn(self._report_limits(room))
         state = room.state
         now = self.clock.time()
         await self.bus.publish(
@@ -420,6 +429,13 @@ class HubCore:
 
     async def housekeeping(self, room: Room) -> None:
         """Close what is due (votes, lotteries); the operations modules fill this in."""
+
+    async def _report_limits(self, room: Room) -> None:
+        """One `limits_refused` row for what the per-address caps refused since the last one, if anything."""
+        counts = self.limits.report(room.id)
+        if counts:
+            data = {k: counts.get(k, 0) for k in REFUSALS}
+            await self.log(self.line(room, "limits_refused", data=data))
 
     async def log_bursts(self, room: Room, bursts: list[Burst]) -> None:
         """Write ended bursts of refused chat, one `chat_rejected` each (at the burst's first refusal)."""

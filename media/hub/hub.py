@@ -203,7 +203,7 @@ class RoomHub(ChatOps, CommerceOps, VoteOps):
             case ClaimCoupon(coupon_id=coupon_id):
                 await self.claim(room, conn, coupon_id)
             case ClickProduct(sku=sku):
-                await self.record_click(room.id, sku, conn.viewer_id, "card")
+                await self.record_click(room.id, sku, conn.viewer_id, "card", conn.address)
             case FollowRoom():
                 await self.follow(room, conn)
             case _:

@@ -325,7 +325,8 @@ class CouponClaimReply(Out):
     type: Literal["coupon_claim"] = "coupon_claim"
     coupon_id: str
     ok: bool
-    reason: Literal["already_claimed", "sold_out", "expired", "unknown"] | None = None
+    # no_token: the socket came without a viewer id (reload the page); limit: too many from one address
+    reason: Literal["already_claimed", "sold_out", "expired", "unknown", "no_token", "limit"] | None = None
     remaining: int | None = None
     link: str | None = None
 
@@ -362,7 +363,7 @@ class VoteReply(Out):
     vote_id: str
     option: int
     ok: bool
-    reason: Literal["closed", "unknown", "already_voted", "bad_option"] | None = None
+    reason: Literal["closed", "unknown", "already_voted", "bad_option", "no_token"] | None = None
 
 
 class LotteryOpened(Out):
@@ -389,7 +390,7 @@ class LotteryEntryReply(Out):
     type: Literal["lottery_entered"] = "lottery_entered"
     lottery_id: str
     ok: bool
-    reason: Literal["closed", "unknown", "already_entered", "muted"] | None = None
+    reason: Literal["closed", "unknown", "already_entered", "muted", "no_token", "limit"] | None = None
 
 
 class Winner(Message):

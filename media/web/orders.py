@@ -22,6 +22,7 @@ from media.i18n import t
 from media.store.events import insert_events
 from media.store.orders import MAX_QUANTITY, record_order
 from media.web.api import api_error, refuse
+from media.web.clients import client_address
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ async def tracked_link(request: web.Request, hub: RoomHub) -> web.StreamResponse
     viewer_id = hub.ids.verify(request.cookies.get(VIEWER_COOKIE))
     source: Literal["card", "link"] = "card" if request.query.get("src") == "card" else "link"
     try:
-        await hub.record_click(room_id, sku, viewer_id, source)
+        await hub.record_click(room_id, sku, viewer_id, source, client_address(request))
     except HubError:
         raise web.HTTPNotFound() from None
     raise web.HTTPFound(with_viewer(product.link, viewer_id))

@@ -19,6 +19,7 @@ from media.hub.hub import RoomHub
 from media.hub.identity import VIEWER_COOKIE
 from media.i18n import normalise_language, t
 from media.web.auth import SESSION_COOKIE, StaffRole, TeamAuth
+from media.web.clients import client_address
 from media.web.texts import PAGE_TEXTS, page_texts, widget_texts
 
 WEB = Path(__file__).resolve().parent
@@ -113,7 +114,14 @@ def _lang(settings: RoomSettings) -> str:
 
 async def viewer_page(request: web.Request, hub: RoomHub) -> web.Response:
     settings = _room(request, hub)
-    identity = hub.ids.ensure(request.cookies.get(VIEWER_COOKIE))
+    cookie = request.cookies.get(VIEWER_COOKIE)
+    identity = hub.ids.ensure(cookie)
+    if identity.token != cookie and not hub.limits.new_viewer(
+        settings.id, client_address(request), settings.limits, hub.clock.time()
+    ):
+        raise web.HTTPTooManyRequests(
+            text=t(settings.language, "web.http.too_many_new_viewers"), headers={"Retry-After": "60"}
+        )
     config = {
         "room": settings.id,
         "title": settings.title,
