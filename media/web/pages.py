@@ -176,7 +176,7 @@ async def login(request: web.Request, hub: RoomHub, auth: TeamAuth, role: StaffR
     settings = _room(request, hub)
     if not auth.same_origin(request):
         return login_page(settings, role, t(settings.language, "web.http.csrf"), status=403)
-    client = request.remote or "?"
+    client = client_address(request) or "?"
     if auth.throttled(client):
         return login_page(settings, role, t(settings.language, "web.login.throttled"), status=429)
     form = await request.post()
