@@ -702,19 +702,17 @@ class ShowRunner:
                 "shows": sorted(self.rulebook.shows),
             }
         script = self.rulebook.shows.get(row.show_id)
+        about = {
+            "room": self.room_id,
+            "run_id": row.id,
+            "show_id": row.show_id,
+            "title": script.title if script else row.show_id,
+            "status": row.status,
+            "started_at": as_datetime(row.started_at).isoformat(),
+        }
         problem = runs.unusable(row)
         if problem is not None:  # a run whose clock could not run (ended at start-up): no times to show
-            return {
-                "room": self.room_id,
-                "run_id": row.id,
-                "show_id": row.show_id,
-                "title": script.title if script else row.show_id,
-                "status": row.status,
-                "problem": problem,
-                "started_at": as_datetime(row.started_at).isoformat(),
-                "next": None,
-                "cues": [],
-            }
+            return {**about, "problem": problem, "next": None, "cues": []}
         all_firings = firings(script) if script is not None else []
         recorded = await runs.records(self.db, row.id)
         clock = ShowClock(row.started_at, row.speed, row.shift, row.paused_at)
@@ -746,14 +744,9 @@ class ShowRunner:
             if state == "pending" and next_item is None and row.status in ("running", "paused"):
                 next_item = item
         return {
-            "room": self.room_id,
-            "run_id": row.id,
-            "show_id": row.show_id,
-            "title": script.title if script else row.show_id,
-            "status": row.status,
+            **about,
             "speed": row.speed,
             "shift": row.shift,
-            "started_at": as_datetime(row.started_at).isoformat(),
             "now_offset": round(now, 3),
             "length": script.length if script else None,
             "next": next_item,
