@@ -9,6 +9,7 @@ import asyncio
 import json
 
 import aiohttp
+import pytest
 from conftest import until
 from sqlalchemy import func, select
 
@@ -24,8 +25,11 @@ async def _count(app: RoomApp, kind: str) -> int:
         )
 
 
-async def test_a_chat_flood_is_closed_and_logged_once_per_burst(make_room_app: MakeRoomApp) -> None:
-    app = await make_room_app()
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def test_a_chat_flood_is_closed_and_logged_once_per_burst(
+    make_room_app: MakeRoomApp, kind: str
+) -> None:
+    app = await make_room_app(kind=kind)
     watcher = await app.viewer()
     flooder = await app.viewer(app.hub.ids.issue().token)
     sent = 0

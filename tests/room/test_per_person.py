@@ -57,10 +57,11 @@ async def _claim_and_enter(ws: aiohttp.ClientWebSocketResponse) -> dict[str, dic
     return replies
 
 
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 async def test_claims_entries_and_clicks_are_per_person_and_capped_per_address(
-    make_room_app: MakeRoomApp, other_client: aiohttp.ClientSession
+    make_room_app: MakeRoomApp, kind: str, other_client: aiohttp.ClientSession
 ) -> None:
-    app = await make_room_app()
+    app = await make_room_app(kind=kind)
     start = datetime.now(UTC)
     await app.hub.push_coupon("demo", COUPON)
     await app.hub.open_lottery("demo", "l1", "茶具一套", 3, None, 600, {})
