@@ -54,6 +54,7 @@ class EventLog:
         self.failing_since: float | None = None  # epoch seconds of the first failed write in a row
         self.last_error: str | None = None
         self._writing_since: float | None = None  # monotonic start of the write under way
+        self._outage_started = 0.0  # monotonic time of the first failed write of the outage
 
     def health(self) -> dict[str, Any]:
         """`{"database": {writable, error, since, queued}}`, plus `degraded: [reason]` when the log cannot
@@ -110,8 +111,11 @@ class EventLog:
             await self._write_batch(batch)
 
     async def _write_batch(self, batch: Batch) -> None:
-        """Write one batch, retrying while the database is unwritable; settle every caller's future."""
-        first_failure: float | None = None
+        """Write one batch, retrying while the database is unwritable; settle every caller's future.
+
+        The retry window runs from the start of the outage, not of each batch: once the database has
+        been unwritable for `retry_for` seconds every batch gets one try, so callers hear of it at once
+        instead of queueing behind one half-minute wait per batch."""
         delay = 0.1
         while True:
             self._writing_since = time.monotonic()
@@ -120,12 +124,11 @@ class EventLog:
             except Exception as exc:
                 now = time.monotonic()
                 if transient(exc):
-                    first_failure = now if first_failure is None else first_failure
                     self.last_error = _describe(exc)
                     if self.failing_since is None:
-                        self.failing_since = time.time()
+                        self.failing_since, self._outage_started = time.time(), now
                         log.error("event log: the database cannot be written (%s); retrying", self.last_error)
-                    if now - first_failure < self.retry_for:
+                    if now - self._outage_started < self.retry_for:
                         await asyncio.sleep(delay)
                         delay = min(delay * 2, 2.0)
                         continue
