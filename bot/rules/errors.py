@@ -53,6 +53,10 @@ CATALOGUE.add(
         "rules.int_from_float": {"zh-CN": "应为整数", "en": "expected a whole number"},
         "rules.float_type": {"zh-CN": "应为数字", "en": "expected a number"},
         "rules.float_parsing": {"zh-CN": "应为数字", "en": "expected a number"},
+        "rules.finite_number": {
+            "zh-CN": "应为有限的数字（不能是 .inf 或 .nan）",
+            "en": "expected a finite number (not .inf or .nan)",
+        },
         "rules.decimal_type": {"zh-CN": "应为数字", "en": "expected a number"},
         "rules.decimal_parsing": {"zh-CN": "应为数字", "en": "expected a number"},
         "rules.bool_type": {"zh-CN": "应为 true 或 false", "en": "expected true or false"},

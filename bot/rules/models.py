@@ -148,7 +148,8 @@ SegmentKind = Literal["暖场", "产品亮相", "卖点讲解", "体验分享", 
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # `.inf` and `.nan` are YAML numbers, but no price, duration or threshold can be one.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # ---- room.yaml -------------------------------------------------------------
