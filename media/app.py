@@ -34,9 +34,20 @@ GUARD = web.AppKey("api_guard", ApiGuard)
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """`{"status": "ok" | "degraded", "reasons": [...], "rooms": [...], …each provider's part}`.
+
+    A provider reports a problem by a `degraded` list of reasons in its part; the answer stays 200
+    (the room still serves what it can: video, chat from memory), `status` and `reasons` say what is wrong.
+    """
     body: dict[str, Any] = {"status": "ok", "rooms": request.app[ROOMS].ids()}
+    reasons: list[str] = []
     for provider in request.app[HEALTH_PROVIDERS]:
-        body.update(provider())
+        part = dict(provider())
+        reasons += part.pop("degraded", [])
+        body.update(part)
+    if reasons:
+        body["status"] = "degraded"
+        body["reasons"] = reasons
     return web.json_response(body)
 
 

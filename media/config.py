@@ -34,6 +34,16 @@ class Moderation:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Caps per client address (`room.yaml` `limits`); `exempt` lists addresses or networks they skip."""
+
+    new_viewers_per_minute: int = 20  # new viewer ids (cookies) one address is given a minute
+    claims_per_coupon: int = 10  # claims of one coupon from one address
+    entries_per_lottery: int = 10  # entries into one lottery from one address
+    exempt: tuple[str, ...] = ("127.0.0.1", "::1")  # this machine: the demo audience, a proxy in front
+
+
+@dataclass(frozen=True)
 class ProductCard:
     sku: str
     name: str
@@ -98,6 +108,7 @@ class RoomSettings:
     playback: Playback = field(default_factory=Playback)
     timezone: str = "Asia/Shanghai"  # clock times on the team's pages (the replay)
     currency: str = "CNY"
+    limits: Limits = field(default_factory=Limits)
 
     def product(self, sku: str) -> ProductCard | None:
         return next((p for p in self.products if p.sku == sku), None)

@@ -13,17 +13,19 @@ Team means the studio's session cookie (POSTs also its CSRF token in `X-CSRF-Tok
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from aiohttp import web
+from pydantic import Field, ValidationError
 
 from bot.alerts.service import AlertService
 from bot.faq.room import FaqBot
 from bot.rules.reload import RulebookHolder
+from bot.show.clock import MAX_SHIFT_STEP, MAX_SPEED, MIN_SPEED
 from bot.show.runner import ShowError, ShowRunner
 from media.config import RoomSettings
+from media.hub.protocol import Key, Message, first_problem
 from media.i18n import CATALOGUE, t
 from media.web.api import ApiGuard, api_error, refuse
 
@@ -31,7 +33,14 @@ CATALOGUE.add(
     "show.error",
     {
         "show.error.unknown_show": {"zh-CN": "没有这场直播：{detail}", "en": "no such show: {detail}"},
-        "show.error.bad_speed": {"zh-CN": "速度必须大于 0", "en": "speed must be > 0"},
+        "show.error.bad_speed": {
+            "zh-CN": "速度应在 {min} 到 {max} 之间：{detail}",
+            "en": "speed must be between {min} and {max}: {detail}",
+        },
+        "show.error.bad_shift": {
+            "zh-CN": "调整的时间超出范围：{detail}",
+            "en": "shift out of range: {detail}",
+        },
         "show.error.another_show_running": {
             "zh-CN": "另一场直播（{detail}）正在进行，先结束它",
             "en": "another show ({detail}) is running; end it first",
@@ -52,6 +61,43 @@ CATALOGUE.add(
         "show.error.no_alerts": {"zh-CN": "告警没有运行", "en": "alerts are not running"},
     },
 )
+
+
+# The bodies of the show controls: every number finite and bounded, nothing else accepted.
+Speed = Annotated[float, Field(ge=MIN_SPEED, le=MAX_SPEED, allow_inf_nan=False)]
+ShiftSeconds = Annotated[float, Field(ge=-MAX_SHIFT_STEP, le=MAX_SHIFT_STEP, allow_inf_nan=False)]
+
+
+class StartShow(Message):
+    show: Key
+    speed: Speed = 1.0
+
+
+class NamedCue(Message):
+    cue: Key
+
+
+class FireCue(Message):
+    cue: Key | None = None
+
+
+class NoBody(Message):
+    pass
+
+
+class ShiftShow(Message):
+    seconds: ShiftSeconds
+
+
+BODIES: dict[str, type[Message]] = {
+    "start": StartShow,
+    "pause": NoBody,
+    "resume": NoBody,
+    "skip": NamedCue,
+    "fire": FireCue,
+    "shift": ShiftShow,
+}
+BAD_INPUT = frozenset({"bad_speed", "bad_shift"})  # refused as 400, not as a conflict
 
 
 @dataclass(frozen=True)
@@ -118,18 +164,17 @@ class BotApi:
     async def control(self, request: web.Request, settings: RoomSettings) -> web.Response:
         runner = self._runner
         self._own_room(settings, runner.room_id)
+        action = request.match_info["action"]
         try:
-            body = await request.json() if request.can_read_body else {}
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            body = None
-        if not isinstance(body, dict):
-            raise _show_error(settings, 400, "bad_request", "JSON object")
+            raw = await request.read()
+            body = BODIES[action].model_validate_json(raw or b"{}")
+        except ValidationError as exc:
+            raise _show_error(settings, 400, "bad_request", first_problem(exc)) from None
         try:
-            result = await _act(runner, request.match_info["action"], body)
+            result = await _act(runner, action, body)
         except ShowError as exc:
-            raise _show_error(settings, 409, exc.code, exc.detail) from None
-        except (KeyError, TypeError, ValueError) as exc:
-            raise _show_error(settings, 400, "bad_request", str(exc)) from None
+            status = 400 if exc.code in BAD_INPUT else 409
+            raise _show_error(settings, status, exc.code, exc.detail) from None
         return web.json_response({"ok": True, **result, "show": await runner.timeline()})
 
     # -- the FAQ bot and the alerts
@@ -152,23 +197,27 @@ class BotApi:
         return web.json_response({"room": settings.id, **alerts.health()["alerts"], "alerts": recent})
 
 
-async def _act(runner: ShowRunner, action: str, body: dict[str, Any]) -> dict[str, Any]:
-    if action == "start":
-        row = await runner.start(str(body["show"]), speed=float(body.get("speed", 1.0)))
-        return {"run_id": row.id}
+async def _act(runner: ShowRunner, action: str, body: Message) -> dict[str, Any]:
     if action == "pause":
         await runner.pause()
         return {}
     if action == "resume":
         await runner.resume()
         return {}
-    if action == "skip":
-        return {"skipped": await runner.skip(str(body["cue"]))}
-    if action == "fire":
-        cue = body.get("cue")
-        return {"fired": await runner.fire_now(str(cue) if cue is not None else None)}
-    return {"shifted": await runner.shift(float(body["seconds"]))}
+    match body:
+        case StartShow(show=show, speed=speed):
+            return {"run_id": (await runner.start(show, speed=speed)).id}
+        case NamedCue(cue=cue):
+            return {"skipped": await runner.skip(cue)}
+        case FireCue(cue=cue):
+            return {"fired": await runner.fire_now(cue)}
+        case ShiftShow(seconds=seconds):
+            return {"shifted": await runner.shift(seconds)}
+    raise AssertionError(f"no show control for {action}")
 
 
 def _show_error(settings: RoomSettings, status: int, code: str, detail: str = "") -> web.HTTPException:
-    return api_error(status, code, t(settings.language, f"show.error.{code}", detail=detail))
+    text = t(
+        settings.language, f"show.error.{code}", detail=detail, min=f"{MIN_SPEED:g}", max=f"{MAX_SPEED:g}"
+    )
+    return api_error(status, code, text)

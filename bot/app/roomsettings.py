@@ -9,6 +9,7 @@ from media.config import (
     Gift,
     HlsOutput,
     IceServer,
+    Limits,
     Moderation,
     Playback,
     ProductCard,
@@ -75,5 +76,11 @@ def room_settings(rulebook: Rulebook, credentials: Credentials) -> RoomSettings:
             whep_url=room.playback.whep_url,
             hls_url=room.playback.hls_url,
             fallback=room.playback.fallback,
+        ),
+        limits=Limits(
+            new_viewers_per_minute=room.limits.new_viewers_per_minute,
+            claims_per_coupon=room.limits.claims_per_coupon,
+            entries_per_lottery=room.limits.entries_per_lottery,
+            exempt=tuple(room.limits.exempt),
         ),
     )

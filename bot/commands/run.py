@@ -7,6 +7,7 @@ import asyncio
 import sys
 
 from bot.rules import RuleErrors, load_rulebook
+from bot.show.clock import MAX_SPEED, MIN_SPEED, clock_problem
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,8 +42,11 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    if args.speed <= 0:
-        print("--speed 必须大于 0 / must be > 0", file=sys.stderr)
+    if clock_problem(args.speed) is not None:
+        print(
+            f"--speed 应在 {MIN_SPEED:g} 到 {MAX_SPEED:g} 之间 / must be between {MIN_SPEED:g} and {MAX_SPEED:g}",
+            file=sys.stderr,
+        )
         return 2
     settings = ServerSettings.from_env(host=args.host, port=args.port)
     options = RunOptions(start_show=args.start_show, speed=args.speed, media_workers=args.media_workers)

@@ -18,17 +18,20 @@ from typing import Any
 
 from bot.alerts.outbox import Outbox
 from bot.alerts.rules import Alert
-from bot.contingency.watch import ContingencyWatch, PlanFiring
+from bot.contingency.watch import RESTORE_KINDS, ContingencyWatch, PlanFiring
 from bot.rules.models import Action, Rulebook
 from bot.rules.reload import RulebookHolder
 from bot.show.plan import render, vote_options
 from bot.show.runner import ShowError, ShowRunner
 from media.hub import RoomEvent, RoomHub
+from media.hub.clock import as_datetime
 from media.hub.events import HubError
+from media.store.events import room_events
 
 log = logging.getLogger(__name__)
 
 MAX_ID = 64
+MAX_LOOKBACK = 24 * 3600.0  # the log read back at start for cooldowns reaches this far at most
 
 
 class ContingencyEdge:
@@ -185,10 +188,23 @@ class ContingencyEdge:
         suffix = f"-{round(self.hub.clock.time() * 1000) % 10**9}"
         return base[: MAX_ID - len(suffix)] + suffix
 
+    async def restore(self) -> None:
+        """Cooldowns and `unless_recent` survive a restart: read back what fired and what ran."""
+        now = self.hub.clock.time()
+        since = as_datetime(now - min(self.watch.lookback(), MAX_LOOKBACK))
+        try:
+            async with self.hub.db.sessions() as s:
+                events = await room_events(s, self.room_id, since=since, kinds=RESTORE_KINDS)
+        except Exception:
+            log.exception("contingency: could not read the cooldowns back from the event log")
+            return
+        self.watch.restore(events)
+
     @contextlib.asynccontextmanager
     async def running(self, *, tick_every: float = 1.0) -> AsyncIterator[None]:
-        """Watch the hub and carry out firings until the `async with` ends."""
+        """Watch the hub and carry out firings until the `async with` ends (cooldowns read back first)."""
         unsubscribe = self.hub.subscribe(self.on_event)
+        await self.restore()
         tasks = [
             asyncio.create_task(self.tick_forever(tick_every), name="contingency-tick"),
             asyncio.create_task(self.act_forever(), name="contingency-act"),

@@ -24,7 +24,7 @@ Conditions and the events they read:
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +37,8 @@ DELIBERATE_STOPS = frozenset({"deleted", "ended_by_host", "server_shutdown"})
 PRESENCE_STALE_S = 30.0
 # What `unless_recent` looks back for, by the event that says it happened.
 RECENT_KINDS = {"lottery_opened": "lottery", "coupon_pushed": "coupon", "vote_opened": "vote"}
+# What `restore` reads back from the log after a restart.
+RESTORE_KINDS = ("contingency_fired", *RECENT_KINDS)
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,26 @@ class ContingencyWatch:
     def configure(self, plans: Sequence[ContingencyPlan]) -> None:
         """Take (re)loaded plans; what is down, the cooldowns and the recent things carry over."""
         self.plans = tuple(plans)
+
+    def lookback(self) -> float:
+        """How far back in the log `restore` must read: the plans' longest cooldown or `unless_recent`."""
+        windows = [p.cooldown for p in self.plans]
+        for plan in self.plans:
+            recent = plan.unless_recent
+            windows += [w for w in (recent.lottery, recent.coupon, recent.vote) if w is not None]
+        return max(windows, default=0.0)
+
+    def restore(self, events: Iterable[RoomEvent]) -> None:
+        """After a restart, take the cooldowns back from the log: when each plan last fired
+        (`contingency_fired`) and when a lottery, coupon or vote last ran (their own events)."""
+        for event in events:
+            if event.kind == "contingency_fired":
+                plan_id = str(event.data.get("plan_id", ""))
+                if plan_id:
+                    self._last_fired[plan_id] = max(event.ts, self._last_fired.get(plan_id, event.ts))
+            elif event.kind in RECENT_KINDS:
+                thing = RECENT_KINDS[event.kind]
+                self._recent[thing] = max(event.ts, self._recent.get(thing, event.ts))
 
     def _of(self, kind: str) -> list[ContingencyPlan]:
         return [p for p in self.plans if p.when.kind == kind]

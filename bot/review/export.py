@@ -230,6 +230,7 @@ def to_json(review: ShowReview, info: RunInfo, lang: str = "zh-CN") -> dict[str,
         }
         for h in info.highlights(review, lang)
     ]
+    out["refused"] = dict(review.refused)  # chat, new_viewers, claims, entries, clicks (non-zero only)
     out["votes"] = [
         {
             "vote_id": v.vote_id,

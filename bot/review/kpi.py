@@ -50,6 +50,9 @@ from media.events import RoomEvent
 
 ORDER_GRACE_SECONDS = 1800.0
 """Orders and coupon uses reported by the shop up to this long after the run still count for it."""
+# What the room refused, in the order the report lists it: chat lines (`chat_rejected`), and what the
+# per-address caps turned away (`limits_refused`): new viewer ids, claims, entries, ballots, repeated clicks.
+REFUSED = ("chat", "new_viewers", "claims", "entries", "votes", "clicks")
 
 INTERACTIONS = frozenset({"chat", "like", "ballot", "lottery_entry"})
 BOT_DECISIONS = ("answered", "abstained", "escalated")

@@ -178,6 +178,7 @@ class ShowReview:
     cues: tuple[CueMark, ...]
     online_now: int
     speed: float = 1.0
+    refused: tuple[tuple[str, int], ...] = ()  # (what, how many) the room refused: chat, limits (non-zero)
     handed_over: tuple[tuple[str, int], ...] = ()  # questions the bot handed to the team, most asked first
     stream_issues: tuple[StreamIssue, ...] = ()
     moments: Moments = field(default_factory=Moments)

@@ -87,6 +87,33 @@ CATALOGUE.add(
         "review.kpi.coupons_used": {"zh-CN": "用券", "en": "Coupons used"},
         "review.kpi.lottery_entries": {"zh-CN": "福袋参与", "en": "Lottery entries"},
         "review.kpi.vote_turnout": {"zh-CN": "投票参与率", "en": "Vote turnout"},
+        "review.table.refused": {"zh-CN": "被拒绝的请求", "en": "Refused by the room"},
+        "review.col.what": {"zh-CN": "请求", "en": "What"},
+        "review.col.count": {"zh-CN": "次数", "en": "Count"},
+        "review.refused.chat": {
+            "zh-CN": "被拦下的评论（违禁词、刷屏、链接、禁言等）",
+            "en": "Chat lines refused (words, rate, links, muted…)",
+        },
+        "review.refused.new_viewers": {
+            "zh-CN": "新观众身份（同一网络一分钟内过多）",
+            "en": "New viewer ids (too many from one address a minute)",
+        },
+        "review.refused.claims": {
+            "zh-CN": "领券（未带观众身份，或同一网络过多）",
+            "en": "Coupon claims (no viewer id, or too many from one address)",
+        },
+        "review.refused.entries": {
+            "zh-CN": "抽奖参与（未带观众身份，或同一网络过多）",
+            "en": "Lottery entries (no viewer id, or too many from one address)",
+        },
+        "review.refused.votes": {
+            "zh-CN": "投票（未带观众身份）",
+            "en": "Ballots (no viewer id)",
+        },
+        "review.refused.clicks": {
+            "zh-CN": "重复点击（同一人同一商品一分钟内，未计入）",
+            "en": "Repeated clicks (same viewer and product within a minute; not counted)",
+        },
         "review.yes": {"zh-CN": "是", "en": "yes"},
         "review.no": {"zh-CN": "否", "en": "no"},
     },
@@ -363,7 +390,17 @@ def build_tables(
             for v in review.votes
         ),
     )
-    return [show, segments, products, coupons, lotteries, votes]
+    tables = [show, segments, products, coupons, lotteries, votes]
+    if review.refused:  # only when the room refused something
+        tables.append(
+            Table(
+                "refused",
+                t(lang, "review.table.refused"),
+                (Column("what", t(lang, "review.col.what")), Column("count", t(lang, "review.col.count"))),
+                tuple((t(lang, f"review.refused.{what}"), n) for what, n in review.refused),
+            )
+        )
+    return tables
 
 
 def lottery_note(lottery: LotteryKpis, lang: str) -> str:

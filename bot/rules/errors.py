@@ -22,6 +22,10 @@ CATALOGUE.add(
             "en": "{count} problem(s) found",
         },
         "rules.yaml_syntax": {"zh-CN": "YAML 语法错误：{detail}", "en": "YAML syntax error: {detail}"},
+        "rules.yaml_unclosed_quote": {
+            "zh-CN": "YAML 语法错误：这一行开始的引号没有闭合（一直到第 {end} 行）",
+            "en": "YAML syntax error: the quote opened on this line is never closed (read on to line {end})",
+        },
         "rules.yaml_encoding": {
             "zh-CN": "文件不是 UTF-8 编码：{detail}",
             "en": "file is not UTF-8: {detail}",
@@ -49,6 +53,10 @@ CATALOGUE.add(
         "rules.int_from_float": {"zh-CN": "应为整数", "en": "expected a whole number"},
         "rules.float_type": {"zh-CN": "应为数字", "en": "expected a number"},
         "rules.float_parsing": {"zh-CN": "应为数字", "en": "expected a number"},
+        "rules.finite_number": {
+            "zh-CN": "应为有限的数字（不能是 .inf 或 .nan）",
+            "en": "expected a finite number (not .inf or .nan)",
+        },
         "rules.decimal_type": {"zh-CN": "应为数字", "en": "expected a number"},
         "rules.decimal_parsing": {"zh-CN": "应为数字", "en": "expected a number"},
         "rules.bool_type": {"zh-CN": "应为 true 或 false", "en": "expected true or false"},

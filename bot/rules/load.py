@@ -38,11 +38,20 @@ def _shown(directory: Path, name: str) -> str:
     return str(directory / name)
 
 
+class _Unread(list[str]):
+    """The ids of a file that exists but could not be read: every reference to it is taken as good,
+    so one syntax error is reported once, not again at every sku or coupon the other files name."""
+
+    def __contains__(self, value: object) -> bool:
+        return True
+
+
 class _Loader:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.errors: list[RuleError] = []
         self.sources: dict[str, SourceFile] = {}
+        self.unreadable: set[str] = set()
 
     def read(self, name: str, *, required: bool) -> SourceFile | None:
         path = self.directory / name
@@ -55,9 +64,16 @@ class _Loader:
             source = read_yaml(path, shown)
         except RuleError as exc:
             self.errors.append(exc)
+            self.unreadable.add(name)
             return None
         self.sources[name] = source
         return source
+
+    def ids(self, name: str, key: str) -> list[str]:
+        """The ids written in a list file (`_Unread` when the file could not be read)."""
+        if name in self.unreadable:
+            return _Unread()
+        return _raw_ids(self.sources.get(name), key)
 
     def parse(self, source: SourceFile | None, root: Any, empty: Any) -> Any:
         if source is None:
@@ -108,7 +124,9 @@ def load_faq_rules(
     faq = loader.parse_list(faq_src, FaqEntry)
     room = loader.parse(room_src, RoomFile, None) if room_src is not None else None
     checker = Checker()
-    check_catalogue(checker, products, products_src, faq, faq_src, (), None, _raw_ids(products_src, "sku"))
+    check_catalogue(
+        checker, products, products_src, faq, faq_src, (), None, loader.ids("products.yaml", "sku")
+    )
     errors = loader.errors + checker.errors
     if errors:
         raise RuleErrors(errors)
@@ -139,13 +157,10 @@ def load_rulebook(directory: str | Path) -> Rulebook:
     checker = Checker()
     if room is not None and room_src is not None:
         check_room(checker, room, room_src)
+    skus, coupon_ids = loader.ids("products.yaml", "sku"), loader.ids("coupons.yaml", "id")
     if contingency_src is not None:
-        check_contingency(
-            checker, contingency_src, contingency, _raw_ids(products_src, "sku"), _raw_ids(coupons_src, "id")
-        )
-    check_catalogue(
-        checker, products, products_src, faq, faq_src, coupons, coupons_src, _raw_ids(products_src, "sku")
-    )
+        check_contingency(checker, contingency_src, contingency, skus, coupon_ids)
+    check_catalogue(checker, products, products_src, faq, faq_src, coupons, coupons_src, skus)
 
     shows: dict[str, ShowScript] = {}
     shows_dir = folder / "shows"
@@ -163,7 +178,7 @@ def load_rulebook(directory: str | Path) -> Rulebook:
             show = loader.parse(source, ShowScript, {})
             if show is None:
                 continue
-            check_show(checker, source, show, _raw_ids(products_src, "sku"), _raw_ids(coupons_src, "id"))
+            check_show(checker, source, show, skus, coupon_ids)
             shows[path.stem] = show
 
     errors = loader.errors + checker.errors

@@ -7,6 +7,7 @@ Shape checks live here; checks across files (does this sku exist?) live in
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
@@ -73,6 +74,10 @@ CATALOGUE.add(
             "en": "quiet hours must look like \"HH:MM-HH:MM\", got '{value}'",
         },
         "rules.model.blank": {"zh-CN": "不能为空", "en": "must not be empty"},
+        "rules.model.network": {
+            "zh-CN": "“{value}”不是 IP 地址或网段（如 127.0.0.1、10.0.0.0/8、::1）",
+            "en": "'{value}' is not an IP address or network (such as 127.0.0.1, 10.0.0.0/8, ::1)",
+        },
         "rules.model.condition_kind": {
             "zh-CN": "when 需要且只能有一个条件（现在是：{kinds}；可用：{allowed}）",
             "en": "when needs exactly one condition (got: {kinds}; allowed: {allowed})",
@@ -124,6 +129,14 @@ def _url(value: str) -> str:
     return value
 
 
+def _network(value: str) -> str:
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        raise PydanticCustomError("model.network", "bad network '{value}'", {"value": value}) from None
+    return value
+
+
 def _not_blank(value: str) -> str:
     if not value.strip():
         raise PydanticCustomError("model.blank", "must not be empty")
@@ -154,6 +167,7 @@ Url = Annotated[str, AfterValidator(_url)]
 Text = Annotated[str, AfterValidator(_not_blank)]
 TimeZone = Annotated[str, AfterValidator(_timezone)]
 Currency = Annotated[str, AfterValidator(_currency)]
+Network = Annotated[str, AfterValidator(_network)]
 
 SEGMENT_KINDS = ("暖场", "产品亮相", "卖点讲解", "体验分享", "限时优惠", "互动答疑", "压轴大促", "收尾")
 CUE_KINDS = ("say", "pin", "coupon", "vote", "lottery", "countdown", "repeat")
@@ -161,7 +175,8 @@ SegmentKind = Literal["暖场", "产品亮相", "卖点讲解", "体验分享", 
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # `.inf` and `.nan` are YAML numbers, but no price, duration or threshold can be one.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # ---- room.yaml -------------------------------------------------------------
@@ -235,6 +250,15 @@ class PlaybackSpec(Strict):
     fallback: bool = True
 
 
+class LimitsSettings(Strict):
+    """Caps per client address, so guessing and scripting are slow (docs/security.md)."""
+
+    new_viewers_per_minute: int = Field(20, ge=1, le=100_000)
+    claims_per_coupon: int = Field(10, ge=1, le=100_000)
+    entries_per_lottery: int = Field(10, ge=1, le=100_000)
+    exempt: list[Network] = ["127.0.0.1", "::1"]
+
+
 class FollowInvite(Strict):
     after: Duration = Field(180.0, gt=0)
     text: Text = "喜欢主播的话点个关注，开播第一时间提醒你～"
@@ -257,6 +281,7 @@ class RoomFile(Strict):
     hls: Annotated[HlsSpec | None, BeforeValidator(_on_off)] = None
     playback: PlaybackSpec = PlaybackSpec()
     follow_invite: FollowInvite | None = None
+    limits: LimitsSettings = LimitsSettings()
 
 
 # ---- products.yaml, faq.yaml, coupons.yaml ----------------------------------

@@ -18,6 +18,15 @@ Listener = Callable[[Rulebook], Awaitable[None] | None]
 FailureListener = Callable[[list[RuleError]], Awaitable[None] | None]
 
 
+def root_first(errors: list[RuleError], changed: set[str]) -> list[RuleError]:
+    """The errors with the likely cause first: those in the files that changed (a syntax error
+    before anything else in them), then the rest, each group in file and line order."""
+    return sorted(
+        errors,
+        key=lambda e: (e.file not in changed, not e.code.startswith("yaml_"), e.file, e.line, e.key),
+    )
+
+
 def _fingerprint(directory: Path) -> tuple[tuple[str, int, int], ...]:
     out = []
     for path in rule_files(directory):
@@ -67,14 +76,16 @@ async def watch_rules(holder: RulebookHolder, interval: float = 0.5) -> None:
         now = await asyncio.to_thread(_fingerprint, directory)
         if now == seen:
             continue
+        changed = {path for path, _, _ in set(now) ^ set(seen)}
         seen = now
         try:
             rulebook = await asyncio.to_thread(load_rulebook, directory)
         except RuleErrors as exc:
-            for line in exc.render("zh-CN"):
-                log.error("规则重新加载失败 rules reload failed: %s", line)
+            errors = root_first(exc.errors, changed)
+            for error in errors:
+                log.error("规则重新加载失败 rules reload failed: %s", error.render("zh-CN"))
             log.error("仍在使用上一版规则 keeping the last good rulebook (generation %d)", holder.generation)
-            await holder.fail(exc.errors)
+            await holder.fail(errors)
             continue
         except Exception:  # a bug must not kill the watcher mid-show
             log.exception("rules reload crashed; keeping the last good rulebook")

@@ -43,16 +43,32 @@ def read_yaml(path: Path, shown_as: str) -> SourceFile:
     try:
         tree = yaml.load(text)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        problem = exc.problem or exc.context or "syntax error"
-        raise RuleError(shown_as, line, "", "yaml_syntax", {"detail": problem}) from exc
+        raise syntax_error(exc, shown_as) from exc
     except YAMLError as exc:
         raise RuleError(shown_as, 1, "", "yaml_syntax", {"detail": str(exc)}) from exc
     source = SourceFile(shown_as, None)
     source.lines[()] = 1
     source.data = _plain(tree, (), source.lines)
     return source
+
+
+# Constructs that open on one line and may run on to the end of the file: the error is where they
+# open (an unclosed quote is reported at its line, not at the end of the file).
+_OPENING = ("while scanning a ", "while parsing a flow ")
+
+
+def syntax_error(exc: MarkedYAMLError, shown_as: str) -> RuleError:
+    """A YAML syntax error at the line where the broken construct begins."""
+    problem = exc.problem or exc.context or "syntax error"
+    noticed = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
+    opened = exc.context_mark.line + 1 if exc.context_mark is not None else None
+    context = exc.context or ""
+    if opened is not None and context.startswith(_OPENING):
+        if context == "while scanning a quoted scalar":
+            return RuleError(shown_as, opened, "", "yaml_unclosed_quote", {"end": noticed or opened})
+        detail = f"{problem} ({context.removeprefix('while ')}, line {noticed or opened})"
+        return RuleError(shown_as, opened, "", "yaml_syntax", {"detail": detail})
+    return RuleError(shown_as, noticed or opened or 1, "", "yaml_syntax", {"detail": problem})
 
 
 def _plain(node: Any, path: Path_, lines: dict[Path_, int]) -> Any:

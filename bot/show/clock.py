@@ -8,7 +8,24 @@ a pause freezes the clock and, on resume, the paused time is folded into `shift`
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
+
+# What a run's clock may be set to: every time it computes stays a real date. The team's
+# controls are bounded by these; a stored run outside them is ended at start-up.
+MIN_SPEED = 0.01
+MAX_SPEED = 1000.0
+MAX_SHIFT_STEP = 24 * 3600.0  # show seconds one `shift` may move the rest of the show
+MAX_SHIFT = 1e9  # show seconds a run may be shifted in all (pauses fold into it too)
+
+
+def clock_problem(speed: float, shift: float = 0.0) -> str | None:
+    """Why a clock with this speed and shift cannot run (`bad_speed`, `bad_shift`), or None."""
+    if not (math.isfinite(speed) and MIN_SPEED <= speed <= MAX_SPEED):
+        return "bad_speed"
+    if not (math.isfinite(shift) and abs(shift) <= MAX_SHIFT):
+        return "bad_shift"
+    return None
 
 
 @dataclass(frozen=True)

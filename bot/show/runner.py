@@ -23,7 +23,7 @@ from bot.rules.models import Rulebook, ShowScript
 from bot.rules.reload import RulebookHolder
 from bot.show import runs
 from bot.show.chatpulse import ChatPulse
-from bot.show.clock import ShowClock
+from bot.show.clock import MAX_SHIFT_STEP, ShowClock, clock_problem
 from bot.show.cues import CueContext, CueProblem, RoomActions, perform, resolve_winner
 from bot.show.plan import (
     END_KEY,
@@ -160,10 +160,29 @@ class ShowRunner:
                 coalesce=True,
                 max_instances=1,
             )
-        row = await runs.in_progress(self.db, self.room_id)
+        row = await self._in_progress()
         if row is not None and not self._is_over(row):
             await self._adopt(row)
         self._plan_auto_starts()
+
+    async def _in_progress(self) -> RunRow | None:
+        """The room's run in progress; one stored with a clock that cannot run is ended (and logged)."""
+        row = await runs.in_progress(self.db, self.room_id)
+        if row is None:
+            return None
+        problem = runs.unusable(row)
+        if problem is None:
+            return row
+        log.error(
+            "show %s: run %d has %s (speed %r, shift %r); ended it instead of running it",
+            row.show_id,
+            row.id,
+            problem,
+            row.speed,
+            row.shift,
+        )
+        self.actions.announce(*await runs.end_unusable(self.db, row, now=self.clock.time()))
+        return None
 
     async def close(self) -> None:
         if self.reload in self.holder.on_reload:
@@ -183,7 +202,7 @@ class ShowRunner:
 
     def _is_over(self, row: RunRow) -> bool:
         script = self.rulebook.shows.get(row.show_id)
-        if script is None:
+        if script is None or runs.unusable(row) is not None:
             return True
         now = self.clock.time()
         if row.paused_at is not None and now - row.paused_at > STALE_PAUSE:
@@ -197,8 +216,9 @@ class ShowRunner:
         """Start `show_id` now (or resume its run in progress); the room runs one show at a time."""
         if show_id not in self.rulebook.shows:
             raise ShowError("unknown_show", show_id)
-        if speed <= 0:
-            raise ShowError("bad_speed", str(speed))
+        problem = clock_problem(speed)
+        if problem is not None:
+            raise ShowError(problem, repr(speed))
         try:
             row, created, events = await runs.open_run(
                 self.db,
@@ -263,7 +283,7 @@ class ShowRunner:
 
     async def sweep(self) -> None:
         if self.active is None:
-            row = await runs.in_progress(self.db, self.room_id)
+            row = await self._in_progress()
             if row is not None and not self._is_over(row):
                 await self._adopt(row)
                 return
@@ -641,7 +661,11 @@ class ShowRunner:
             recorded = await runs.records(self.db, active.row.id)
             now = active.clock.offset(self.clock.time())
             pending = [f.offset for f in active.firings if f.key not in recorded]
+            if clock_problem(active.row.speed, seconds) is not None or abs(seconds) > MAX_SHIFT_STEP:
+                raise ShowError("bad_shift", repr(seconds))
             made = clamp_shift(seconds, min(pending) if pending else None, now)
+            if clock_problem(active.row.speed, active.clock.shift + made) is not None:
+                raise ShowError("bad_shift", repr(seconds))
             await runs.update_run(self.db, active.row.id, shift_seconds=active.clock.shift + made)
         await self.run_due()
         return made
@@ -695,6 +719,17 @@ class ShowRunner:
                 "shows": sorted(self.rulebook.shows),
             }
         script = self.rulebook.shows.get(row.show_id)
+        about = {
+            "room": self.room_id,
+            "run_id": row.id,
+            "show_id": row.show_id,
+            "title": script.title if script else row.show_id,
+            "status": row.status,
+            "started_at": as_datetime(row.started_at).isoformat(),
+        }
+        problem = runs.unusable(row)
+        if problem is not None:  # a run whose clock could not run (ended at start-up): no times to show
+            return {**about, "problem": problem, "next": None, "cues": []}
         all_firings = firings(script) if script is not None else []
         recorded = await runs.records(self.db, row.id)
         clock = ShowClock(row.started_at, row.speed, row.shift, row.paused_at)
@@ -741,14 +776,9 @@ class ShowRunner:
             if state == "pending" and next_item is None and row.status in ("running", "paused"):
                 next_item = item
         return {
-            "room": self.room_id,
-            "run_id": row.id,
-            "show_id": row.show_id,
-            "title": script.title if script else row.show_id,
-            "status": row.status,
+            **about,
             "speed": row.speed,
             "shift": row.shift,
-            "started_at": as_datetime(row.started_at).isoformat(),
             "now_offset": round(now, 3),
             "length": script.length if script else None,
             "next": next_item,

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 
+from bot.show.clock import clock_problem
 from media.events import RoomEvent
 from media.hub.clock import as_datetime
 from media.store.cues import finish_cue_firing, record_cue_firing
@@ -49,6 +50,11 @@ class RunRow:
     status: str
     paused_at: float | None
     ended_at: float | None
+
+
+def unusable(row: RunRow) -> str | None:
+    """Why a stored run cannot be run (its speed or shift out of bounds), or None."""
+    return clock_problem(row.speed, row.shift)
 
 
 def _ts(value: datetime | None) -> float | None:
@@ -148,14 +154,16 @@ async def _open_run_once(
         ).all()
         for row in rows:
             current = _run(row)
-            if not is_over(current):
+            problem = unusable(current)
+            if problem is None and not is_over(current):
                 if current.show_id != show_id:
                     raise RunConflict(current.show_id, current.id)
                 return current, False, written
-            # A run left behind by a process that died after its show's time: close it.
+            # A run left behind by a process that died after its show's time (or one whose clock
+            # cannot run): close it.
             row.status = "ended"
             row.ended_at = as_datetime(started_at)
-            data = {"show_id": row.show_id, "run_id": row.id, "speed": row.speed, "reason": "stale"}
+            data = _ended_data(current, "stale" if problem is None else "invalid")
             written.append(
                 await append_event(s, RoomEvent(room_id, "show_ended", started_at, data=data, run_id=row.id))
             )
@@ -174,6 +182,29 @@ async def _open_run_once(
             await append_event(s, RoomEvent(room_id, "show_started", started_at, data=data, run_id=new.id))
         )
         return _run(new), True, written
+
+
+def _ended_data(run: RunRow, reason: str) -> dict[str, Any]:
+    # A speed that is not a number would not survive the JSON column: it is only named.
+    speed: Any = run.speed if clock_problem(run.speed) is None else repr(run.speed)
+    return {"show_id": run.show_id, "run_id": run.id, "speed": speed, "reason": reason}
+
+
+async def end_unusable(db: Database, run: RunRow, *, now: float) -> list[RoomEvent]:
+    """End a stored run whose clock cannot run, with its `show_ended {reason: invalid}`."""
+    async with db.sessions() as s, s.begin():
+        moved = await s.execute(
+            update(ShowRun)
+            .where(ShowRun.id == run.id, ShowRun.status.in_(IN_PROGRESS))
+            .values(status="ended", ended_at=as_datetime(now))
+            .returning(ShowRun.id)
+            .execution_options(synchronize_session=False)
+        )
+        if moved.first() is None:
+            return []
+        event = RoomEvent(run.room_id, "show_ended", now, data=_ended_data(run, "invalid"), run_id=run.id)
+        await insert_events(s, [event])
+    return [event]
 
 
 async def update_run(db: Database, run_id: int, **values: Any) -> None:

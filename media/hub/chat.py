@@ -103,15 +103,11 @@ class ChatOps(LotteryOps):
         if not decision.allowed:
             reason = decision.reason or "empty"
             self.metrics.rejected.labels(reason).inc()
-            if reason != "empty":
-                await self.log(
-                    self.line(
-                        room,
-                        "chat_rejected",
-                        viewer_id=conn.viewer_id,
-                        data={"reason": reason, "text": text[:500]},
-                    )
-                )
+            conn.errors.append(time.monotonic())  # counts toward closing an abusive socket
+            if reason != "empty":  # logged once per burst, when it is over (media/hub/bursts.py)
+                ended = room.rejected.refused(conn.viewer_id, reason, text, now)
+                if ended:
+                    self.spawn(self.log_bursts(room, ended))
             conn.send(ErrorReply(code=reason, message=t(self.lang(room), f"hub.chat.{reason}")))
             return
         recent.append(now)

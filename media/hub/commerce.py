@@ -59,11 +59,19 @@ class CommerceOps(HubCore):
         return pinned
 
     async def record_click(
-        self, room_id: str, sku: str, viewer_id: str | None, source: Literal["card", "link"]
+        self,
+        room_id: str,
+        sku: str,
+        viewer_id: str | None,
+        source: Literal["card", "link"],
+        address: str = "",
     ) -> None:
+        """Count a product click, once per viewer (or, without one, per address) and product a minute."""
         room = await self.room(room_id)
         if room.state.settings.product(sku) is None:
             raise HubError("unknown_product", sku)
+        if not self.limits.click_counts(room_id, viewer_id or f"@{address}", sku, self.clock.time()):
+            return
         now = as_datetime(self.clock.time())
         data = {"sku": sku, "source": source}
         async with self.db.sessions() as s, s.begin():
@@ -155,11 +163,32 @@ class CommerceOps(HubCore):
         return offer
 
     async def claim(self, room: Room, conn: Connection, coupon_id: str) -> CouponClaimReply:
-        """One viewer claims one coupon; the database decides (never oversold, one per viewer)."""
+        """One viewer claims one coupon; the database decides (never oversold, one per viewer).
+
+        A socket that came without a viewer id may not claim (a new id per socket would be a claim per
+        socket), nor an address past `limits.claims_per_coupon`; those refusals are counted, not logged."""
+        if not conn.staff:
+            limits = room.state.settings.limits
+            refused: Literal["no_token", "limit"] | None = None
+            if not conn.identified:
+                self.limits.refused_without_token(room.id, "claims")
+                refused = "no_token"
+            elif not self.limits.take(room.id, "claims", coupon_id, conn.address, limits):
+                refused = "limit"
+            if refused is not None:
+                reply = CouponClaimReply(coupon_id=coupon_id, ok=False, reason=refused)
+                conn.send(reply)
+                return reply
         now = self.clock.time()
-        result = await claim_coupon(
-            self.db.sessions, room.id, coupon_id, conn.viewer_id, room.state.run_id, as_datetime(now)
-        )
+        try:
+            result = await claim_coupon(
+                self.db.sessions, room.id, coupon_id, conn.viewer_id, room.state.run_id, as_datetime(now)
+            )
+        except Exception:
+            self.limits.give_back(room.id, "claims", coupon_id, conn.address, room.state.settings.limits)
+            raise
+        if result.status is not ClaimStatus.CLAIMED:
+            self.limits.give_back(room.id, "claims", coupon_id, conn.address, room.state.settings.limits)
         if result.status is ClaimStatus.CLAIMED:
             lines = [
                 self.line(

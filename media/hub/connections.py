@@ -50,6 +50,8 @@ class Connection:
     ws: web.WebSocketResponse
     transport: asyncio.Transport | None
     joined_at: float
+    address: str = ""  # the client's address (media/web/clients.py), for the per-address caps
+    identified: bool = False  # came with a valid viewer token (cookie or ?token=): may claim and enter
     recent_chat: deque[float] = field(default_factory=lambda: deque(maxlen=50))
     recent_actions: deque[float] = field(default_factory=lambda: deque(maxlen=100))
     errors: deque[float] = field(default_factory=lambda: deque(maxlen=100))

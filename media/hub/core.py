@@ -19,12 +19,14 @@ from pydantic import ValidationError
 
 import media.hub.texts  # noqa: F401  (registers the texts)
 from media.config import RoomSettings
+from media.hub.bursts import Burst, RejectedBursts
 from media.hub.bus import Bus, LocalBus
 from media.hub.clock import Clock, SystemClock
 from media.hub.connections import Connection, dumps, text_frame
 from media.hub.eventlog import EventLog
 from media.hub.events import HubError, Listener, RoomEvent
 from media.hub.identity import ViewerIds
+from media.hub.limits import REFUSALS, AddressLimits
 from media.hub.metrics import HubMetrics
 from media.hub.protocol import (
     ChatLine,
@@ -50,6 +52,7 @@ log = logging.getLogger(__name__)
 TALLY_EVERY = 0.5
 STATS_EVERY = 1.0
 PRESENCE_LOG_EVERY = 5.0
+LIMITS_REPORT_EVERY = 60.0  # seconds between `limits_refused` rows of a room (when something was refused)
 
 
 @dataclass(eq=False)
@@ -61,9 +64,12 @@ class Room:
     frames_due: list[tuple[Out, float]] = field(default_factory=list)
     recent_chat: dict[str, deque[float]] = field(default_factory=dict)
     pending_likes: dict[str, int] = field(default_factory=dict)
+    likes_writing: bool = False  # a flush of the pending likes is under way
     coupon_links: dict[str, str] = field(default_factory=dict)
     busy: set[str] = field(default_factory=set)  # vote/lottery ids being closed or drawn here
+    rejected: RejectedBursts = field(default_factory=RejectedBursts)  # refused chat, counted per burst
     presence_logged: int = 0  # the online count of the last `presence` line written
+    limits_reported: float = 0.0  # monotonic time of the last `limits_refused` report
 
     @property
     def id(self) -> str:
@@ -93,6 +99,7 @@ class HubCore:
         self.clock: Clock = clock or SystemClock()
         self.batch_interval = batch_interval
         self.ids = ViewerIds(secret)
+        self.limits = AddressLimits()
         self.secret = secret
         self.metrics = HubMetrics()
         self.eventlog = EventLog(db, coalesce_s=coalesce_s)
@@ -122,6 +129,8 @@ class HubCore:
             await asyncio.gather(self._ticker, return_exceptions=True)
         for room in self._rooms.values():
             await self._flush_likes(room)
+            await self.log_bursts(room, room.rejected.all())
+            await self._report_limits(room)
         if self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
         await self.eventlog.stop()
@@ -392,7 +401,12 @@ class HubCore:
             )
 
     async def _every_second(self, room: Room) -> None:
-        await self._flush_likes(room)
+        if not room.likes_writing:  # off the ticker: a database that cannot be written must not stall chat
+            self.spawn(self._flush_likes(room))
+        if time.monotonic() - room.limits_reported >= LIMITS_REPORT_EVERY:
+            room.limits_reported = time.monotonic()
+            self.limits.prune(self.clock.time())
+            self.spawn(self._report_limits(room))
         state = room.state
         now = self.clock.time()
         await self.bus.publish(
@@ -416,11 +430,40 @@ class HubCore:
     async def housekeeping(self, room: Room) -> None:
         """Close what is due (votes, lotteries); the operations modules fill this in."""
 
+    async def _report_limits(self, room: Room) -> None:
+        """One `limits_refused` row for what the per-address caps refused since the last one, if anything."""
+        counts = self.limits.report(room.id)
+        if counts:
+            data = {k: counts.get(k, 0) for k in REFUSALS}
+            await self.log(self.line(room, "limits_refused", data=data))
+
+    async def log_bursts(self, room: Room, bursts: list[Burst]) -> None:
+        """Write ended bursts of refused chat, one `chat_rejected` each (at the burst's first refusal)."""
+        if bursts:
+            await self.log(
+                *(
+                    self.line(room, "chat_rejected", viewer_id=b.viewer_id, data=b.data(), ts=b.started)
+                    for b in bursts
+                )
+            )
+
     async def _flush_likes(self, room: Room) -> None:
+        """Log the likes gathered since the last flush; if the log cannot take them they are kept for the next."""
         if not room.pending_likes:
             return
         pending, room.pending_likes = room.pending_likes, {}
-        await self.log(*(self.line(room, "like", viewer_id=v, data={"count": n}) for v, n in pending.items()))
+        room.likes_writing = True
+        try:
+            await self.log(
+                *(self.line(room, "like", viewer_id=v, data={"count": n}) for v, n in pending.items())
+            )
+        except Exception:
+            for viewer, n in pending.items():
+                room.pending_likes[viewer] = room.pending_likes.get(viewer, 0) + n
+            log.warning("likes of %d viewers kept for the next write", len(pending))
+            return
+        finally:
+            room.likes_writing = False
         await self.dispatch(room, Counted(counter="likes", delta=sum(pending.values())))
 
     async def _log_presence(self, room: Room) -> None:

@@ -103,6 +103,8 @@ class RoomHub(ChatOps, CommerceOps, VoteOps):
                 data={"connection_id": conn.id, "watched_seconds": watched},
             )
         )
+        if conn.viewer_id not in state.local_viewers:  # their last socket here: their bursts are over
+            await self.log_bursts(room, room.rejected.of_viewer(conn.viewer_id))
 
     def welcome(self, room: Room, conn: Connection) -> Welcome:
         state = room.state
@@ -203,7 +205,7 @@ class RoomHub(ChatOps, CommerceOps, VoteOps):
             case ClaimCoupon(coupon_id=coupon_id):
                 await self.claim(room, conn, coupon_id)
             case ClickProduct(sku=sku):
-                await self.record_click(room.id, sku, conn.viewer_id, "card")
+                await self.record_click(room.id, sku, conn.viewer_id, "card", conn.address)
             case FollowRoom():
                 await self.follow(room, conn)
             case WatchPath(path=path, fallback=fallback):
@@ -282,6 +284,8 @@ class RoomHub(ChatOps, CommerceOps, VoteOps):
                 raise HubError("unknown_type", type(message).__name__)
 
     async def housekeeping(self, room: Room) -> None:
+        if len(room.rejected):
+            self.spawn(self.log_bursts(room, room.rejected.over(self.clock.time())))
         try:
             await self.close_due_vote(room)
             await self.draw_due_lottery(room)

@@ -114,6 +114,7 @@ class LotteryOps(HubCore):
         self, room: Room, conn: Connection, lottery_id: str, via: Literal["keyword", "button"]
     ) -> LotteryEntryReply:
         lottery = room.state.lottery
+        limits = room.state.settings.limits
         reply: LotteryEntryReply
         if lottery is None or lottery.offer.lottery_id != lottery_id:
             reply = LotteryEntryReply(lottery_id=lottery_id, ok=False, reason="unknown")
@@ -123,19 +124,30 @@ class LotteryOps(HubCore):
             reply = LotteryEntryReply(lottery_id=lottery_id, ok=False, reason="muted")
         elif conn.viewer_id in lottery.entered:
             reply = LotteryEntryReply(lottery_id=lottery_id, ok=False, reason="already_entered")
+        elif not conn.identified:  # a new id per socket would be an entry per socket
+            self.limits.refused_without_token(room.id, "entries")
+            reply = LotteryEntryReply(lottery_id=lottery_id, ok=False, reason="no_token")
+        elif not self.limits.take(room.id, "entries", lottery_id, conn.address, limits):
+            reply = LotteryEntryReply(lottery_id=lottery_id, ok=False, reason="limit")
         else:
             db_id = await self._lottery_row_id(room)
             data = {"lottery_id": lottery_id, "via": via}
             ts = as_datetime(self.clock.time())
-            async with self.db.sessions() as s, s.begin():
-                recorded = await enter_lottery(s, db_id, conn.viewer_id, ts=ts)
-                if recorded.created:
-                    event = await append_event(
-                        s,
-                        self.line(
-                            room, "lottery_entry", viewer_id=conn.viewer_id, data=data, ts=ts.timestamp()
-                        ),
-                    )
+            try:
+                async with self.db.sessions() as s, s.begin():
+                    recorded = await enter_lottery(s, db_id, conn.viewer_id, ts=ts)
+                    if recorded.created:
+                        event = await append_event(
+                            s,
+                            self.line(
+                                room, "lottery_entry", viewer_id=conn.viewer_id, data=data, ts=ts.timestamp()
+                            ),
+                        )
+            except Exception:
+                self.limits.give_back(room.id, "entries", lottery_id, conn.address, limits)
+                raise
+            if not recorded.created:
+                self.limits.give_back(room.id, "entries", lottery_id, conn.address, limits)
             if recorded.created:
                 self.announce(event)
                 await self.dispatch(

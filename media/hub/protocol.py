@@ -18,7 +18,8 @@ CueId = Annotated[str | None, Field(default=None, max_length=64)]
 
 
 class Message(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No NaN or infinity anywhere: a number that crosses the boundary is a real number.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # ---------------------------------------------------------------- viewer → room
@@ -237,8 +238,17 @@ def parse_incoming(raw: str | bytes) -> ViewerMessage | OperatorMessage:
             raise ProtocolError("malformed", "not a JSON object") from None
         if first["type"] in ("union_tag_invalid", "union_tag_not_found", "model_attributes_type"):
             raise ProtocolError("unknown_type", str(first.get("input", ""))[:64]) from None
-        where = ".".join(str(p) for p in first["loc"][1:]) or "message"
-        raise ProtocolError("invalid", f"{where}: {first['msg']}"[:200]) from None
+        raise ProtocolError("invalid", first_problem(exc, skip=1, whole="message")) from None
+
+
+def first_problem(exc: ValidationError, *, skip: int = 0, whole: str = "body") -> str:
+    """The first problem of a validation error as `where: what` (short), for an error reply.
+
+    `skip` leaves out the leading parts of the location (a discriminated union's tag); `whole`
+    names the input when the problem is the whole of it (not JSON, not an object)."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"][skip:]) or whole
+    return f"{where}: {first['msg']}"[:200]
 
 
 # ---------------------------------------------------------------- room → client
@@ -336,7 +346,8 @@ class CouponClaimReply(Out):
     type: Literal["coupon_claim"] = "coupon_claim"
     coupon_id: str
     ok: bool
-    reason: Literal["already_claimed", "sold_out", "expired", "unknown"] | None = None
+    # no_token: the socket came without a viewer id (reload the page); limit: too many from one address
+    reason: Literal["already_claimed", "sold_out", "expired", "unknown", "no_token", "limit"] | None = None
     remaining: int | None = None
     link: str | None = None
 
@@ -373,7 +384,7 @@ class VoteReply(Out):
     vote_id: str
     option: int
     ok: bool
-    reason: Literal["closed", "unknown", "already_voted", "bad_option"] | None = None
+    reason: Literal["closed", "unknown", "already_voted", "bad_option", "no_token"] | None = None
 
 
 class LotteryOpened(Out):
@@ -400,7 +411,7 @@ class LotteryEntryReply(Out):
     type: Literal["lottery_entered"] = "lottery_entered"
     lottery_id: str
     ok: bool
-    reason: Literal["closed", "unknown", "already_entered", "muted"] | None = None
+    reason: Literal["closed", "unknown", "already_entered", "muted", "no_token", "limit"] | None = None
 
 
 class Winner(Message):

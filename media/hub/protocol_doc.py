@@ -244,9 +244,20 @@ a nickname); the studio adds `?role=team&csrf=…` with its session cookie, the 
 `?role=host&csrf=…`, and a bot outside the process `?role=bot` with
 `Authorization: Bearer <team password>`.
 
+Claims, lottery entries and votes are per person, not per socket: a viewer socket that comes
+without a valid viewer id (no `lr_viewer` cookie, no `?token=`) is given a new id for itself and
+may chat and like, but its `claim_coupon`, `enter_lottery` (button or 口令) and `vote` get
+`reason: "no_token"` (the viewer page sets the cookie before it connects, so a browser never
+sees this). One address is given at most `limits.new_viewers_per_minute` new ids a minute
+(the page and the socket answer 429 `too_many_new_viewers` past it) and may take at most
+`limits.claims_per_coupon` claims of a coupon and `limits.entries_per_lottery` entries into a
+lottery (`reason: "limit"`); see docs/security.md.
+
 A frame that is not valid gets an `error` (`malformed`, `unknown_type`, `invalid`,
-`too_large` above 4 KiB, `binary`, `forbidden`, `rate_limit`, …) on that socket only;
-20 errors within 30 s close the socket with 1008, frames above 64 KiB with 1009.
+`too_large` above 4 KiB, `binary`, `forbidden`, `rate_limit`, …) on that socket only, and so
+does a refused chat line (`blocked_word`, `rate_limit`, `too_long`, `link`, `muted`, `empty`);
+20 errors within 30 s (refused chat lines included) close the socket with 1008 (after an
+`error` `abuse`), frames above 64 KiB with 1009.
 Fields marked *staff* are sent to the team, the host and bots only; messages marked
 *staff only* never reach viewers. Times are seconds since the epoch.
 

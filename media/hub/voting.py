@@ -98,6 +98,9 @@ class VoteOps(HubCore):
             reply = VoteReply(vote_id=vote_id, option=option, ok=False, reason="closed")
         elif not 0 <= option < len(vote.offer.options):
             reply = VoteReply(vote_id=vote_id, option=option, ok=False, reason="bad_option")
+        elif not conn.identified:  # a new id per socket would be a ballot per socket
+            self.limits.refused_without_token(room.id, "votes")
+            reply = VoteReply(vote_id=vote_id, option=option, ok=False, reason="no_token")
         else:
             db_id = await self._vote_row_id(room)
             if not db_id:

@@ -20,6 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event, inspect, make_url, text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from media.config import default_database_url
@@ -32,6 +33,24 @@ SchemaState = Literal["empty", "behind", "current", "ahead"]
 
 # How long a SQLite writer waits for another writer's lock before giving up.
 SQLITE_BUSY_SECONDS = 30.0
+
+
+# SQLSTATE classes and codes that say "not now" rather than "never": connection trouble, a read-only
+# or recovering server, no space or memory, a lock or a serialisation conflict, a cancelled statement.
+_TRANSIENT_STATES = ("08", "53", "57P", "25006", "40001", "40P01", "55P03", "57014")
+
+
+def transient(exc: BaseException) -> bool:
+    """Whether a failed write may succeed if tried again (the database was unwritable for a while),
+    as opposed to a write that is wrong in itself (a constraint, bad data)."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        state = str(getattr(exc.orig, "sqlstate", "") or getattr(exc.orig, "pgcode", "") or "")
+        return state.startswith(_TRANSIENT_STATES)
+    return isinstance(exc, ConnectionError | TimeoutError)
 
 
 def database_url_from_env(env: dict[str, str] | None = None) -> str:

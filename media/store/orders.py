@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from media.store.models import Order, StockOut
 from media.store.once import Recorded, insert_once
 from media.store.types import utcnow
+
+MAX_QUANTITY = 100_000  # units in one order the webhook accepts: far above a real one, far below overflow
 
 
 async def record_order(
@@ -43,10 +45,10 @@ async def record_order(
 async def units_sold(session: AsyncSession, room_id: str, sku: str, run_id: int | None) -> int:
     """The quantity ordered of `sku` in a run (`None`: all orders outside any run), each order once."""
     run = Order.run_id == run_id if run_id is not None else Order.run_id.is_(None)
+    # Capped per order, so an order stored before the webhook bounded quantities cannot overflow the sum.
+    units = case((Order.quantity > MAX_QUANTITY, MAX_QUANTITY), else_=Order.quantity)
     total = await session.scalar(
-        select(func.coalesce(func.sum(Order.quantity), 0)).where(
-            Order.room_id == room_id, Order.sku == sku, run
-        )
+        select(func.coalesce(func.sum(units), 0)).where(Order.room_id == room_id, Order.sku == sku, run)
     )
     return int(total or 0)
 

@@ -42,6 +42,14 @@ CATALOGUE.add(
         "api.error.too_large": {"zh-CN": "请求体太大", "en": "Request body too large"},
         "api.error.bad_request": {"zh-CN": "请求格式不对：{detail}", "en": "bad request: {detail}"},
         "api.error.bad_signature": {"zh-CN": "签名无效", "en": "Bad signature"},
+        "api.error.too_many_new_viewers": {
+            "zh-CN": "同一网络新进入的观众太多，请一分钟后再试",
+            "en": "Too many new viewers from one network; try again in a minute",
+        },
+        "api.error.unknown_product": {
+            "zh-CN": "这个直播间没有商品“{sku}”",
+            "en": "this room has no product '{sku}'",
+        },
         "api.error.no_media": {"zh-CN": "这台服务器没有开启音视频", "en": "media is not set up here"},
         "api.error.internal": {"zh-CN": "服务器内部错误，请重试", "en": "Internal error, please retry"},
     },

@@ -16,11 +16,13 @@ from media.hub.clock import as_datetime
 from media.hub.events import HubError
 from media.hub.hub import RoomHub
 from media.hub.identity import VIEWER_COOKIE
+from media.hub.protocol import Key, first_problem
 from media.hub.state import Counted
 from media.i18n import t
 from media.store.events import insert_events
-from media.store.orders import record_order
+from media.store.orders import MAX_QUANTITY, record_order
 from media.web.api import api_error, refuse
+from media.web.clients import client_address
 
 log = logging.getLogger(__name__)
 
@@ -28,16 +30,22 @@ SIGNATURE_HEADER = "X-Liveroom-Signature"
 VIEWER_PARAM = "lr_viewer"  # the viewer id added to product links, for the shop to send back
 
 
-class OrderIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+# An id the shop sends back: printable, no control characters (PostgreSQL cannot store NUL).
+ShopText = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
 
-    order_id: Annotated[str, Field(min_length=1, max_length=128)]
-    room: Annotated[str, Field(min_length=1, max_length=64)]
-    sku: Annotated[str, Field(min_length=1, max_length=64)]
-    quantity: int = Field(default=1, ge=1)
+
+class OrderIn(BaseModel):
+    """The webhook's body; other fields the shop sends are ignored."""
+
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
+
+    order_id: ShopText
+    room: Key
+    sku: Key
+    quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY)
     amount: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
-    viewer_id: Annotated[str | None, Field(default=None, max_length=128)]
-    coupon_id: Annotated[str | None, Field(default=None, max_length=64)]
+    viewer_id: ShopText | None = None
+    coupon_id: Key | None = None
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -56,10 +64,12 @@ async def orders_webhook(request: web.Request, hub: RoomHub) -> web.Response:
     try:
         order = OrderIn.model_validate_json(body)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:3])
-        raise api_error(400, "invalid", t(None, "api.error.bad_request", detail=problems)) from None
-    if order.room not in hub.directory:
+        raise api_error(400, "invalid", t(None, "api.error.bad_request", detail=first_problem(exc))) from None
+    settings = hub.directory.get(order.room)
+    if settings is None:
         raise refuse(None, 404, "unknown_room")
+    if settings.product(order.sku) is None:
+        raise refuse(settings.language, 400, "unknown_product", sku=order.sku)
     room = await hub.room(order.room)
     now = as_datetime(hub.clock.time())
     data: dict[str, Any] = {
@@ -123,7 +133,7 @@ async def tracked_link(request: web.Request, hub: RoomHub) -> web.StreamResponse
     viewer_id = hub.ids.verify(request.cookies.get(VIEWER_COOKIE))
     source: Literal["card", "link"] = "card" if request.query.get("src") == "card" else "link"
     try:
-        await hub.record_click(room_id, sku, viewer_id, source)
+        await hub.record_click(room_id, sku, viewer_id, source, client_address(request))
     except HubError:
         raise web.HTTPNotFound() from None
     raise web.HTTPFound(with_viewer(product.link, viewer_id))

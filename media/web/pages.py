@@ -19,6 +19,7 @@ from media.hub.hub import RoomHub
 from media.hub.identity import VIEWER_COOKIE
 from media.i18n import normalise_language, t
 from media.web.auth import SESSION_COOKIE, StaffRole, TeamAuth
+from media.web.clients import client_address
 from media.web.texts import PAGE_TEXTS, page_texts, widget_texts
 
 WEB = Path(__file__).resolve().parent
@@ -144,7 +145,14 @@ def _origins(*urls: str | None) -> tuple[str, ...]:
 
 async def viewer_page(request: web.Request, hub: RoomHub) -> web.Response:
     settings = _room(request, hub)
-    identity = hub.ids.ensure(request.cookies.get(VIEWER_COOKIE))
+    cookie = request.cookies.get(VIEWER_COOKIE)
+    identity = hub.ids.ensure(cookie)
+    if identity.token != cookie and not hub.limits.new_viewer(
+        settings.id, client_address(request), settings.limits, hub.clock.time()
+    ):
+        raise web.HTTPTooManyRequests(
+            text=t(settings.language, "web.http.too_many_new_viewers"), headers={"Retry-After": "60"}
+        )
     config = {
         "room": settings.id,
         "title": settings.title,
@@ -211,7 +219,7 @@ async def login(request: web.Request, hub: RoomHub, auth: TeamAuth, role: StaffR
     settings = _room(request, hub)
     if not auth.same_origin(request):
         return login_page(settings, role, t(settings.language, "web.http.csrf"), status=403)
-    client = request.remote or "?"
+    client = client_address(request) or "?"
     if auth.throttled(client):
         return login_page(settings, role, t(settings.language, "web.login.throttled"), status=429)
     form = await request.post()

@@ -78,7 +78,8 @@ def setup_room(
 
     def health() -> dict[str, Any]:
         return {
-            "hub": {"instance": hub.instance, "running": hub.started, "connections": hub.connection_count()}
+            "hub": {"instance": hub.instance, "running": hub.started, "connections": hub.connection_count()},
+            **hub.eventlog.health(),  # the database part, `degraded` when the log cannot be written
         }
 
     app[HEALTH_PROVIDERS].append(health)

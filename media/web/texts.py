@@ -22,6 +22,10 @@ CATALOGUE.add(
         "web.http.unknown_run": {"zh-CN": "没有这个场次", "en": "No such run"},
         "web.http.unknown_recording": {"zh-CN": "没有这个录像", "en": "No such recording"},
         "web.http.team_only": {"zh-CN": "请先用团队密码登录", "en": "Sign in with the team password first"},
+        "web.http.too_many_new_viewers": {
+            "zh-CN": "同一网络新进入的观众太多，请一分钟后再刷新",
+            "en": "Too many new viewers from one network; reload in a minute",
+        },
         "web.http.csrf": {
             "zh-CN": "请求来源无效，请刷新页面",
             "en": "Invalid request origin; reload the page",
@@ -57,6 +61,8 @@ PAGE_TEXTS: dict[str, dict[str, dict[str, str]]] = {
         "sold_out": {"zh-CN": "已抢光", "en": "Sold out"},
         "expired": {"zh-CN": "已过期", "en": "Expired"},
         "already_claimed": {"zh-CN": "你已经领过了", "en": "You already claimed it"},
+        "no_token": {"zh-CN": "请刷新页面后再试", "en": "Reload the page and try again"},
+        "limit": {"zh-CN": "同一网络领取或参与的次数已满", "en": "Too many from one network"},
         "remaining": {"zh-CN": "剩余", "en": "left"},
         "coupon": {"zh-CN": "优惠券", "en": "Coupon"},
         "use_coupon": {"zh-CN": "去使用", "en": "Use it"},

@@ -22,8 +22,9 @@ from media.hub.identity import VIEWER_COOKIE, default_nickname
 from media.hub.moderation import clean, moderate
 from media.hub.protocol import ErrorReply, ProtocolError, Role, parse_incoming
 from media.i18n import t
-from media.web.api import refuse
+from media.web.api import api_error, refuse
 from media.web.auth import TeamAuth
+from media.web.clients import client_address
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ async def room_socket(request: web.Request, hub: RoomHub, auth: TeamAuth) -> web
     role: Role = "viewer"
     token = request.query.get("token") or request.cookies.get(VIEWER_COOKIE)
     identity = hub.ids.ensure(token)
+    identified = identity.token == token  # came with a valid viewer id, not given a new one now
+    address = client_address(request)
     nickname: str | None = None
     if wanted in ("team", "host", "bot"):
         session = auth.session(request, room_id)
@@ -66,13 +69,18 @@ async def room_socket(request: web.Request, hub: RoomHub, auth: TeamAuth) -> web
             role = session.role
         else:
             raise refuse(settings.language, 403, "csrf")
+    if (
+        role == "viewer"
+        and not identified
+        and not hub.limits.new_viewer(room_id, address, settings.limits, hub.clock.time())
+    ):
+        message = t(settings.language, "api.error.too_many_new_viewers")
+        raise api_error(429, "too_many_new_viewers", message, headers={"Retry-After": "60"})
     room = await hub.room(room_id)
     if nickname is None:
         nickname = nickname_from(request.query.get("nick"), identity.viewer_id, room)
         if role != "viewer":
-            nickname = request.query.get("nick", "")[:NICKNAME_MAX].strip() or hub.default_nickname(
-                room, role
-            )
+            nickname = clean(request.query.get("nick", ""))[:NICKNAME_MAX] or hub.default_nickname(room, role)
 
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=MAX_FRAME, compress=False)
     await ws.prepare(request)
@@ -85,6 +93,8 @@ async def room_socket(request: web.Request, hub: RoomHub, auth: TeamAuth) -> web
         ws=ws,
         transport=request.transport,  # type: ignore[arg-type]
         joined_at=hub.clock.time(),
+        address=address,
+        identified=identified or role != "viewer",
     )
     try:
         await hub.join(room, conn)

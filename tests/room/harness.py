@@ -106,10 +106,12 @@ class RoomApp:
     hub: RoomHub
     db: Database
 
-    async def viewer(self, token: str | None = None, **query: str) -> Socket:
+    async def viewer(self, token: str | None = None, *, cookieless: bool = False, **query: str) -> Socket:
+        """A viewer's socket with `token`, or with a new one as the viewer page's cookie gives a browser;
+        `cookieless` connects without any (a new id for this socket only: it may not claim or enter)."""
         params = dict(query)
-        if token:
-            params["token"] = token
+        if not cookieless:
+            params["token"] = token or self.hub.ids.issue().token
         ws = await self.client.ws_connect("/ws/demo", params=params)
         sock = Socket(ws)
         sock.start()

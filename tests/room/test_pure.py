@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 
 from media.config import Moderation
+from media.hub.bursts import RejectedBursts
 from media.hub.identity import ViewerIds
 from media.hub.lottery import EntrantFacts, draw, eligible, seed_hash
 from media.hub.moderation import moderate
@@ -150,3 +151,25 @@ def test_a_stock_out_marks_the_card_on_every_instance_in_its_run_only() -> None:
     # The same run again keeps its stock-outs; the next run has stock: the card is sent again, buyable.
     assert here.apply(RunChanged(run_id=7)) == [] and here.sold_out == {"tea-01"}
     assert here.apply(RunChanged(run_id=8)) == [pin] and here.pinned == pin and here.sold_out == set()
+
+
+def test_refused_chat_is_counted_in_bursts() -> None:
+    bursts = RejectedBursts(gap=2.0, longest=60.0)
+    assert bursts.refused("v1", "rate_limit", "刷屏\x00一", 100.0) == []
+    for i in range(1, 50):
+        assert bursts.refused("v1", "rate_limit", f"刷屏{i}", 100.0 + i * 0.5) == []
+    assert bursts.refused("v1", "blocked_word", "加微信", 125.0) == []  # another reason, another burst
+    assert bursts.over(125.0) == []  # still going: the last refusal was 0.5 s ago
+    (done,) = bursts.over(126.6)
+    assert done.data() == {"reason": "rate_limit", "text": "刷屏一", "count": 50, "seconds": 24.5}
+    assert [b.reason for b in bursts.all()] == ["blocked_word"]
+    # A refusal after the gap ends the burst and begins the next; a burst never runs past `longest`.
+    bursts.refused("v2", "muted", "a", 0.0)
+    (first,) = bursts.refused("v2", "muted", "b", 3.0)
+    assert first.count == 1 and first.text == "a"
+    for i in range(1, 80):
+        ended = bursts.refused("v2", "muted", "c", 3.0 + i)
+        if ended:
+            break
+    assert ended and ended[0].count == 60 and ended[0].started == 3.0
+    assert [b.viewer_id for b in bursts.of_viewer("v2")] == ["v2"] and len(bursts) == 0

@@ -133,7 +133,10 @@ async def test_a_chat_on_one_process_reaches_a_viewer_on_the_other(two_servers: 
     ws_url = lambda base: base.replace("http", "ws") + f"/ws/{room}"  # noqa: E731
     async with aiohttp.ClientSession() as session:
         on_a = Viewer(await session.ws_connect(ws_url(base_a)))
-        on_b = Viewer(await session.ws_connect(ws_url(base_b)))
+        # A viewer who loaded the page (its cookie is the viewer token): only such a viewer may vote.
+        async with session.get(f"{base_b}/room/{room}") as page:
+            token = page.cookies["lr_viewer"].value
+        on_b = Viewer(await session.ws_connect(ws_url(base_b) + f"?token={token}"))
         await on_a.wait_for("welcome")
         await on_b.wait_for("welcome")
         await on_a.ws.send_str(json.dumps({"type": "chat", "text": "从A进程发来的弹幕"}))

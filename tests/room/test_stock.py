@@ -109,8 +109,11 @@ async def test_a_product_without_stock_never_runs_out(make_room_app: MakeRoomApp
     seen = heard(app)
     for i in range(3):
         await order(app, f"o-{i}", sku="cup-02", quantity=1000)
-    await order(app, "o-x", sku="not-in-the-rules", quantity=1000)  # recorded, but no product to run out
     assert await stock_outs(app) == [] and seen == []
+    # A sku the room does not sell is refused (issue 19): nothing to count it against.
+    body = json.dumps({"order_id": "o-x", "room": "demo", "sku": "not-in-the-rules", "amount": "1"}).encode()
+    resp = await app.client.post("/api/orders", data=body, headers={SIGNATURE_HEADER: sign(SECRET, body)})
+    assert resp.status == 400 and (await resp.json())["error"] == "unknown_product"
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -83,7 +83,8 @@ class Stage:
         return self.runner.room_id
 
     async def viewer(self, nickname: str) -> Socket:
-        ws = await self.client.ws_connect(f"/ws/{self.room}", params={"nickname": nickname})
+        token = self.hub.ids.issue().token  # as the viewer page's cookie gives a browser
+        ws = await self.client.ws_connect(f"/ws/{self.room}", params={"nickname": nickname, "token": token})
         sock = Socket(ws)
         sock.task = asyncio.create_task(sock._read())
         self.sockets.append(sock)

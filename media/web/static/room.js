@@ -23,11 +23,14 @@
       case "coupon_claim": return couponClaimed(m);
       case "vote_open": vote = m; return showVote();
       case "vote_update": if (vote && vote.vote_id === m.vote_id) { vote.tallies = m.tallies; showVote(); } return;
-      case "vote_ack": if (vote && m.ok) { vote.my_option = m.option; showVote(); } else if (!m.ok) notice(m.reason); return;
+      case "vote_ack": if (vote && m.ok) { vote.my_option = m.option; showVote(); } else if (!m.ok) notice(T[m.reason] || m.reason); return;
       case "vote_close": return closeVote(m);
       case "lottery_open": lottery = m; return showLottery();
       case "lottery_update": if (lottery && lottery.lottery_id === m.lottery_id) { lottery.entrants = m.entrants; showLottery(); } return;
-      case "lottery_entered": if (lottery && (m.ok || m.reason === "already_entered")) { lottery.entered = true; showLottery(); } return;
+      case "lottery_entered":
+        if (lottery && (m.ok || m.reason === "already_entered")) { lottery.entered = true; showLottery(); }
+        else if (m.reason === "no_token" || m.reason === "limit") notice(T[m.reason]);
+        return;
       case "lottery_result": lottery = null; return showResult(m);
       case "countdown": countdown = m; return showCountdown();
       case "gift": return showGift(m);
