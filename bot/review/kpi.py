@@ -168,6 +168,7 @@ class Tally:
         self.like_minutes: dict[int, int] = {}
         self._pinned: tuple[str, float] | None = None
         self._questions: dict[str, tuple[float, str]] = {}
+        self.refused: dict[str, int] = dict.fromkeys(REFUSED, 0)
         self.handed_over: dict[str, int] = {}
         self.stream_issues: list[StreamIssue] = []
         self._stream_open: dict[str, tuple[float, str]] = {}  # down | quality -> since, detail
@@ -196,6 +197,8 @@ class Tally:
             "segment_started": self._segment_started,
             "cue_fired": self._cue_fired,
             "cue_missed": self._cue_missed,
+            "chat_rejected": self._chat_rejected,
+            "limits_refused": self._limits_refused,
             "stream_down": self._stream_down,
             "stream_started": self._stream_up,
             "stream_quality_low": self._quality_low,
@@ -493,6 +496,17 @@ class Tally:
     def _cue_missed(self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None) -> None:
         self.cues.append(CueMark(t, str(data.get("cue_id")), str(data.get("kind")), 0.0, True))
 
+    def _chat_rejected(
+        self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None
+    ) -> None:
+        self.refused["chat"] += _int(data.get("count"), 1)  # one row per burst of refused lines
+
+    def _limits_refused(
+        self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None
+    ) -> None:
+        for what in REFUSED[1:]:
+            self.refused[what] += _int(data.get(what), 0)
+
     def _stream_down(
         self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None
     ) -> None:
@@ -595,6 +609,7 @@ class Tally:
             cues=tuple(self.cues),
             online_now=self.presence.online_now(),
             speed=self.speed,
+            refused=tuple((what, n) for what, n in self.refused.items() if n),
             handed_over=tuple(sorted(self.handed_over.items(), key=lambda item: (-item[1], item[0]))),
             stream_issues=tuple(
                 [
