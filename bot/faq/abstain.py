@@ -21,8 +21,13 @@ STATEMENT_EXTRA = 0.1
 UNKNOWN_EXTRA = 0.1
 # Two different entries this close: the index cannot tell which one was meant.
 MIN_MARGIN = 0.02
+# Below the answer threshold by at most this much, a question is suggested: it waits for the
+# team with the best entry as the bot's proposal. room.yaml `bot.suggest_threshold` overrides.
+SUGGEST_BAND = 0.12
 
-Verdict = Literal["answered", "abstained", "escalated"]
+# answered: the bot replies; suggested: a human decides, with the bot's proposal (match.entry);
+# escalated: a human decides, no proposal; abstained: silence.
+Verdict = Literal["answered", "suggested", "abstained", "escalated"]
 
 _QUESTION = re.compile(
     r"[?？]|吗|么|呢|嘛|吧$|怎|咋|啥|什么|多少|多久|多大|几|哪|谁|为何|为什么|是不是|能不能|可不可以|有没有|会不会|"
@@ -60,11 +65,20 @@ class FaqDecision:
     def answered(self) -> bool:
         return self.verdict == "answered"
 
+    @property
+    def suggested(self) -> bool:
+        return self.verdict == "suggested"
+
 
 def decide(
-    match: Match, *, threshold: float = DEFAULT_THRESHOLD, min_margin: float = MIN_MARGIN
+    match: Match,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    min_margin: float = MIN_MARGIN,
+    suggest_threshold: float | None = None,
 ) -> FaqDecision:
-    """Answer, abstain (stay silent) or escalate (silent, but queue it for the team)."""
+    """Answer, suggest (queue it for the team with the best entry as a proposal), escalate
+    (queue it with no proposal) or abstain (stay silent)."""
     question = match.question
     if about_own_order(question):
         return FaqDecision("escalated", match, "own_order")
@@ -78,5 +92,9 @@ def decide(
         reason: Literal["low_score", "ambiguous", "no_content"] = "ambiguous"
     else:
         reason = "no_content" if match.empty else "low_score"
-    verdict: Verdict = "escalated" if asked else "abstained"
-    return FaqDecision(verdict, match, reason)
+    if not asked:
+        return FaqDecision("abstained", match, reason)
+    floor = threshold - SUGGEST_BAND if suggest_threshold is None else suggest_threshold
+    if match.entry is not None and match.score >= floor:
+        return FaqDecision("suggested", match, reason)
+    return FaqDecision("escalated", match, reason)

@@ -21,24 +21,40 @@ def render_answer(entry: FaqEntry, product: Product | None) -> str:
 class Answer:
     query: str
     decision: FaqDecision
-    text: str | None
+    text: str | None  # the reply, when answered
+    proposal: str | None = None  # the proposed reply for the team, when suggested
 
     @property
     def faq_id(self) -> str | None:
         return self.decision.match.faq_id if self.decision.answered else None
 
     @property
+    def proposed_faq_id(self) -> str | None:
+        return self.decision.match.faq_id if self.decision.suggested else None
+
+    @property
     def score(self) -> float:
         return self.decision.match.score
 
     def as_json(self) -> dict[str, Any]:
-        return {"query": self.query, "faq_id": self.faq_id, "answer": self.text, "score": self.score}
+        return {
+            "query": self.query,
+            "verdict": self.decision.verdict,
+            "faq_id": self.faq_id,
+            "answer": self.text,
+            "proposed_faq_id": self.proposed_faq_id,
+            "proposal": self.proposal,
+            "score": self.score,
+        }
 
 
 class FaqAnswerer:
-    def __init__(self, index: FaqIndex, threshold: float = DEFAULT_THRESHOLD) -> None:
+    def __init__(
+        self, index: FaqIndex, threshold: float = DEFAULT_THRESHOLD, suggest_threshold: float | None = None
+    ) -> None:
         self.index = index
         self.threshold = threshold
+        self.suggest_threshold = suggest_threshold
 
     @classmethod
     def build(
@@ -48,13 +64,15 @@ class FaqAnswerer:
         threshold = DEFAULT_THRESHOLD
         if room is not None and room.bot.answer_threshold is not None:
             threshold = room.bot.answer_threshold
-        return cls(FaqIndex.build(faq, products, synonyms), threshold)
+        suggest = room.bot.suggest_threshold if room is not None else None
+        return cls(FaqIndex.build(faq, products, synonyms), threshold, suggest)
 
     def answer(self, question: str, product: str | None = None) -> Answer:
         """`product` is the pinned sku, if any."""
         match = self.index.best_match(question, product)
-        decision = decide(match, threshold=self.threshold)
-        text = None
-        if decision.answered and match.entry is not None:
-            text = render_answer(match.entry, self.index.product(match.product))
-        return Answer(question, decision, text)
+        decision = decide(match, threshold=self.threshold, suggest_threshold=self.suggest_threshold)
+        text = proposal = None
+        if match.entry is not None and (decision.answered or decision.suggested):
+            rendered = render_answer(match.entry, self.index.product(match.product))
+            text, proposal = (rendered, None) if decision.answered else (None, rendered)
+        return Answer(question, decision, text, proposal)

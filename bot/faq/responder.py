@@ -144,7 +144,7 @@ class Responder:
             else:
                 decisions.append(self._escalate(line, "paused", result))
             return decisions
-        if result.decision.verdict == "escalated":
+        if result.decision.verdict in ("escalated", "suggested"):
             decisions.append(self._escalate(line, result.decision.reason, result))
             return decisions
         if result.text is None or result.faq_id is None:

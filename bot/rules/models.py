@@ -186,6 +186,7 @@ class BotSettings(Strict):
     name: Text = "助理"
     reply_cap_per_minute: int = Field(20, ge=1, le=120)
     answer_threshold: float | None = Field(None, ge=0, le=1)
+    suggest_threshold: float | None = Field(None, ge=0, le=1)
     same_question_window: Duration = 30.0
 
 
