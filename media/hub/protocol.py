@@ -180,7 +180,8 @@ class DeleteMessage(Message):
 
 
 class AnswerQuestion(Message):
-    """A team answer to a question waiting for a human; posted quoting the viewer. `faq_id` names the
+    """A team answer to a question waiting for a human; posted quoting the viewer and starting with
+    @their nickname, like the bot's replies (unless the text already does). `faq_id` names the
     FAQ entry the answer belongs to (the bot's proposal sent as it is or edited, or one the team picked)."""
 
     type: Literal["answer_question"]
@@ -472,8 +473,9 @@ class Stats(Out):
     clicks: int | None = None
     claims: int | None = None
     orders: int | None = None
+    gmv: float | None = None  # the orders' amounts
 
-    STAFF_FIELDS = frozenset({"viewers", "clicks", "claims", "orders"})
+    STAFF_FIELDS = frozenset({"viewers", "clicks", "claims", "orders", "gmv"})
 
 
 class ErrorReply(Out):
@@ -556,6 +558,7 @@ class Snapshot(Message):
     countdown: dict[str, Any] | None = None
     stats: dict[str, Any] | None = None
     questions: list[dict[str, Any]] = Field(default_factory=list)
+    sold_out: list[str] = Field(default_factory=list)  # skus sold out in this run (the 小黄车 says 已售罄)
 
 
 class Welcome(Out):

@@ -126,7 +126,7 @@ async def load_room(db: Database, settings: RoomSettings, instance: str, now: fl
 
 
 async def count_run(s: AsyncSession, room_id: str, run_id: int | None) -> Counters:
-    """Likes, clicks, claims and orders of a run (or of everything outside runs) from the log."""
+    """Likes, clicks, claims, orders and GMV of a run (or of everything outside runs) from the log."""
     run = EventRow.run_id == run_id if run_id is not None else EventRow.run_id.is_(None)
     counts = dict(
         (
@@ -144,11 +144,20 @@ async def count_run(s: AsyncSession, room_id: str, run_id: int | None) -> Counte
         select(EventRow.data).where(EventRow.room_id == room_id, run, EventRow.kind == "like")
     ):
         likes += int(data.get("count", 1))
+    gmv = 0.0
+    for (data,) in await s.execute(
+        select(EventRow.data).where(EventRow.room_id == room_id, run, EventRow.kind == "order")
+    ):
+        try:
+            gmv += float(data.get("amount", 0) or 0)
+        except (TypeError, ValueError):
+            pass  # an order row without a readable amount adds nothing
     return Counters(
         likes=likes,
         clicks=counts.get("click", 0),
         claims=counts.get("coupon_claimed", 0),
         orders=counts.get("order", 0),
+        gmv=gmv,
     )
 
 

@@ -66,6 +66,7 @@ class Counted(Message):
     type: Literal["_counted"] = "_counted"
     counter: Literal["likes", "clicks", "claims", "orders"]
     delta: int = 1
+    amount: float = 0.0  # an order's amount, added to the GMV
 
 
 class PresenceReport(Message):
@@ -148,6 +149,7 @@ class Counters:
     clicks: int = 0
     claims: int = 0
     orders: int = 0
+    gmv: float = 0.0
 
 
 @dataclass
@@ -199,7 +201,12 @@ class RoomState:
             clicks=c.clicks,
             claims=c.claims,
             orders=c.orders,
+            gmv=round(c.gmv, 2),
         )
+
+    def nickname_of(self, message_id: int) -> str | None:
+        """Who wrote a line still in the recent history."""
+        return next((line.nickname for line in self.history if line.id == message_id), None)
 
     def quote_for(self, message_id: int | None) -> str | None:
         if message_id is None:
@@ -314,6 +321,7 @@ class RoomState:
                 return [op]
             case Counted():
                 setattr(self.counters, op.counter, getattr(self.counters, op.counter) + op.delta)
+                self.counters.gmv += op.amount
                 return []
             case PresenceReport():
                 self.remote[op.instance] = op

@@ -29,7 +29,7 @@
     waiting: "等待主播开播…",
     playing: "",
     reconnecting: "重新连接中…",
-    unmute: "🔇 点击开启声音",
+    unmute: "点击开启声音",
     missing: "直播间不存在",
     codec: "此浏览器无法播放本直播的视频格式"
   };
