@@ -187,7 +187,8 @@
   }
 
   function addQuestion(q) {
-    if (document.getElementById("q-" + q.message_id)) return;
+    var old = document.getElementById("q-" + q.message_id);  // the same question again, now with a proposal
+    if (old) old.remove();
     var label = fmt(T.answer_to, { nick: q.nickname });
     var input = el("input", { maxlength: 500, className: "answer-input", "aria-label": label, placeholder: label });
     var p = q.proposal;
