@@ -6,12 +6,12 @@ _SYMBOLS = {
     "heart": '<path fill="currentColor" d="M12 21s-7.5-4.6-9.6-9.3C.9 8.3 3 4.5 6.7 4.5c2.1 0 3.6 1.1 '
     '5.3 3 1.7-1.9 3.2-3 5.3-3 3.7 0 5.8 3.8 4.3 7.2C19.5 16.4 12 21 12 21z"/>',
     "bag": '<path fill="currentColor" d="M7 8V7a5 5 0 0 1 10 0v1h2.2c.6 0 1 .4 1.1 1l1.2 11c.1.6-.4 '
-    '1.1-1 1.1H3.5c-.6 0-1.1-.5-1-1.1l1.2-11c.1-.6.5-1 1.1-1H7zm2 0h6V7a3 3 0 0 0-6 0v1zm-1 3.5a1 1 0 1 0 '
+    "1.1-1 1.1H3.5c-.6 0-1.1-.5-1-1.1l1.2-11c.1-.6.5-1 1.1-1H7zm2 0h6V7a3 3 0 0 0-6 0v1zm-1 3.5a1 1 0 1 0 "
     '0-2 1 1 0 0 0 0 2zm8 0a1 1 0 1 0 0-2 1 1 0 0 0 0 2z"/>',
     "share": '<path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" '
     'stroke-linejoin="round" d="M14 5l6 6-6 6M20 11h-7c-4.4 0-8 3.1-9 8 1.8-2.5 4.8-4 9-4h7"/>',
     "gift": '<path fill="currentColor" d="M4 11h7v10H5a1 1 0 0 1-1-1v-9zm9 0h7v9a1 1 0 0 1-1 1h-6V11zM3 '
-    '7h8v3H3a1 1 0 0 1-1-1V8a1 1 0 0 1 1-1zm10 0h8a1 1 0 0 1 1 1v1a1 1 0 0 1-1 1h-8V7zm-1-.5C10.5 3 '
+    "7h8v3H3a1 1 0 0 1-1-1V8a1 1 0 0 1 1-1zm10 0h8a1 1 0 0 1 1 1v1a1 1 0 0 1-1 1h-8V7zm-1-.5C10.5 3 "
     '7.5 2.6 6.8 4.2 6.2 5.6 8 6.8 12 7zm0 0c1.5-3.5 4.5-3.9 5.2-2.3.6 1.4-1.2 2.6-5.2 2.8z"/>',
     "close": '<path fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" '
     'd="M6 6l12 12M18 6L6 18"/>',

@@ -278,7 +278,10 @@ PAGE_TEXTS: dict[str, dict[str, dict[str, str]]] = {
         "stock": {"zh-CN": "库存", "en": "Stock"},
         "sold_out": {"zh-CN": "已售罄", "en": "Sold out"},
         "viewers_see": {"zh-CN": "观众现在看到", "en": "Viewers see now"},
-        "nothing_open": {"zh-CN": "没有进行中的优惠券、投票或福袋", "en": "No coupon, vote or lucky bag open"},
+        "nothing_open": {
+            "zh-CN": "没有进行中的优惠券、投票或福袋",
+            "en": "No coupon, vote or lucky bag open",
+        },
         "coupon": {"zh-CN": "优惠券", "en": "Coupon"},
         "vote": {"zh-CN": "投票", "en": "Vote"},
         "lottery": {"zh-CN": "福袋", "en": "Lucky bag"},

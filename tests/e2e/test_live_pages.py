@@ -47,7 +47,9 @@ MORE_COUPONS = """
   quantity: 50
 """
 POINTS = "    duration: 5m\n    product: PAN-01\n    talking_points:\n      - 先讲今晚的福袋口令「好物」\n      - 不粘炒锅直播价 {live_price} 元\n"
-RAW = re.compile(r"\{[a-z_]+(?::[^}]*)?\}|\b(?:web|room|studio|host|hub|show|faq|review|alerts|rules|api)\.[a-z_]+\.[a-z_.]+\b")
+RAW = re.compile(
+    r"\{[a-z_]+(?::[^}]*)?\}|\b(?:web|room|studio|host|hub|show|faq|review|alerts|rules|api)\.[a-z_]+\.[a-z_.]+\b"
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -147,7 +149,9 @@ async def test_viewer_phone_room_studio_console_and_host_prompter(serve_room: Se
                 "() => window.LiveroomHost.publisher && window.LiveroomHost.publisher.stream", timeout=15000
             )
             await host.click(f"{media_browser.PUBLISHER} .lr-golive")
-            await expect(host.locator(media_browser.PUBLISHER)).to_have_attribute("data-state", "live", timeout=20000)
+            await expect(host.locator(media_browser.PUBLISHER)).to_have_attribute(
+                "data-state", "live", timeout=20000
+            )
             phone = await page_in(PHONE)
             await phone.goto(f"{base}/room/{room}")
             laptop = await page_in(LAPTOP)
@@ -159,7 +163,9 @@ async def test_viewer_phone_room_studio_console_and_host_prompter(serve_room: Se
             video = await box(phone, "#video")
             assert video["height"] >= 0.6 * 844, f"the video covers {video['height']:.0f} of 844 px"
             assert await phone.evaluate("document.getElementById('phone').dataset.orient") == "landscape"
-            assert await phone.evaluate("getComputedStyle(document.getElementById('backdrop')).opacity") == "1"
+            assert (
+                await phone.evaluate("getComputedStyle(document.getElementById('backdrop')).opacity") == "1"
+            )
             await media_browser.assert_seen(phone, "#video")
 
             # One tap in the studio: the coupon of coupons.yaml, the product, the show's vote and 福袋.
@@ -168,7 +174,9 @@ async def test_viewer_phone_room_studio_console_and_host_prompter(serve_room: Se
             await expect(phone.locator("#coupon-bubble .bubble-value")).to_have_text("¥50")
             await studio.click("#coupon-buttons .push-coupon[data-coupon=new-5]")
             await studio.click("#product-buttons .pin-product[data-sku=PAN-01]")
-            await expect(studio.locator("#product-buttons .pin-product[data-sku=PAN-01]")).to_have_text("上1号链接")
+            await expect(studio.locator("#product-buttons .pin-product[data-sku=PAN-01]")).to_have_text(
+                "上1号链接"
+            )
             await studio.click("#vote-buttons .open-vote[data-vote=pick]")
             await studio.click("#lottery-buttons .open-lottery[data-lottery=bag-1]")
             for bubble in ("#coupon-bubble", "#vote-bubble", "#lottery-bubble"):
@@ -187,7 +195,9 @@ async def test_viewer_phone_room_studio_console_and_host_prompter(serve_room: Se
             video = await box(phone, "#video")
             assert video["y"] <= chat["y"] and chat["y"] + chat["height"] <= video["y"] + video["height"]
             assert last["x"] < 390 / 2 and last["y"] > 844 / 2, f"the newest line is not lower left: {last}"
-            assert abs((last["y"] + last["height"]) - (chat["y"] + chat["height"])) < 8, "newest not at the bottom"
+            assert abs((last["y"] + last["height"]) - (chat["y"] + chat["height"])) < 8, (
+                "newest not at the bottom"
+            )
             await media_browser.assert_seen(phone, "#chat .msg >> nth=-1")
             await on_screen_unscrolled(phone, "#chat-input")
             await on_screen_unscrolled(phone, "#chat-send")
@@ -244,7 +254,9 @@ async def test_viewer_phone_room_studio_console_and_host_prompter(serve_room: Se
             # 去购买 opens the shop's page in the room: the video keeps playing, the page stays.
             await items.nth(0).locator(".buy").click()
             await expect(phone.locator("#buy-sheet")).to_be_visible()
-            assert (await phone.locator("#buy-frame").get_attribute("src")).endswith(f"/go/{room}/PAN-01?src=card")
+            assert (await phone.locator("#buy-frame").get_attribute("src")).endswith(
+                f"/go/{room}/PAN-01?src=card"
+            )
             await expect(phone.locator("#buy-open")).to_have_attribute("target", "_blank")
             assert phone.url == f"{base}/room/{room}"
             await media_browser.wait_advancing(phone)
@@ -264,15 +276,21 @@ async def test_viewer_phone_room_studio_console_and_host_prompter(serve_room: Se
             column, side = await box(laptop, "#phone"), await box(laptop, "#side-chat")
             assert column["width"] < column["height"] and column["height"] >= 0.9 * 900
             assert side["x"] >= column["x"] + column["width"]
-            await expect(laptop.locator("#side-chat #chat .msg .text").last).to_have_text("好物")  # the 口令 sent
+            await expect(laptop.locator("#side-chat #chat .msg .text").last).to_have_text(
+                "好物"
+            )  # the 口令 sent
             await expect(laptop.locator("#side-chat #chat .msg", has_text="第199条消息")).to_have_count(1)
             await on_screen_unscrolled(laptop, "#chat-input")
 
             # Questions wait in the studio; the bot's proposal goes out with one tap, quoted with @.
             await phone.fill("#chat-input", "这个锅能用电磁炉吗？")
             await phone.press("#chat-input", "Enter")
-            await until(lambda: any(line.text == "这个锅能用电磁炉吗？" for line in hub.active(room).state.history))
-            asked = next(line for line in hub.active(room).state.history if line.text == "这个锅能用电磁炉吗？")
+            await until(
+                lambda: any(line.text == "这个锅能用电磁炉吗？" for line in hub.active(room).state.history)
+            )
+            asked = next(
+                line for line in hub.active(room).state.history if line.text == "这个锅能用电磁炉吗？"
+            )
             await hub.escalate(
                 room, asked.id, proposal=Proposal(faq_id="pan-size", text="燃气灶、电磁炉都能用", score=0.61)
             )
@@ -289,7 +307,9 @@ async def test_viewer_phone_room_studio_console_and_host_prompter(serve_room: Se
             # A team answer typed by hand is quoted with @ too; 加入FAQ says what became of it.
             await phone.fill("#chat-input", "红茶是今年的新茶吗？")
             await phone.press("#chat-input", "Enter")
-            await until(lambda: any(line.text == "红茶是今年的新茶吗？" for line in hub.active(room).state.history))
+            await until(
+                lambda: any(line.text == "红茶是今年的新茶吗？" for line in hub.active(room).state.history)
+            )
             tea = next(line for line in hub.active(room).state.history if line.text == "红茶是今年的新茶吗？")
             await hub.escalate(room, tea.id)
             question = studio.locator(f"#q-{tea.id}")
@@ -335,7 +355,9 @@ async def test_viewer_phone_room_studio_console_and_host_prompter(serve_room: Se
             )
             line = host.locator("#next-cue-text")
             await expect(line).to_have_text("挂讲解卡：不粘炒锅（PAN-01）")
-            assert await line.evaluate("e => e.scrollWidth <= e.clientWidth && e.scrollHeight <= e.clientHeight")
+            assert await line.evaluate(
+                "e => e.scrollWidth <= e.clientWidth && e.scrollHeight <= e.clientHeight"
+            )
             await expect(host.locator("#next-cue-in")).to_have_text(re.compile(r"^00:[0-3]\d 后$"))
             await expect(host.locator("#product-now-body .product-name")).to_have_text("不粘炒锅")
             await expect(host.locator("#viewers-see")).to_contain_text("满199减50")
@@ -370,7 +392,8 @@ async def test_an_english_room_reads_in_english(serve_room: ServeRoom) -> None:
             await phone.goto(f"{base}/room/{room}")
             await expect(phone.locator("#chat-send")).to_have_text("Send")
             await hub.push_coupon(
-                room, {"id": "save-50", "title": "Save 50", "link": "https://shop.example.com/c", "discount": "50"}
+                room,
+                {"id": "save-50", "title": "Save 50", "link": "https://shop.example.com/c", "discount": "50"},
             )
             await phone.click("#coupon-bubble")
             await expect(phone.locator("#coupon-save-50 .terms")).to_have_text("¥50 off orders over ¥199")
