@@ -268,6 +268,7 @@ async def test_bot_api_subscription_and_question_queue(make_room_app: MakeRoomAp
     answer = await app.hub.answer_question("demo", line["id"], "是今年的明前茶", by="小李")
     reply = await viewer.wait_for(lambda m: m["type"] == "chat" and m.get("reply_to") == line["id"])
     assert reply["quote"] == "茶叶是今年的吗" and reply["role"] == "team" and reply["nickname"] == "小李"
+    assert reply["text"] == f"@{line['nickname']} 是今年的明前茶"  # like the bot's replies: quoted, with @
     assert (await team.wait_for(lambda m: m["type"] == "question_answered"))["answer_message_id"] == answer.id
     assert app.hub.waiting_questions("demo") == []
     [answered] = [e.data for e in await events(app, "question_answered")]
@@ -299,6 +300,8 @@ async def test_a_question_waits_with_the_bots_proposal_and_can_be_dismissed(
         {"type": "answer_question", "message_id": first["id"], "text": "可以开电子发票", "faq_id": "invoice"}
     )
     await team.wait_for(lambda m: m["type"] == "question_answered" and m["message_id"] == first["id"])
+    sent = await viewer.wait_for(lambda m: m["type"] == "chat" and m.get("reply_to") == first["id"])
+    assert sent["text"] == f"@{first['nickname']} 可以开电子发票"
     await team.send({"type": "dismiss_question", "message_id": second["id"]})
     await team.wait_for(lambda m: m["type"] == "question_dismissed" and m["message_id"] == second["id"])
     assert app.hub.waiting_questions("demo") == []
@@ -306,6 +309,11 @@ async def test_a_question_waits_with_the_bots_proposal_and_can_be_dismissed(
     assert (answered["faq_id"], answered["proposed"], answered["edited"]) == ("invoice", "invoice", False)
     [dismissed] = await events(app, "question_dismissed")
     assert dismissed.data["message_id"] == second["id"] and dismissed.viewer_id is not None
+    # An answer that already names the viewer is not named twice.
+    again = await app.hub.answer_question(
+        "demo", first["id"], f"@{first['nickname']} 发票在订单页申请", by="小李"
+    )
+    assert again.text == f"@{first['nickname']} 发票在订单页申请"
 
 
 async def test_orders_webhook_is_signed_and_idempotent(make_room_app: MakeRoomApp) -> None:
@@ -327,6 +335,10 @@ async def test_orders_webhook_is_signed_and_idempotent(make_room_app: MakeRoomAp
     assert [e.data for e in await events(app, "order")] == [
         {"order_id": "o-1", "sku": "tea-01", "quantity": 1, "amount": "159.00"}
     ]
+    room = app.hub.active("demo")
+    assert room is not None
+    await until(lambda: room.state.stats(0).gmv == 159.0)  # the studio's 成交额, counted once
+    assert room.state.stats(0).for_viewers().get("gmv") is None  # the team's number, not the viewers'
 
     # An order with a coupon also logs coupon_used, and in-process listeners hear both, once.
     heard: list[RoomEvent] = []
