@@ -96,7 +96,10 @@
     if (now !== null && (show.status === "running" || show.status === "paused")) {
       segments.forEach(function (s) { if (s.start <= now + 0.001) current = s; });
     }
-    var points = LR.clear($("talking-points"));
+    var points = $("talking-points");
+    var key = current ? current.id + "\n" + current.talking_points.join("\n") : "";
+    var changed = points.getAttribute("data-key") !== key;  // rebuilt only when the segment changes
+    if (changed) { LR.clear(points); points.setAttribute("data-key", key); }
     if (!current) {
       $("segment-title").textContent = show && show.title && show.status !== "idle" && show.status !== "ended" ? show.title : T.no_show;
       $("segment-left").textContent = "";
@@ -106,8 +109,8 @@
       var left = current.start + current.duration - now;
       $("segment-left").textContent = "· " + fmt(T.segment_left, { t: LR.clock(Math.max(0, left) / (show.speed || 1)) });
       $("segment-progress").style.width = Math.min(100, Math.max(0, 100 * (now - current.start) / current.duration)) + "%";
-      if (!current.talking_points.length) points.appendChild(el("li", { className: "muted", text: T.no_points }));
-      current.talking_points.forEach(function (t) { points.appendChild(el("li", { text: t })); });
+      if (changed && !current.talking_points.length) points.appendChild(el("li", { className: "muted", text: T.no_points }));
+      if (changed) current.talking_points.forEach(function (t) { points.appendChild(el("li", { text: t })); });
     }
     var cue = show && show.next;
     $("next-cue-text").textContent = cue ? (cue.text || cue.action) : T.no_cue;

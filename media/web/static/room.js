@@ -151,11 +151,13 @@
     if (id !== "buy-sheet") $("buy-frame").src = "about:blank";
     $(id).hidden = false;
     $("sheet-scrim").hidden = false;
+    $("phone").classList.toggle("buying", id === "buy-sheet");  // the picture moves above the shop's page
   }
   function closeSheets() {
     sheets.forEach(function (s) { $(s).hidden = true; });
     $("sheet-scrim").hidden = true;
     $("buy-frame").src = "about:blank";
+    $("phone").classList.remove("buying");
   }
   $("sheet-scrim").addEventListener("click", closeSheets);
   document.querySelectorAll(".sheet-close").forEach(function (b) { b.addEventListener("click", closeSheets); });
