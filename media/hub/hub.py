@@ -149,6 +149,7 @@ class RoomHub(ChatOps, CommerceOps, VoteOps):
             stats=shown(state.stats(now)),
             questions=[q.for_staff() for q in self.waiting_questions(room.id)] if staff else [],
             sold_out=sorted(state.sold_out),
+            stock_left=dict(state.stock_left),
         )
         return Welcome(
             viewer_id=conn.viewer_id,

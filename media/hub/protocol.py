@@ -321,6 +321,18 @@ class ProductSoldOut(Out):
     STAFF_FIELDS = frozenset({"run_id"})
 
 
+class ProductStock(Out):
+    """Units of a product left in this show run after its orders (its `stock` minus what was ordered):
+    the 小黄车 shows it. Sent after each order while some are left; `product_sold_out` says when none are."""
+
+    type: Literal["product_stock"] = "product_stock"
+    sku: str
+    left: int
+    run_id: int | None = None  # the run it counts; an instance in another run ignores it
+
+    STAFF_FIELDS = frozenset({"run_id"})
+
+
 class CouponOut(Out):
     type: Literal["coupon"] = "coupon"
     coupon_id: str
@@ -559,6 +571,7 @@ class Snapshot(Message):
     stats: dict[str, Any] | None = None
     questions: list[dict[str, Any]] = Field(default_factory=list)
     sold_out: list[str] = Field(default_factory=list)  # skus sold out in this run (the 小黄车 says 已售罄)
+    stock_left: dict[str, int] = Field(default_factory=dict)  # units left in this run, of products ordered
 
 
 class Welcome(Out):
@@ -580,6 +593,7 @@ OUT_MODELS: tuple[type[Out], ...] = (
     ChatDeleted,
     Pinned,
     ProductSoldOut,
+    ProductStock,
     CouponOut,
     CouponStockOut,
     CouponClaimReply,

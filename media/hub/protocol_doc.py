@@ -123,6 +123,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "cue": "pin-pan",
     },
     "ProductSoldOut": {"type": "product_sold_out", "sku": "PAN-01", "run_id": 12},
+    "ProductStock": {"type": "product_stock", "sku": "PAN-01", "left": 37, "run_id": 12},
     "CouponOut": {
         "type": "coupon",
         "coupon_id": "c199-50",

@@ -35,9 +35,14 @@ from media.store.models import (
     Viewer,
     Vote,
 )
-from media.store.orders import sold_out_skus
+from media.store.orders import sold_out_skus, stock_left
 
 QUESTION_HORIZON = timedelta(hours=6)
+
+
+def stocks(settings: RoomSettings) -> dict[str, int]:
+    """sku → stock of the products that have one."""
+    return {p.sku: p.stock for p in settings.products if p.stock is not None}
 
 
 def product_card(settings: RoomSettings, sku: str) -> dict[str, Any] | None:
@@ -120,6 +125,7 @@ async def load_room(db: Database, settings: RoomSettings, instance: str, now: fl
         state.run_id = latest_run
         state.counters = await count_run(s, room_id, latest_run)
         state.sold_out = await sold_out_skus(s, room_id, latest_run)
+        state.stock_left = await stock_left(s, room_id, stocks(settings), latest_run)
         if state.pinned is not None:
             state.pinned = state.with_sold_out(state.pinned)
     return state

@@ -29,6 +29,7 @@ from media.hub.protocol import (
     Out,
     Pinned,
     ProductSoldOut,
+    ProductStock,
     Question,
     QuestionAnswered,
     QuestionDismissed,
@@ -87,6 +88,7 @@ Op = Annotated[
     | ChatDeleted
     | Pinned
     | ProductSoldOut
+    | ProductStock
     | CouponOut
     | CouponStockOut
     | VoteOpened
@@ -160,6 +162,7 @@ class RoomState:
     history: deque[ChatLine] = field(default_factory=lambda: deque(maxlen=HISTORY))
     pinned: Pinned | None = None
     sold_out: set[str] = field(default_factory=set)  # skus whose orders reached their stock in this run
+    stock_left: dict[str, int] = field(default_factory=dict)  # units left in this run of skus ordered
     coupons: dict[str, CouponState] = field(default_factory=dict)
     vote: VoteState | None = None
     lottery: LotteryState | None = None
@@ -249,6 +252,13 @@ class RoomState:
                 if self.pinned is not None:
                     self.pinned = self.with_sold_out(self.pinned)
                 return [op]
+            case ProductStock():
+                if op.run_id != self.run_id:
+                    return []
+                # Orders only take stock away within a run: of two counts racing, the lower is the later.
+                left = min(op.left, self.stock_left.get(op.sku, op.left))
+                self.stock_left[op.sku] = left
+                return [op.model_copy(update={"left": left})]
             case CouponOut():
                 previous = self.coupons.get(op.coupon_id)
                 self.coupons[op.coupon_id] = CouponState(
@@ -330,6 +340,7 @@ class RoomState:
                 # The same run again (adopted after a restart) keeps its stock-outs.
                 if op.run_id != self.run_id:
                     self.sold_out = set()
+                    self.stock_left = {}
                 self.run_id = op.run_id
                 self.counters = Counters()
                 self.peak = 0

@@ -5,10 +5,12 @@ lists, what a one-tap button makes appear on a viewer's phone. Screenshots go to
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import test_media_browser as media_browser
 from conftest import ServedRoom, ServeRoom, until
@@ -17,6 +19,7 @@ from bot.app import CREDENTIALS
 from bot.app.keys import FAQ_BOT
 from media.app import HUB
 from media.hub.protocol import Proposal
+from media.web.orders import SIGNATURE_HEADER, sign
 
 CHROMIUM = "/usr/bin/chromium"
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
@@ -235,6 +238,16 @@ async def test_viewer_phone_room_studio_console_and_host_prompter(serve_room: Se
             await on_screen_unscrolled(phone, "#chat-input")
             await phone.click("#sheet-scrim", position={"x": 200, "y": 60})
 
+            # The shop reports an order of two cups (stock 12): the 小黄车 says what is left.
+            order = json.dumps(
+                {"order_id": "o-1", "room": room, "sku": "CUP-09", "quantity": 2, "amount": "79.80"}
+            ).encode()
+            async with aiohttp.ClientSession() as shop:
+                signature = {SIGNATURE_HEADER: sign(app[CREDENTIALS].secret, order)}
+                async with shop.post(f"{base}/api/orders", data=order, headers=signature) as response:
+                    assert response.status == 201, await response.text()
+            await expect(studio.locator("#n-gmv")).to_have_text("¥79.8")
+
             # 小黄车: every product of products.yaml with its number, picture (or placeholder) and price.
             await phone.click("#cart-button")
             items = phone.locator("#cart-list .cart-item")
@@ -248,7 +261,7 @@ async def test_viewer_phone_room_studio_console_and_host_prompter(serve_room: Se
                 await expect(item.locator(".thumb img, .thumb .ph")).to_have_count(1)
             await expect(items.nth(0).locator(".explaining")).to_have_text("讲解中")
             await expect(items.nth(2).locator(".thumb .ph")).to_be_visible()  # its picture does not load
-            await expect(items.nth(2).locator(".stock")).to_have_text("剩余12件")
+            await expect(items.nth(2).locator(".stock")).to_have_text("剩余10件")
             await phone.screenshot(path=str(OUTPUT / "viewer-phone-cart.png"))
 
             # 去购买 opens the shop's page in the room: the video keeps playing, the page stays.

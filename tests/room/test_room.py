@@ -14,6 +14,7 @@ from media.hub import RoomEvent
 from media.hub.clock import ManualClock
 from media.hub.lottery import draw, seed_hash
 from media.hub.protocol import Proposal
+from media.hub.recovery import load_room
 from media.store.models import ChatMessage, EventRow
 from media.web.orders import SIGNATURE_HEADER, sign
 
@@ -338,6 +339,12 @@ async def test_orders_webhook_is_signed_and_idempotent(make_room_app: MakeRoomAp
     room = app.hub.active("demo")
     assert room is not None
     await until(lambda: room.state.stats(0).gmv == 159.0)  # the studio's 成交额, counted once
+    # What is left of the product's stock (80) reaches the 小黄车, once per order, and late joiners.
+    assert room.state.stock_left == {"tea-01": 79}
+    late = await app.viewer()
+    assert late.of("welcome")[0]["snapshot"]["stock_left"] == {"tea-01": 79}
+    restored = await load_room(app.db, demo_room(), "again", 0.0)
+    assert restored.stock_left == {"tea-01": 79}  # a restart reads it back from the stored orders
     assert room.state.stats(0).for_viewers().get("gmv") is None  # the team's number, not the viewers'
 
     # An order with a coupon also logs coupon_used, and in-process listeners hear both, once.

@@ -5,7 +5,7 @@
   var LR = window.LR, T = LR.T, el = LR.el, cfg = LR.config, fmt = LR.fmt;
   var $ = function (id) { return document.getElementById(id); };
   var chat = $("chat");
-  var state = { pinned: null, coupons: {}, vote: null, lottery: null, countdown: null, questions: {}, soldOut: {} };
+  var state = { pinned: null, coupons: {}, vote: null, lottery: null, countdown: null, questions: {}, soldOut: {}, stockLeft: {} };
   var path = "/ws/" + encodeURIComponent(cfg.room) + "?role=host&csrf=" + encodeURIComponent(cfg.csrf);
   var room = LR.connect(path, handle, LR.connState($("conn-state")));
 
@@ -22,6 +22,7 @@
         (m.snapshot.questions || []).forEach(function (q) { state.questions[q.message_id] = true; });
         state.soldOut = {};
         (m.snapshot.sold_out || []).forEach(function (s) { state.soldOut[s] = true; });
+        state.stockLeft = m.snapshot.stock_left || {};
         if (m.snapshot.stats) stats(m.snapshot.stats);
         return render();
       case "chat": return LR.appendChat(chat, m);
@@ -29,6 +30,7 @@
       case "stats": return stats(m);
       case "pin_product": state.pinned = m.product; return render();
       case "product_sold_out": state.soldOut[m.sku] = true; return render();
+      case "product_stock": state.stockLeft[m.sku] = m.left; return render();
       case "coupon": state.coupons[m.coupon_id] = m; return render();
       case "coupon_stock": if (state.coupons[m.coupon_id]) { state.coupons[m.coupon_id].remaining = m.remaining; state.coupons[m.coupon_id].sold_out = m.sold_out; } return render();
       case "vote_open": state.vote = m; return render();
@@ -60,7 +62,7 @@
       box.appendChild(el("dl", { className: "price-grid" },
         el("div", { className: "live" }, el("dt", { text: T.live_price }), el("dd", { text: price(p.live_price !== null && p.live_price !== undefined ? p.live_price : p.price) })),
         el("div", null, el("dt", { text: T.price }), el("dd", { text: price(p.price) })),
-        el("div", null, el("dt", { text: T.stock }), el("dd", { text: out ? T.sold_out : p.stock !== null && p.stock !== undefined ? String(p.stock) : "—" }))));
+        el("div", null, el("dt", { text: T.stock }), el("dd", { text: out ? T.sold_out : state.stockLeft[p.sku] !== undefined ? String(state.stockLeft[p.sku]) : p.stock !== null && p.stock !== undefined ? String(p.stock) : "—" }))));
     }
     var list = LR.clear($("viewers-see")), now = Date.now() / 1000, any = false;
     function item(kind, text, deadline) {

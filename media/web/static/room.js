@@ -10,6 +10,7 @@
   var couponRules = cfg.coupons || {};
   var coupons = {};
   var soldOut = {};
+  var stockLeft = {};  // units left in this run, once the shop has reported orders
   var product = null;  // the pinned card, kept to mark it sold out when the stock is reached
   var vote = null, voteClosed = null, lottery = null, lastDraw = null, countdown = null, lastLikes = null;
 
@@ -25,6 +26,7 @@
         soldOut[m.sku] = true;
         if (product && product.sku === m.sku) product.sold_out = true;
         return showProduct();
+      case "product_stock": stockLeft[m.sku] = m.left; return showProduct();
       case "coupon": return showCoupon(m, true);
       case "coupon_stock": return couponStock(m);
       case "coupon_claim": return couponClaimed(m);
@@ -55,6 +57,7 @@
     m.snapshot.messages.forEach(function (line) { LR.appendChat(chat, line); });
     soldOut = {};
     (m.snapshot.sold_out || []).forEach(function (sku) { soldOut[sku] = true; });
+    stockLeft = m.snapshot.stock_left || {};
     product = m.snapshot.pinned ? m.snapshot.pinned.product : null;
     showProduct();
     coupons = {};
@@ -95,6 +98,7 @@
   function price(v) { return v === null || v === undefined ? "" : "¥" + num(v); }
   function num(v) { return String(Math.round(Number(v) * 100) / 100); }
   function big(n) { return n >= 10000 ? num(n / 10000) + (cfg.language === "en" ? "w" : "万") : String(n); }
+  function left(p) { return stockLeft[p.sku] !== undefined ? stockLeft[p.sku] : p.stock; }
   function known(sku) { return products.filter(function (p) { return p.sku === sku; })[0] || null; }
 
   function stats(s) {
@@ -178,7 +182,7 @@
         p.description ? el("p", { className: "desc", text: p.description }) : null,
         el("div", { className: "row" },
           el("div", null, prices(p),
-            p.stock !== null && p.stock !== undefined && !out ? el("p", { className: "stock", text: fmt(T.stock_left, { n: p.stock }) }) : null),
+            p.stock !== null && p.stock !== undefined && !out ? el("p", { className: "stock", text: fmt(T.stock_left, { n: left(p) }) }) : null),
           el("button", { type: "button", className: "buy", disabled: out, text: out ? T.product_sold_out : T.buy,
             onclick: function () { openBuy(p); } })));
       list.appendChild(el("li", { className: "cart-item" + (out ? " sold-out" : "") + (on ? " on" : ""), "data-sku": p.sku },
@@ -192,7 +196,7 @@
     var box = LR.clear($("buy-product"));
     box.appendChild(thumb(p, p.no ? el("span", { className: "num", text: fmt(T.item_number, { n: p.no }) }) : null));
     box.appendChild(el("div", { className: "info" }, el("h3", { text: p.name }), prices(p),
-      p.stock !== null && p.stock !== undefined ? el("p", { className: "stock", text: fmt(T.stock_left, { n: p.stock }) }) : null));
+      p.stock !== null && p.stock !== undefined ? el("p", { className: "stock", text: fmt(T.stock_left, { n: left(p) }) }) : null));
     $("buy-open").href = p.link;
     $("buy-frame").src = p.link;
     openSheet("buy-sheet");

@@ -7,6 +7,7 @@
   var chat = $("chat");
   var openVote = null, openLottery = null, pinned = null, live = false;
   var pushed = {};
+  var stockLeft = {};
   var path = "/ws/" + encodeURIComponent(cfg.room) + "?role=team&csrf=" + encodeURIComponent(cfg.csrf);
   var room = LR.connect(path, handle, LR.connState($("conn-state")));
 
@@ -33,6 +34,7 @@
         openLottery = m.snapshot.lottery ? m.snapshot.lottery.lottery_id : null;
         pinned = m.snapshot.pinned && m.snapshot.pinned.product ? m.snapshot.pinned.product.sku : null;
         pushed = {};
+        stockLeft = m.snapshot.stock_left || {};
         (m.snapshot.coupons || []).forEach(function (c) { pushed[c.coupon_id] = true; });
         if (m.snapshot.stats) numbers(m.snapshot.stats);
         renderButtons();
@@ -49,7 +51,8 @@
         return status(T.draw_lottery + " · " + m.winners.map(function (w) { return w.nickname; }).join("、"));
       case "pin_product": pinned = m.product ? m.product.sku : null; renderButtons();
         return status(m.product ? T.pin + " · " + m.product.name : T.unpin);
-      case "product_sold_out": return status(T.product_sold_out + " · " + productName(m.sku));
+      case "product_stock": stockLeft[m.sku] = m.left; return renderButtons();
+      case "product_sold_out": stockLeft[m.sku] = 0; renderButtons(); return status(T.product_sold_out + " · " + productName(m.sku));
       case "coupon": pushed[m.coupon_id] = true; renderButtons(); return status(T.push_coupon + " · " + m.title);
       case "countdown": return status(T.countdown + " · " + m.title);
       case "mute": return status((m.muted ? T.mute : T.unmute) + " · " + m.viewer_id);
@@ -124,7 +127,7 @@
         el("button", { type: "button", className: "pin-product", "data-sku": p.sku, text: fmt(T.pin_n, { n: p.no }),
           onclick: function () { room.send({ type: "pin_product", sku: p.sku }); } }),
         el("span", { className: "detail" }, el("b", { text: p.name }), " " + price(p.live_price !== null && p.live_price !== undefined ? p.live_price : p.price) +
-          (p.stock !== null && p.stock !== undefined ? " · " + fmt(T.stock_n, { n: p.stock }) : "")),
+          (p.stock !== null && p.stock !== undefined ? " · " + fmt(T.stock_n, { n: stockLeft[p.sku] !== undefined ? stockLeft[p.sku] : p.stock }) : "")),
         on ? el("span", { className: "tag", text: T.explaining }) : null));
     });
     $("unpin-button").disabled = !pinned;
