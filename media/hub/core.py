@@ -426,6 +426,7 @@ class HubCore:
             ],
         )
         stats = state.stats(now)
+        state.sample_online(now, stats.online)
         if stats != state.last_stats:
             state.last_stats = stats
             room.frames_due.append((stats, time.perf_counter()))

@@ -150,6 +150,7 @@ class RoomHub(ChatOps, CommerceOps, VoteOps):
             questions=[q.for_staff() for q in self.waiting_questions(room.id)] if staff else [],
             sold_out=sorted(state.sold_out),
             stock_left=dict(state.stock_left),
+            online_history=list(state.online_history) if staff else [],
         )
         return Welcome(
             viewer_id=conn.viewer_id,

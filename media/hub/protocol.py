@@ -572,6 +572,7 @@ class Snapshot(Message):
     questions: list[dict[str, Any]] = Field(default_factory=list)
     sold_out: list[str] = Field(default_factory=list)  # skus sold out in this run (the 小黄车 says 已售罄)
     stock_left: dict[str, int] = Field(default_factory=dict)  # units left in this run, of products ordered
+    online_history: list[tuple[float, int]] = Field(default_factory=list)  # (ts, online), for the team
 
 
 class Welcome(Out):

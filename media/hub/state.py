@@ -40,6 +40,8 @@ from media.hub.protocol import (
 from media.hub.votes import tallies
 
 HISTORY = 50
+ONLINE_SAMPLE_EVERY = 10.0  # seconds between the studio sparkline's samples
+ONLINE_SAMPLES = 360  # an hour of them
 PRESENCE_TTL = 5.0
 
 
@@ -163,6 +165,8 @@ class RoomState:
     pinned: Pinned | None = None
     sold_out: set[str] = field(default_factory=set)  # skus whose orders reached their stock in this run
     stock_left: dict[str, int] = field(default_factory=dict)  # units left in this run of skus ordered
+    # viewers online every ONLINE_SAMPLE_EVERY seconds, the last hour: the studio's sparkline
+    online_history: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=ONLINE_SAMPLES))
     coupons: dict[str, CouponState] = field(default_factory=dict)
     vote: VoteState | None = None
     lottery: LotteryState | None = None
@@ -206,6 +210,10 @@ class RoomState:
             orders=c.orders,
             gmv=round(c.gmv, 2),
         )
+
+    def sample_online(self, now: float, online: int) -> None:
+        if not self.online_history or now - self.online_history[-1][0] >= ONLINE_SAMPLE_EVERY:
+            self.online_history.append((now, online))
 
     def nickname_of(self, message_id: int) -> str | None:
         """Who wrote a line still in the recent history."""

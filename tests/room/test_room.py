@@ -15,6 +15,7 @@ from media.hub.clock import ManualClock
 from media.hub.lottery import draw, seed_hash
 from media.hub.protocol import Proposal
 from media.hub.recovery import load_room
+from media.hub.state import RoomState
 from media.store.models import ChatMessage, EventRow
 from media.web.orders import SIGNATURE_HEADER, sign
 
@@ -511,3 +512,19 @@ async def test_presence_is_logged_while_anyone_watches_and_once_when_the_last_vi
     counts = await until(lambda counts: counts[-1:] == [0])
     await asyncio.sleep(0.8)
     assert await online() == counts  # one 0, then quiet
+
+
+def test_the_studio_sparkline_samples_viewers_online_every_ten_seconds() -> None:
+    state = RoomState(demo_room(), "instance")
+    for at, online in [(0.0, 1), (3.0, 2), (10.0, 3), (25.0, 4), (30.0, 5)]:
+        state.sample_online(at, online)
+    assert list(state.online_history) == [(0.0, 1), (10.0, 3), (25.0, 4)]
+
+
+async def test_the_team_gets_the_online_history_and_viewers_do_not(make_room_app: MakeRoomApp) -> None:
+    app = await make_room_app()
+    room = await app.hub.room("demo")
+    room.state.sample_online(100.0, 7)
+    team, viewer = await app.team(), await app.viewer()
+    assert team.of("welcome")[0]["snapshot"]["online_history"] == [[100.0, 7]]
+    assert viewer.of("welcome")[0]["snapshot"]["online_history"] == []

@@ -36,7 +36,9 @@
         pushed = {};
         stockLeft = m.snapshot.stock_left || {};
         (m.snapshot.coupons || []).forEach(function (c) { pushed[c.coupon_id] = true; });
+        samples = (m.snapshot.online_history || []).map(function (s) { return s[1]; }).slice(-150);
         if (m.snapshot.stats) numbers(m.snapshot.stats);
+        spark();
         renderButtons();
         return refreshQueue();
       case "chat": return LR.appendChat(chat, m, controls, 500);
@@ -83,7 +85,7 @@
     });
     if (s.gmv !== undefined && s.gmv !== null) $("n-gmv").textContent = price(s.gmv);
     var now = Date.now();
-    if (now - lastSample >= 2000) {
+    if (now - lastSample >= 10000) {  // the hub samples every 10 s too
       lastSample = now;
       samples.push(s.online);
       if (samples.length > 150) samples.shift();
