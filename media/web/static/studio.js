@@ -189,6 +189,8 @@
     var node = $("question-status");
     node.textContent = text;
     node.className = "notice" + (bad ? " bad" : "");
+    clearTimeout(questionStatus.timer);
+    questionStatus.timer = setTimeout(function () { node.textContent = ""; }, 10000);
   }
 
   function addQuestion(q) {
