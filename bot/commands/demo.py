@@ -163,7 +163,9 @@ async def _demo(args: argparse.Namespace, rulebook: Rulebook) -> int | None:
             def sign_order(body: bytes) -> dict[str, str]:
                 return {SIGNATURE_HEADER: sign(secret, body)}
 
-            driver = AudienceDriver(base, room, steps, args.speed, sign_order=sign_order)
+            # each run's orders are new orders to the shop (ids tagged with the run)
+            tag = f"run{run_id}" if run_id is not None else None
+            driver = AudienceDriver(base, room, steps, args.speed, sign_order=sign_order, order_tag=tag)
             audience = asyncio.create_task(driver.run(audience_stop))
             print(f"模拟观众 {args.viewers} 位进场 simulated audience: {args.viewers} viewers", flush=True)
         print(f"演示进行中（{args.speed:g}× 速），Ctrl-C 停止 / demo running, Ctrl-C stops", flush=True)
