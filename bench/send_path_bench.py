@@ -90,7 +90,9 @@ async def _window(fanout: Fanout, seconds: float, frame_sizes: list[int], blob: 
 async def bench(counts: list[int], seconds: float, repeat: int) -> None:
     rng = random.Random(7)
     average = BITRATE // 8 // FPS
-    sizes = [average * 6 if n % (2 * FPS) == 0 else int(average * rng.uniform(0.7, 1.1)) for n in range(2 * FPS)]
+    sizes = [
+        average * 6 if n % (2 * FPS) == 0 else int(average * rng.uniform(0.7, 1.1)) for n in range(2 * FPS)
+    ]
     blob = rng.randbytes(max(sizes))
     print(f"send path bench: {os.cpu_count()} cores, {seconds:g} s windows × {repeat}, 30 fps ~1 Mbps VP8")
     print("viewers  cpu_pct  baseline_pct  per_viewer_pct  frames_min  frames_expected")

@@ -102,7 +102,7 @@ class ForwardingSender(RTCRtpSender):
             transport = pair.protocol.transport
             if transport is None or transport.is_closing():
                 raise ConnectionError("socket closed")
-            if transport.get_write_buffer_size() > BACKED_UP:
+            if transport.get_write_buffer_size() > BACKED_UP:  # type: ignore[attr-defined]  # asyncio has it
                 return False
             payload_type = types.get(frame.codec.upper(), default_type)
             timestamp = (timestamp_origin + frame.timestamp) & 0xFFFFFFFF

@@ -26,7 +26,9 @@ def _sessions() -> tuple[Session, Session]:
 
 
 def _rtp(sequence: int, size: int, ssrc: int = 0x1234) -> bytes:
-    header = bytes([0x80, 96]) + sequence.to_bytes(2, "big") + (9000).to_bytes(4, "big") + ssrc.to_bytes(4, "big")
+    header = (
+        bytes([0x80, 96]) + sequence.to_bytes(2, "big") + (9000).to_bytes(4, "big") + ssrc.to_bytes(4, "big")
+    )
     return header + random.randbytes(size)
 
 
@@ -108,8 +110,8 @@ async def test_a_refused_run_sends_the_rest_through_asyncio_in_order(monkeypatch
 
 
 def test_header_template_matches_aiortc_serialization() -> None:
-    from aiortc.rtp import HeaderExtensionsMap, RtpPacket
     from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParameters
+    from aiortc.rtp import HeaderExtensionsMap, RtpPacket
 
     extensions = HeaderExtensionsMap()
     extensions.configure(
