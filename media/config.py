@@ -137,6 +137,8 @@ class ServerSettings:
     bus_url: str | None = None
     secret: str = ""  # the signing key; the bot fills it in (env or a generated, stored one)
     data_dir: str = "var"
+    # Proxies whose X-Forwarded-For / X-Real-IP / X-Forwarded-Proto are believed (addresses or CIDRs).
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
 
     @classmethod
     def from_env(cls, host: str | None = None, port: int | None = None) -> ServerSettings:
@@ -148,4 +150,16 @@ class ServerSettings:
             bus_url=os.environ.get("LIVEROOM_BUS_URL") or None,
             secret=os.environ.get("LIVEROOM_SECRET", ""),
             data_dir=data_dir,
+            trusted_proxies=trusted_proxies_from_env(),
         )
+
+
+def trusted_proxies_from_env() -> tuple[str, ...]:
+    """`LIVEROOM_TRUSTED_PROXIES`: comma- or space-separated addresses and CIDR ranges; unset: this
+    machine (127.0.0.1, ::1); `none` (or empty): no proxy is trusted."""
+    value = os.environ.get("LIVEROOM_TRUSTED_PROXIES")
+    if value is None:
+        return ServerSettings.trusted_proxies
+    if value.strip().lower() == "none":
+        return ()
+    return tuple(v for v in value.replace(",", " ").split() if v)

@@ -8,13 +8,14 @@ from pathlib import Path
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
-from media.app import MEDIA_SERVER, SETTINGS
+from media.app import AUTH, MEDIA_SERVER, SETTINGS
 from media.rooms import RoomDirectory
 from media.rtc.health import SAMPLE_INTERVAL_S
 from media.rtc.hlsweb import add_hls_routes
 from media.rtc.server import EventSink, MediaServer
 from media.rtc.whep import add_whep_routes
 from media.rtc.whip import add_whip_routes
+from media.web.clients import client_address
 
 
 def setup_media(
@@ -39,6 +40,10 @@ def setup_media(
         recordings_dir=recordings_dir,
         sample_interval=sample_interval,
     )
+    auth = app.get(AUTH)
+    if auth is not None:  # one credential backoff for every check of the app
+        server.backoff = auth.backoff
+    server.address_of = client_address
     app[MEDIA_SERVER] = server
     add_whip_routes(app, server)
     add_whep_routes(app, server)

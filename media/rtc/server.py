@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import hmac
 import logging
+import math
 import secrets
 import statistics
 import time
@@ -22,6 +23,7 @@ from aiortc import RTCPeerConnection
 from prometheus_client import CollectorRegistry
 
 from media.config import HlsOutput, RoomSettings
+from media.guessing import CredentialBackoff
 from media.rooms import RoomDirectory
 from media.rtc.cohost import GuestInvites
 from media.rtc.forwarding import MediaFrame
@@ -75,8 +77,12 @@ class MediaServer:
         registry: CollectorRegistry | None = None,
         recordings_dir: Path = Path("var/recordings"),
         sample_interval: float = SAMPLE_INTERVAL_S,
+        backoff: CredentialBackoff | None = None,
     ) -> None:
         self.rooms = rooms
+        self.backoff = backoff or CredentialBackoff()
+        # Who is asking (setup_media gives it media.web.clients.client_address, behind trusted proxies).
+        self.address_of: Callable[[Any], str] = lambda request: request.remote or ""
         self.on_event = on_event
         self.metrics = StreamMetrics(registry)
         self.recordings_dir = recordings_dir
@@ -181,18 +187,37 @@ class MediaServer:
 
     # -- publishing (WHIP) -----------------------------------------------
 
-    def slot_for_token(self, settings: RoomSettings, token: str | None) -> str:
-        """The slot (`host` or `guest`) a publish token opens, or a 401 `MediaError`."""
+    def slot_for_token(self, settings: RoomSettings, token: str | None, client: str | None = None) -> str:
+        """The slot (`host` or `guest`) a publish token opens, or a 401 `MediaError`.
+
+        With `client` (the caller's address) a wrong token counts toward that client's credential
+        backoff, and a client in its backoff gets 429 without its token being looked at."""
         if not token:
             raise MediaError(
                 401,
                 "publishing needs 'Authorization: Bearer <publish token>'",
                 {"WWW-Authenticate": 'Bearer realm="liveroom"'},
             )
+        if client is not None:
+            wait = self.backoff.throttled(client, "whip", settings.id)
+            if wait > 0:
+                seconds = str(max(1, math.ceil(wait)))
+                raise MediaError(
+                    429, f"too many wrong tokens; try again in {seconds} s", {"Retry-After": seconds}
+                )
         if settings.publish_token and hmac.compare_digest(settings.publish_token.encode(), token.encode()):
-            return "host"
-        if self.invites.accepts(settings.id, token):
-            return "guest"
+            slot = "host"
+        elif self.invites.accepts(settings.id, token):
+            slot = "guest"
+        else:
+            slot = ""
+        if client is not None:
+            if slot:
+                self.backoff.succeeded(client)
+            else:
+                self.backoff.failed(client, "whip", settings.id)
+        if slot:
+            return slot
         raise MediaError(
             401, "wrong publish token", {"WWW-Authenticate": 'Bearer realm="liveroom", error="invalid_token"'}
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -18,11 +19,11 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from media.config import RoomSettings
+from media.guessing import Check, CredentialBackoff
+from media.web.clients import client_address
 
 SESSION_COOKIE = "lr_session"
 SESSION_SECONDS = 12 * 3600
-LOGIN_FAILURES = 10
-LOGIN_WINDOW = 300.0
 
 StaffRole = Literal["team", "host"]
 
@@ -35,10 +36,22 @@ class Session:
     csrf: str
 
 
+class TooManyFailures(Exception):
+    """This client failed too often lately: it waits `seconds` before its next credential is checked."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+    @property
+    def retry_after(self) -> str:
+        return str(max(1, math.ceil(self.seconds)))
+
+
 @dataclass
 class TeamAuth:
     secret: str
-    failures: dict[str, list[float]] = field(default_factory=dict)
+    backoff: CredentialBackoff = field(default_factory=CredentialBackoff)
 
     def _mac(self, purpose: str, value: str) -> str:
         return hmac.new(self.secret.encode(), f"{purpose}|{value}".encode(), hashlib.sha256).hexdigest()
@@ -50,14 +63,12 @@ class TeamAuth:
         expected = settings.team_password if role == "team" else settings.publish_token
         return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
 
-    def throttled(self, client: str) -> bool:
-        now = time.monotonic()
-        recent = [t for t in self.failures.get(client, []) if now - t < LOGIN_WINDOW]
-        self.failures[client] = recent
-        return len(recent) >= LOGIN_FAILURES
+    def throttled(self, client: str, room_id: str = "", check: Check = "form") -> bool:
+        """Whether the sign-in form must refuse this client for now (429), without checking its password."""
+        return self.backoff.throttled(client, check, room_id) > 0
 
-    def failed(self, client: str) -> None:
-        self.failures.setdefault(client, []).append(time.monotonic())
+    def failed(self, client: str, room_id: str = "", check: Check = "form") -> None:
+        self.backoff.failed(client, check, room_id)
 
     # -- sessions
 
@@ -103,10 +114,22 @@ class TeamAuth:
     def csrf_ok(self, request: web.Request, session: Session, given: str | None) -> bool:
         return bool(given) and hmac.compare_digest(str(given), session.csrf) and self.same_origin(request)
 
-    def bearer_ok(self, request: web.Request, settings: RoomSettings) -> bool:
+    def bearer_ok(self, request: web.Request, settings: RoomSettings, check: Check = "bearer") -> bool:
+        """Whether the request carries the team password as `Authorization: Bearer …`; a wrong one counts
+        toward the client's backoff, and a client in its backoff gets `TooManyFailures` (answer 429)."""
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
-        return scheme.lower() == "bearer" and self.check_password(settings, "team", token.strip())
+        if scheme.lower() != "bearer":
+            return False
+        client = client_address(request)
+        wait = self.backoff.throttled(client, check, settings.id)
+        if wait > 0:
+            raise TooManyFailures(wait)
+        if self.check_password(settings, "team", token.strip()):
+            self.backoff.succeeded(client)
+            return True
+        self.backoff.failed(client, check, settings.id)
+        return False
 
     def is_team(self, request: web.Request, settings: RoomSettings, *, write: bool = False) -> bool:
         """The team's API rule: the team password as a bearer token, or a team session (plus the

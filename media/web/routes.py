@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from media.app import AUTH, GUARD, HEALTH_PROVIDERS, HUB, ROOMS, SETTINGS
+from media.guessing import BackoffCollector
 from media.hub.bus import open_bus
 from media.hub.clock import Clock
 from media.hub.hub import RoomHub
@@ -44,8 +45,10 @@ def setup_room(
         instance=instance,
         clock=clock,
         batch_interval=batch_interval,
+        backoff=app[AUTH].backoff,
     )
     auth, guard = app[AUTH], app[GUARD]
+    hub.metrics.registry.register(BackoffCollector(auth.backoff))
     app[HUB] = hub
 
     r = app.router

@@ -22,8 +22,8 @@ from media.hub.identity import VIEWER_COOKIE, default_nickname
 from media.hub.moderation import clean, moderate
 from media.hub.protocol import ErrorReply, ProtocolError, Role, parse_incoming
 from media.i18n import t
-from media.web.api import api_error, refuse
-from media.web.auth import TeamAuth
+from media.web.api import api_error, refuse, too_many_failures
+from media.web.auth import TeamAuth, TooManyFailures
 from media.web.clients import client_address
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,11 @@ async def room_socket(request: web.Request, hub: RoomHub, auth: TeamAuth) -> web
     nickname: str | None = None
     if wanted in ("team", "host", "bot"):
         session = auth.session(request, room_id)
-        if wanted == "bot" and auth.bearer_ok(request, settings):
+        try:
+            bot = wanted == "bot" and auth.bearer_ok(request, settings, check="bot")
+        except TooManyFailures as exc:
+            raise too_many_failures(settings.language, exc) from None
+        if bot:
             role, nickname = "bot", settings.bot_name
         elif (
             session is not None
