@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 
 from media.i18n import EN, normalise_language
+from media.signing import same
 
 VIEWER_COOKIE = "lr_viewer"
 ID_BYTES = 12
@@ -48,7 +49,7 @@ class ViewerIds:
         viewer_id, dot, signature = token.partition(".")
         if not dot or not viewer_id.startswith("v") or len(viewer_id) != 1 + 2 * ID_BYTES:
             return None
-        if not hmac.compare_digest(signature, self._sign(viewer_id)):
+        if not same(signature, self._sign(viewer_id)):
             return None
         return viewer_id
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import logging
 import math
 import secrets
@@ -36,6 +35,7 @@ from media.rtc.segmenter import QueuedFrame, Segmenter
 from media.rtc.stream import RelayedFrame, RoomStream, Slot
 from media.rtc.viewers import ViewerPeer, open_viewer
 from media.rtc.workers import WorkerPool
+from media.signing import same
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +205,7 @@ class MediaServer:
                 raise MediaError(
                     429, f"too many wrong tokens; try again in {seconds} s", {"Retry-After": seconds}
                 )
-        if settings.publish_token and hmac.compare_digest(settings.publish_token.encode(), token.encode()):
+        if same(token, settings.publish_token):
             slot = "host"
         elif self.invites.accepts(settings.id, token):
             slot = "guest"

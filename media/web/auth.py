@@ -20,6 +20,7 @@ from aiohttp import web
 
 from media.config import RoomSettings
 from media.guessing import Check, CredentialBackoff
+from media.signing import same
 from media.web.clients import client_address
 
 SESSION_COOKIE = "lr_session"
@@ -61,7 +62,7 @@ class TeamAuth:
     @staticmethod
     def check_password(settings: RoomSettings, role: StaffRole, given: str) -> bool:
         expected = settings.team_password if role == "team" else settings.publish_token
-        return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+        return same(given, expected)
 
     def throttled(self, client: str, room_id: str = "", check: Check = "form") -> bool:
         """Whether the sign-in form must refuse this client for now (429), without checking its password."""
@@ -82,12 +83,12 @@ class TeamAuth:
         if not value or len(value) > 400:
             return None
         payload, _, signature = value.rpartition("|")
-        if not hmac.compare_digest(signature, self._mac("session", payload)):
+        if not same(signature, self._mac("session", payload)):
             return None
         parts = payload.split("|")
         if len(parts) != 4 or parts[0] != room_id or parts[1] not in ("team", "host"):
             return None
-        if int(parts[2]) < time.time():
+        if not parts[2].isascii() or not parts[2].isdigit() or int(parts[2]) < time.time():
             return None
         role: StaffRole = "team" if parts[1] == "team" else "host"
         return Session(room_id, role, parts[3], self._mac("csrf", parts[3])[:32])
@@ -112,7 +113,7 @@ class TeamAuth:
         return urlsplit(origin).netloc == request.host
 
     def csrf_ok(self, request: web.Request, session: Session, given: str | None) -> bool:
-        return bool(given) and hmac.compare_digest(str(given), session.csrf) and self.same_origin(request)
+        return same(given, session.csrf) and self.same_origin(request)
 
     def bearer_ok(self, request: web.Request, settings: RoomSettings, check: Check = "bearer") -> bool:
         """Whether the request carries the team password as `Authorization: Bearer …`; a wrong one counts
