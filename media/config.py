@@ -7,6 +7,7 @@ rulebook and hands them to the server (at start-up and on every reload).
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 
 
@@ -135,7 +136,10 @@ class ServerSettings:
     port: int = 8080
     database_url: str = "sqlite+aiosqlite:///var/liveroom.db"
     bus_url: str | None = None
-    secret: str = ""  # the signing key; the bot fills it in (env or a generated, stored one)
+    secret: str = ""  # the order webhook's key, shared with the shop; the bot fills it in (env or generated)
+    # The master of the keys that never leave the server (sessions, viewer ids); the bot fills it in
+    # (LIVEROOM_SIGNING_KEY or a generated, stored one); a random one for a server built without it.
+    signing_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     data_dir: str = "var"
     # Proxies whose X-Forwarded-For / X-Real-IP / X-Forwarded-Proto are believed (addresses or CIDRs).
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
@@ -149,6 +153,7 @@ class ServerSettings:
             database_url=default_database_url(),
             bus_url=os.environ.get("LIVEROOM_BUS_URL") or None,
             secret=os.environ.get("LIVEROOM_SECRET", ""),
+            signing_key=os.environ.get("LIVEROOM_SIGNING_KEY") or secrets.token_urlsafe(32),
             data_dir=data_dir,
             trusted_proxies=trusted_proxies_from_env(),
         )

@@ -93,6 +93,7 @@ class HubCore:
         batch_interval: float = 0.1,
         coalesce_s: float = 0.02,
         backoff: CredentialBackoff | None = None,
+        viewer_key: bytes | None = None,
     ) -> None:
         self.directory = rooms
         self.db = db
@@ -100,7 +101,7 @@ class HubCore:
         self.instance = instance or f"i-{secrets.token_hex(4)}"
         self.clock: Clock = clock or SystemClock()
         self.batch_interval = batch_interval
-        self.ids = ViewerIds(secret)
+        self.ids = ViewerIds(viewer_key or secret)  # `secret` (the webhook key) only without a key of its own
         self.limits = AddressLimits()
         self.backoff = backoff or CredentialBackoff()  # the app's credential checks; reported here
         self._credentials_reported = time.monotonic()

@@ -3,10 +3,16 @@
 The studio's POSTs and its operator socket carry the CSRF token derived from the
 session, so another site cannot act with the team's cookie. A bot outside the process
 may connect with `Authorization: Bearer <team password>` instead.
+
+Sessions are signed with their own key (derived from the signing key, never the shop's webhook
+secret). A session ends when it is signed out (its id is written to `ended_sessions`, which every
+instance reads back every few seconds) and when the password it was issued under changes (the
+cookie carries a fingerprint of that password, checked against the room's current one).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import math
@@ -20,7 +26,10 @@ from aiohttp import web
 
 from media.config import RoomSettings
 from media.guessing import Check, CredentialBackoff
+from media.rooms import RoomDirectory
 from media.signing import same
+from media.store.db import Database
+from media.store.sessions import end_session, ended_sessions
 from media.web.clients import client_address
 
 SESSION_COOKIE = "lr_session"
@@ -35,6 +44,7 @@ class Session:
     role: StaffRole
     nonce: str
     csrf: str
+    expires: int = 0
 
 
 class TooManyFailures(Exception):
@@ -51,11 +61,27 @@ class TooManyFailures(Exception):
 
 @dataclass
 class TeamAuth:
-    secret: str
+    """`key`: the sessions key (`media.signing.derive_key(signing key, "sessions")`); `rooms`: where the
+    current team password and publish token are read, so a changed one ends the sessions of the old."""
+
+    key: bytes
+    rooms: RoomDirectory | None = None
     backoff: CredentialBackoff = field(default_factory=CredentialBackoff)
+    ended: set[str] = field(default_factory=set)  # the ids of sessions signed out, here or elsewhere
+    db: Database | None = None
+    _ended_here: set[str] = field(default_factory=set)  # kept even when the database missed them
 
     def _mac(self, purpose: str, value: str) -> str:
-        return hmac.new(self.secret.encode(), f"{purpose}|{value}".encode(), hashlib.sha256).hexdigest()
+        data = f"{purpose}|{value}".encode("utf-8", "surrogatepass")
+        return hmac.new(self.key, data, hashlib.sha256).hexdigest()
+
+    def _fingerprint(self, room_id: str, role: StaffRole) -> str:
+        """A short MAC of the password a session is issued under ("" when the room is not known)."""
+        settings = self.rooms.get(room_id) if self.rooms is not None else None
+        if settings is None:
+            return "-"
+        secret = settings.team_password if role == "team" else settings.publish_token
+        return self._mac("password", f"{room_id}|{role}|{secret}")[:16]
 
     # -- credentials
 
@@ -75,7 +101,8 @@ class TeamAuth:
 
     def issue(self, room_id: str, role: StaffRole, now: float | None = None) -> str:
         expires = int((now or time.time()) + SESSION_SECONDS)
-        payload = f"{room_id}|{role}|{expires}|{secrets.token_hex(12)}"
+        fingerprint = self._fingerprint(room_id, role)
+        payload = f"{room_id}|{role}|{expires}|{secrets.token_hex(12)}|{fingerprint}"
         return f"{payload}|{self._mac('session', payload)}"
 
     def session(self, request: web.Request, room_id: str) -> Session | None:
@@ -86,12 +113,30 @@ class TeamAuth:
         if not same(signature, self._mac("session", payload)):
             return None
         parts = payload.split("|")
-        if len(parts) != 4 or parts[0] != room_id or parts[1] not in ("team", "host"):
+        if len(parts) != 5 or parts[0] != room_id or parts[1] not in ("team", "host"):
             return None
         if not parts[2].isascii() or not parts[2].isdigit() or int(parts[2]) < time.time():
             return None
         role: StaffRole = "team" if parts[1] == "team" else "host"
-        return Session(room_id, role, parts[3], self._mac("csrf", parts[3])[:32])
+        nonce = parts[3]
+        if nonce in self.ended or not same(parts[4], self._fingerprint(room_id, role)):
+            return None
+        return Session(room_id, role, nonce, self._mac("csrf", nonce)[:32], int(parts[2]))
+
+    async def end(self, session: Session) -> None:
+        """Sign `session` out: refused here at once, and on every instance once they read it back."""
+        self.ended.add(session.nonce)
+        self._ended_here.add(session.nonce)
+        if self.db is not None:
+            expires = dt.datetime.fromtimestamp(session.expires or time.time() + SESSION_SECONDS, dt.UTC)
+            async with self.db.sessions() as db_session, db_session.begin():
+                await end_session(db_session, session.nonce, session.room_id, expires)
+
+    async def refresh(self) -> None:
+        """Read back the sessions ended on any instance."""
+        if self.db is not None:
+            async with self.db.sessions() as db_session, db_session.begin():
+                self.ended = await ended_sessions(db_session) | self._ended_here
 
     def set_cookie(self, response: web.StreamResponse, value: str, secure: bool) -> None:
         response.set_cookie(

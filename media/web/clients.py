@@ -14,6 +14,7 @@ import ipaddress
 from collections.abc import Awaitable, Callable, Iterable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -86,9 +87,7 @@ def real_client(
     return peer
 
 
-def forwarded(
-    trusted: tuple[Network, ...],
-) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def forwarded(trusted: tuple[Network, ...]) -> Middleware:
     """The middleware: requests through a trusted proxy get the client's address and scheme."""
 
     @web.middleware
