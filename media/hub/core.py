@@ -23,7 +23,7 @@ from media.guessing import CredentialBackoff
 from media.hub.bursts import Burst, RejectedBursts
 from media.hub.bus import Bus, LocalBus
 from media.hub.clock import Clock, SystemClock
-from media.hub.connections import Connection, dumps, text_frame
+from media.hub.connections import SLOW_BUFFER_BYTES, SLOW_DROP_S, Connection, dumps, text_frame
 from media.hub.eventlog import EventLog
 from media.hub.events import HubError, Listener, RoomEvent
 from media.hub.identity import ViewerIds
@@ -105,6 +105,9 @@ class HubCore:
         self.limits = AddressLimits()
         self.backoff = backoff or CredentialBackoff()  # the app's credential checks; reported here
         self._credentials_reported = time.monotonic()
+        # Sockets too far behind: skipped above this many unsent bytes, dropped after this long there.
+        self.slow_buffer_bytes = SLOW_BUFFER_BYTES
+        self.slow_drop_s = SLOW_DROP_S
         self.secret = secret
         self.metrics = HubMetrics()
         self.eventlog = EventLog(db, coalesce_s=coalesce_s)
@@ -126,9 +129,12 @@ class HubCore:
 
     async def stop(self) -> None:
         self.started = False
-        for room in list(self._rooms.values()):
-            for conn in list(room.connections.values()):
-                await conn.ws.close(code=1001, message=b"server shutting down")
+        closing = [
+            conn.close(1001, b"server shutting down")
+            for r in self._rooms.values()
+            for conn in r.connections.values()
+        ]
+        await asyncio.gather(*closing, return_exceptions=True)
         if self._ticker is not None:
             self._ticker.cancel()
             await asyncio.gather(self._ticker, return_exceptions=True)
