@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -29,6 +30,10 @@ def setup_media(
     sample_interval: float = SAMPLE_INTERVAL_S,
 ) -> MediaServer:
     """Create the media server for `rooms` and register `/whip/…`, `/whep/…` and `/hls/…`."""
+    # aioice logs every candidate pair's every state at INFO: a line per check per viewer, thousands a
+    # minute when offers flood in. Its warnings and errors still show.
+    if logging.getLogger("aioice").level < logging.WARNING:
+        logging.getLogger("aioice").setLevel(logging.WARNING)
     if recordings_dir is None:
         settings = app.get(SETTINGS)
         recordings_dir = Path(settings.data_dir if settings else "var") / "recordings"

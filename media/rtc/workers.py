@@ -96,6 +96,7 @@ class WorkerPool:
         self.count = count
         self.on_keyframe = on_keyframe
         self.on_gone = on_gone
+        self.on_connected: Callable[[str], None] = lambda session_id: None
         self.start_timeout = start_timeout
         self.links: list[WorkerLink] = []
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
@@ -182,6 +183,8 @@ class WorkerPool:
         elif op == "gone":
             link.viewers.pop(message["id"], None)
             self.on_gone(message["id"])
+        elif op == "connected":
+            self.on_connected(message["id"])
         elif op == "stats":
             link.rtts = {room: list(values) for room, values in message.get("rtts", {}).items()}
 
@@ -366,6 +369,7 @@ class Worker:
                 ice,
                 tuple(message.get("video_codecs_answered", ())),
                 self.gone,
+                on_connected=lambda sid: self.send({"op": "connected", "id": sid}),
             )
         except MediaError as exc:
             self.send({"op": "error", "id": session_id, "status": exc.status, "message": exc.message})
