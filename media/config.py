@@ -16,6 +16,8 @@ class IceServer:
     urls: tuple[str, ...]
     username: str | None = None
     credential: str | None = None
+    secret: str | None = None  # coturn's static-auth-secret: short-lived credentials per session
+    ttl: float = 4 * 3600.0  # how long those stay valid
 
 
 @dataclass(frozen=True)

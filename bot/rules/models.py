@@ -216,7 +216,9 @@ class TeamSettings(Strict):
 class IceServerSpec(Strict):
     urls: list[str] | str
     username: str | None = None
-    credential: str | None = None
+    credential: str | None = None  # a fixed password: liveroom's own peers use it, viewers never get it
+    secret: str | None = None  # coturn's static-auth-secret: viewers get short-lived credentials
+    ttl: Duration = Field(4 * 3600.0, gt=0)
 
 
 class RestreamSpec(Strict):

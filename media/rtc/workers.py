@@ -29,6 +29,7 @@ from aiortc.sdp import candidate_from_sdp, candidate_to_sdp
 
 from media.config import IceServer
 from media.rtc.offers import MediaError, OfferSummary, rtc_ice_servers
+from media.rtc.turn import for_own_peers
 
 FRAME_HEADER = struct.Struct("!BB?qH")  # slot, kind+codec, keyframe, pts, room id length
 SLOTS = ("host", "guest")
@@ -239,7 +240,7 @@ class WorkerPool:
                     "video_codecs": list(summary.video_codecs),
                     "ice": [
                         {"urls": list(s.urls), "username": s.username, "credential": s.credential}
-                        for s in ice_servers
+                        for s in for_own_peers(ice_servers)  # the secret stays in this process
                     ],
                     "video_codecs_answered": list(video_codecs),
                 }
