@@ -23,7 +23,7 @@ from media.i18n import t
 # Contingency plans have their own cooldowns; each firing is news for the team once.
 CONTINGENCY_RULE = AlertRule(cooldown=0.0)
 
-Severity = Literal["critical", "warning", "info"]
+Severity = Literal["critical", "warning", "info", "reply"]  # reply: to a team command
 
 # A drop from fewer viewers than this is noise (3 → 2 is -33 %), whatever `percent` says.
 MIN_DROP_BASE = 10
