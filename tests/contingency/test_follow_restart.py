@@ -97,7 +97,8 @@ def server_factory(aiohttp_client: Any, database: Database, book: Rulebook) -> C
     @asynccontextmanager
     async def serve(clock: ManualClock) -> AsyncIterator[Server]:
         app = create_app(
-            ServerSettings(secret=SECRET, signing_key=SECRET), RoomDirectory([room_settings(book, CREDENTIALS)])
+            ServerSettings(secret=SECRET, signing_key=SECRET),
+            RoomDirectory([room_settings(book, CREDENTIALS)]),
         )
         hub = setup_room(app, database, clock=clock)
         add_follow_invites(app, hub, RulebookHolder(book), tick_every=0.02)
