@@ -117,12 +117,17 @@ def setup_room(
 
 async def _read_ended_sessions(auth: TeamAuth) -> None:
     """Sessions signed out on another instance are refused here too, within `ENDED_READ_EVERY` s."""
+    failing = False
     while True:
         await asyncio.sleep(ENDED_READ_EVERY)
         try:
             await auth.refresh()
         except Exception:
-            log.warning("reading ended sessions failed", exc_info=True)
+            if not failing:  # once per outage, not every 5 s (the database part of /healthz says more)
+                log.warning("reading ended sessions failed", exc_info=True)
+            failing = True
+        else:
+            failing = False
 
 
 async def _call(handler: Any, *args: Any) -> web.StreamResponse:
