@@ -22,9 +22,9 @@ from media.web.auth import TeamAuth
 from media.web.guests import end_guest, guest_page, invite_guest, stream_health
 from media.web.metrics import metrics_endpoint
 from media.web.orders import orders_webhook, tracked_link
-from media.web.pages import host_page, login, studio_page, viewer_page
+from media.web.pages import host_page, studio_page, viewer_page
 from media.web.replay import replay_page, replay_video
-from media.web.signout import logout
+from media.web.staff_sessions import login, logout
 from media.web.ws import room_socket
 
 log = logging.getLogger(__name__)

@@ -198,3 +198,17 @@ async def test_failures_are_logged_and_alerted(make_room_app: MakeRoomApp) -> No
     few = {**data, "total": 3, "throttled": 0}
     quiet = RoomEvent("demo", "credentials_refused", 1_700_000_900.0, None, few, None)
     assert rules.observe(quiet) == []
+
+
+async def test_a_sign_in_that_works_forgets_the_typos(make_room_app: MakeRoomApp) -> None:
+    app = await make_room_app()
+    for _ in range(FREE_FAILURES - 1):
+        typo = await app.client.post(
+            "/studio/demo/login", data={"password": "typo"}, headers=TEAM, allow_redirects=False
+        )
+        assert typo.status == 401
+    ok = await app.client.post(
+        "/studio/demo/login", data={"password": PASSWORD}, headers=TEAM, allow_redirects=False
+    )
+    assert ok.status == 303
+    assert app.hub.backoff.wait("198.51.100.20") == 0 and "198.51.100.20" not in app.hub.backoff.clients

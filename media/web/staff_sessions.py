@@ -1,4 +1,5 @@
-"""Signing out of the studio or the host page ends the session on the server, not only in the browser."""
+"""Sign-in and sign-out, on the server's side of the page handlers: a sign-in that works clears the
+client's credential backoff; a sign-out ends the session on the server, not only in the browser."""
 
 from __future__ import annotations
 
@@ -7,10 +8,21 @@ import logging
 from aiohttp import web
 
 from media.hub.hub import RoomHub
-from media.web.auth import TeamAuth
+from media.web.auth import StaffRole, TeamAuth
+from media.web.clients import client_address
+from media.web.pages import login as page_login
 from media.web.pages import logout as page_logout
 
 log = logging.getLogger(__name__)
+
+
+async def login(request: web.Request, hub: RoomHub, auth: TeamAuth, role: StaffRole) -> web.Response:
+    """The page's sign-in form; when it lets the client in (a redirect), its failures are forgotten."""
+    try:
+        return await page_login(request, hub, auth, role)
+    except web.HTTPRedirection:
+        auth.backoff.succeeded(client_address(request) or "?")
+        raise
 
 
 async def logout(request: web.Request, hub: RoomHub, auth: TeamAuth) -> web.Response:
