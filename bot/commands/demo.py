@@ -113,19 +113,20 @@ async def _demo(args: argparse.Namespace, rulebook: Rulebook) -> int | None:
     from aiohttp import web
 
     from bot.app import CREDENTIALS, SHOW_RUNNER, RunOptions, build_app
-    from bot.app.serve import print_banner
+    from bot.app.serve import app_runner, print_banner
     from bot.demo.publisher import WhipError, WhipSession, publish
     from bot.sim.driver import AudienceDriver
     from bot.sim.simulate import Audience, plan_audience
     from media.config import ServerSettings
     from media.web.orders import SIGNATURE_HEADER, sign
 
+    os.umask(0o077)  # as `liveroom run`: the data files are the owner's alone
     settings = ServerSettings.from_env(host=args.host, port=args.port)
     options = RunOptions(
         start_show=args.show, speed=args.speed, new_run=True, record=False if args.no_record else True
     )
     app = build_app(rulebook, settings, options)
-    runner = web.AppRunner(app, handle_signals=False)
+    runner = app_runner(app)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     stop = asyncio.Event()
