@@ -180,10 +180,16 @@ def test_sdpfrag_and_ice_links() -> None:
     assert frag.candidates[0].ip == "192.0.2.1" and frag.candidates[0].sdpMid == "0"
     with pytest.raises(MediaError):
         parse_sdpfrag("a=candidate:garbage\r\n")
-    links = ice_link_headers((IceServer(("turn:turn.example.com:3478",), "u", "p"),))
-    assert links == [
-        '<turn:turn.example.com:3478>; rel="ice-server"; username="u"; credential="p"; credential-type="password"'
-    ]
+    fixed = (IceServer(("stun:stun.example.com", "turn:turn.example.com:3478"), "u", "p"),)
+    # a fixed TURN password is never handed out (issue 19 row 8); STUN is, to anyone
+    assert ice_link_headers(fixed) == ['<stun:stun.example.com>; rel="ice-server"']
+    assert ice_link_headers(fixed, session="s1") == ['<stun:stun.example.com>; rel="ice-server"']
+    # with coturn's shared secret a session's answer carries its own short-lived credentials
+    shared = (IceServer(("turn:turn.example.com:3478",), secret="shh"),)
+    assert ice_link_headers(shared) == []
+    (link,) = ice_link_headers(shared, session="s1")
+    assert link.startswith('<turn:turn.example.com:3478>; rel="ice-server"; username="')
+    assert ':s1"' in link and 'credential-type="password"' in link and '"shh"' not in link
 
 
 def test_health_sample_and_verdict() -> None:
