@@ -17,8 +17,10 @@ from media.config import ServerSettings
 from media.hub.hub import RoomHub
 from media.rooms import RoomDirectory
 from media.rtc.server import MediaServer
+from media.signing import derive_key
 from media.web.api import ApiGuard, json_errors
 from media.web.auth import TeamAuth
+from media.web.clients import forwarded, parse_networks
 
 HealthProvider = Callable[[], dict[str, Any]]
 
@@ -52,10 +54,11 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 def create_app(settings: ServerSettings, rooms: RoomDirectory) -> web.Application:
-    app = web.Application(client_max_size=1024 * 1024, middlewares=[json_errors])
+    trusted = parse_networks(settings.trusted_proxies)
+    app = web.Application(client_max_size=1024 * 1024, middlewares=[forwarded(trusted), json_errors])
     app[SETTINGS] = settings
     app[ROOMS] = rooms
-    app[AUTH] = TeamAuth(settings.secret)
+    app[AUTH] = TeamAuth(derive_key(settings.signing_key, "sessions"), rooms)
     app[GUARD] = ApiGuard(app[AUTH], rooms)
     app[HEALTH_PROVIDERS] = []
     app.router.add_get("/healthz", healthz)

@@ -7,6 +7,7 @@ rulebook and hands them to the server (at start-up and on every reload).
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 
 
@@ -15,6 +16,8 @@ class IceServer:
     urls: tuple[str, ...]
     username: str | None = None
     credential: str | None = None
+    secret: str | None = None  # coturn's static-auth-secret: short-lived credentials per session
+    ttl: float = 4 * 3600.0  # how long those stay valid
 
 
 @dataclass(frozen=True)
@@ -193,8 +196,13 @@ class ServerSettings:
     port: int = 8080
     database_url: str = "sqlite+aiosqlite:///var/liveroom.db"
     bus_url: str | None = None
-    secret: str = ""  # the signing key; the bot fills it in (env or a generated, stored one)
+    secret: str = ""  # the order webhook's key, shared with the shop; the bot fills it in (env or generated)
+    # The master of the keys that never leave the server (sessions, viewer ids); the bot fills it in
+    # (LIVEROOM_SIGNING_KEY or a generated, stored one); a random one for a server built without it.
+    signing_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     data_dir: str = "var"
+    # Proxies whose X-Forwarded-For / X-Real-IP / X-Forwarded-Proto are believed (addresses or CIDRs).
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
 
     @classmethod
     def from_env(cls, host: str | None = None, port: int | None = None) -> ServerSettings:
@@ -205,5 +213,18 @@ class ServerSettings:
             database_url=default_database_url(),
             bus_url=os.environ.get("LIVEROOM_BUS_URL") or None,
             secret=os.environ.get("LIVEROOM_SECRET", ""),
+            signing_key=os.environ.get("LIVEROOM_SIGNING_KEY") or secrets.token_urlsafe(32),
             data_dir=data_dir,
+            trusted_proxies=trusted_proxies_from_env(),
         )
+
+
+def trusted_proxies_from_env() -> tuple[str, ...]:
+    """`LIVEROOM_TRUSTED_PROXIES`: comma- or space-separated addresses and CIDR ranges; unset: this
+    machine (127.0.0.1, ::1); `none` (or empty): no proxy is trusted."""
+    value = os.environ.get("LIVEROOM_TRUSTED_PROXIES")
+    if value is None:
+        return ServerSettings.trusted_proxies
+    if value.strip().lower() == "none":
+        return ()
+    return tuple(v for v in value.replace(",", " ").split() if v)

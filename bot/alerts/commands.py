@@ -357,8 +357,12 @@ class CommandPoller:
         poll_timeout: float = 30.0,
         backoff: Backoff | None = None,
         on_problem: Callable[[str], object] | None = None,
+        reply: Callable[[int, str], Awaitable[object]] | None = None,
     ) -> None:
+        """`reply(update_id, text)`: how a reply reaches the group — the alert outbox, so a 429 or an
+        outage delays it instead of dropping it; without it, sent at once (and lost on failure)."""
         self.bot = bot
+        self.reply = reply
         self.chat_id = chat_id
         self.desk = desk
         self.bot_username = bot_username
@@ -420,6 +424,9 @@ class CommandPoller:
         self.handled += 1
         log.info("团队命令 team command from %s: %s", sender_name(message), command)
         reply = await self.desk.run(command, sender_name(message))
+        if self.reply is not None:
+            await self.reply(update.update_id, reply)
+            return reply
         try:
             await self.bot.send_message(
                 chat_id=self.chat_id,

@@ -18,7 +18,7 @@ import bot.alerts.texts  # noqa: F401  (registers the texts)
 from media.i18n import t
 
 TELEGRAM_LIMIT = 4096
-ICONS = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
+ICONS = {"critical": "🔴", "warning": "🟠", "info": "🔵", "reply": "💬"}
 HEADER_ROOM = 64  # characters kept for a digest's header line
 
 

@@ -23,7 +23,7 @@ from media.i18n import t
 # Contingency plans have their own cooldowns; each firing is news for the team once.
 CONTINGENCY_RULE = AlertRule(cooldown=0.0)
 
-Severity = Literal["critical", "warning", "info"]
+Severity = Literal["critical", "warning", "info", "reply"]  # reply: to a team command
 
 # A drop from fewer viewers than this is noise (3 → 2 is -33 %), whatever `percent` says.
 MIN_DROP_BASE = 10
@@ -252,6 +252,8 @@ class RoomAlerts:
                 return self._restream_failed(data, ts)
             case "product_out_of_stock":
                 return self._product_out_of_stock(data, ts)
+            case "credentials_refused":
+                return self._credentials_refused(data, ts)
             case _:
                 return []
 
@@ -425,6 +427,33 @@ class RoomAlerts:
             self._t("coupon_sold_out", title=self._coupon_title(coupon_id)),
             subject=coupon_id,
             data={"coupon_id": coupon_id},
+        )
+
+    def _credentials_refused(self, data: Mapping[str, Any], ts: float) -> list[Alert]:
+        rule = self.rules.credential_guessing
+        # Attempts: wrong ones plus those refused unread during a backoff (a guesser's real rate).
+        total = int(data.get("total", 0) or 0) + int(data.get("throttled", 0) or 0)
+        if total < rule.failures:
+            return []
+        failures = data.get("failures") or {}
+        where = (
+            "、".join(f"{k} {v}" for k, v in failures.items() if v) if isinstance(failures, Mapping) else ""
+        )
+        return self._gate(
+            "credential_guessing",
+            rule,
+            "warning",
+            ts,
+            f"credential_guessing:{_ms(ts)}",
+            self._t(
+                "credential_guessing",
+                total=total,
+                checks=where,
+                clients=int(data.get("clients", 0) or 0),
+                top=str(data.get("top_client", "")),
+                top_failures=int(data.get("top_failures", 0) or 0),
+            ),
+            data={"total": total, "clients": data.get("clients", 0)},
         )
 
     def _restream_failed(self, data: Mapping[str, Any], ts: float) -> list[Alert]:

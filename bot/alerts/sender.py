@@ -27,6 +27,10 @@ from bot.alerts.outbox import Outbox, Queued
 
 log = logging.getLogger(__name__)
 
+# Sent after the base gap only, never held back while alerts pile up: critical alerts, and the replies
+# to team commands (someone in the group is waiting for them).
+URGENT = ("critical", "reply")
+
 
 class Channel(Protocol):
     """Where alert messages end up. `deliver` returns once the message is accepted, or raises."""
@@ -132,7 +136,7 @@ class Sender:
         if not items:
             await self._wait_for_work()
             return
-        delay = self.pacer.wait(self.clock(), urgent=any(i.severity == "critical" for i in items))
+        delay = self.pacer.wait(self.clock(), urgent=any(i.severity in URGENT for i in items))
         if delay > 0:
             # Re-read after waiting: what piled up meanwhile goes out in the same digest.
             await self.sleep(delay)

@@ -42,6 +42,8 @@ class AlertOptions:
     pausables: Sequence[Pausable] = ()
     show: ShowControl | None = None
     kpis: LiveKpis | None = None
+    check_first: float = 1.0  # a Telegram start-up check that did not pass is made again after this …
+    check_cap: float = 60.0  # … doubling up to this
 
 
 @dataclass
@@ -103,6 +105,35 @@ class AlertService:
             ]
             self.decide(self.rules.tick(self.options.clock(), waiting))
 
+    async def queue_reply(self, update_id: int, text: str) -> None:
+        """A team command's reply goes out through the outbox, paced and retried like an alert."""
+        key = f"{self.room_id}:command_reply:{update_id}"
+        await self.outbox.put(Alert(key, "command_reply", "reply", text, self.room_id))
+
+    async def check_again(
+        self,
+        settings: TelegramSettings,
+        client: TelegramClient,
+        lang: str,
+        on_ready: Callable[[StartupReport], None],
+    ) -> None:
+        """The startup check again, backing off (1 s … 60 s), until Telegram passes it: then team commands
+        start; if it now says the token or the chat is wrong, alerts go to the log from then on."""
+        delay = self.options.check_first
+        while True:
+            await asyncio.sleep(delay)
+            report = await check_telegram(settings, client.bot, lang)
+            if report.retry:
+                delay = min(self.options.check_cap, delay * 2)
+                continue
+            self.report = report
+            _say(report)
+            if report.mode == "telegram":
+                on_ready(report)
+            elif self.sender is not None:
+                self.sender.channel = LogChannel()
+            return
+
     def health(self) -> dict[str, Any]:
         report = self.report
         return {
@@ -114,6 +145,16 @@ class AlertService:
                 "commands_conflict": self.poller.conflict if self.poller else None,
             }
         }
+
+
+def _say(report: StartupReport) -> None:
+    # `liveroom run` logs at INFO: this line is the startup's word on Telegram.
+    if report.problem:
+        log.error("Telegram: %s", report.message)
+    elif report.mode == "log":
+        log.warning("Telegram: %s", report.message)
+    else:
+        log.info("Telegram: %s", report.message)
 
 
 def product_names(book: Rulebook) -> dict[str, str]:
@@ -143,15 +184,10 @@ async def running(service: AlertService, hub: RoomHub, book: Rulebook) -> AsyncI
     client: TelegramClient | None = (
         open_bot(settings, poll_timeout=options.poll_timeout) if settings.token else None
     )
-    report = await check_telegram(settings, client.bot if client else None, book.room.language)
+    lang = book.room.language
+    report = await check_telegram(settings, client.bot if client else None, lang)
     service.report = report
-    # `liveroom run` logs at INFO: the line below is the startup's word on Telegram.
-    if report.problem:
-        log.error("Telegram: %s", report.message)
-    elif report.mode == "log":
-        log.warning("Telegram: %s", report.message)
-    else:
-        log.info("Telegram: %s", report.message)
+    _say(report)
 
     channel: Channel = LogChannel()
     if report.mode == "telegram" and client is not None and settings.chat_id is not None:
@@ -177,15 +213,25 @@ async def running(service: AlertService, hub: RoomHub, book: Rulebook) -> AsyncI
         clock=options.clock,
         lang=book.room.language,
     )
-    if report.mode == "telegram" and client is not None and settings.chat_id is not None:
+
+    def start_commands(checked: StartupReport) -> None:
+        assert client is not None and settings.chat_id is not None and service.desk is not None
         service.poller = CommandPoller(
             client.bot,
             settings.chat_id,
             service.desk,
-            bot_username=report.bot_username,
+            bot_username=checked.bot_username,
             poll_timeout=options.poll_timeout,
+            reply=service.queue_reply,
         )
         tasks.append(asyncio.create_task(service.poller.run(), name="alerts-commands"))
+
+    if report.mode == "telegram" and client is not None and settings.chat_id is not None:
+        if report.retry:  # alerts go to Telegram (kept in the outbox until it answers); check again
+            check_again = service.check_again(settings, client, lang, start_commands)
+            tasks.append(asyncio.create_task(check_again, name="alerts-check-telegram"))
+        else:
+            start_commands(report)
     unsubscribe = hub.subscribe(service.on_event)
     try:
         yield

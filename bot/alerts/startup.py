@@ -2,7 +2,8 @@
 
 A bad token or an unknown chat is found here, with getMe and getChat, and said plainly;
 alerts then go to the log and the studio instead of failing mid-show. Telegram being
-unreachable is not a setup error: alerts wait in the outbox until it is back.
+unreachable, answering 429 or sending a reply this version cannot read is not a setup error:
+alerts wait in the outbox, and the check is made again in the background until it passes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError
 from telegram.request import HTTPXRequest
 
 from media.i18n import CATALOGUE, t
@@ -46,6 +47,11 @@ CATALOGUE.add(
             "zh-CN": "暂时连不上 Telegram（{base}：{error}）：告警先存在发件箱里，连上后按顺序补发",
             "en": "Telegram is not reachable for now ({base}: {error}): alerts wait in the outbox and go out "
             "in order once it is back",
+        },
+        "alerts.startup.retrying": {
+            "zh-CN": "Telegram 启动检查没有通过（{error}）：后台继续重试，告警先存在发件箱里，Telegram 恢复后按顺序补发",
+            "en": "the Telegram check at startup did not pass ({error}): retrying in the background; alerts "
+            "wait in the outbox and go out in order once Telegram answers",
         },
         "alerts.startup.ok": {
             "zh-CN": "Telegram 已连接：@{bot} → 团队群「{chat}」",
@@ -108,6 +114,7 @@ class StartupReport:
     bot_username: str | None = None
     chat_title: str | None = None
     notes: list[str] = field(default_factory=list)
+    retry: bool = False  # not a setup error: check again later (429, unreachable, an odd reply)
 
 
 async def check_telegram(settings: TelegramSettings, bot: Bot | None, lang: str = "zh-CN") -> StartupReport:
@@ -116,25 +123,26 @@ async def check_telegram(settings: TelegramSettings, bot: Bot | None, lang: str 
         return StartupReport("log", t(lang, "alerts.startup.no_token"), problem=False)
     if settings.chat_id is None:
         return StartupReport("log", t(lang, "alerts.startup.no_chat"), problem=True)
+    # Only a token Telegram rejects, or a chat it says is not there, is a setup error (alerts to the
+    # log). A 429, an outage or a reply this version cannot read is checked again in the background.
     try:
         me = await bot.get_me()
     except InvalidToken as exc:
         return StartupReport("log", t(lang, "alerts.startup.bad_token", error=_short(exc)), problem=True)
-    except NetworkError as exc:
+    except NetworkError as exc:  # TimedOut too
         return _unreachable(settings, exc, lang)
-    except TelegramError as exc:
-        return StartupReport("log", t(lang, "alerts.startup.bad_token", error=_short(exc)), problem=True)
+    except Exception as exc:  # RetryAfter (429), a 5xx, an odd reply
+        return _retrying(exc, lang)
     try:
         chat = await bot.get_chat(settings.chat_id)
+        title = chat.title or chat.full_name or str(chat.id)
     except (BadRequest, Forbidden) as exc:
         message = t(lang, "alerts.startup.bad_chat", chat_id=settings.chat_id, error=_short(exc))
         return StartupReport("log", message, problem=True, bot_username=me.username)
     except NetworkError as exc:
         return _unreachable(settings, exc, lang)
-    except TelegramError as exc:
-        message = t(lang, "alerts.startup.bad_chat", chat_id=settings.chat_id, error=_short(exc))
-        return StartupReport("log", message, problem=True, bot_username=me.username)
-    title = chat.title or chat.full_name or str(chat.id)
+    except Exception as exc:  # RetryAfter, or a reply missing fields (TypeError, KeyError …)
+        return _retrying(exc, lang)
     return StartupReport(
         "telegram",
         t(lang, "alerts.startup.ok", bot=me.username, chat=title),
@@ -146,7 +154,14 @@ async def check_telegram(settings: TelegramSettings, bot: Bot | None, lang: str 
 
 def _unreachable(settings: TelegramSettings, exc: Exception, lang: str) -> StartupReport:
     message = t(lang, "alerts.startup.unreachable", base=settings.api_base, error=_short(exc))
-    return StartupReport("telegram", message, problem=True)
+    return StartupReport("telegram", message, problem=True, retry=True)
+
+
+def _retrying(exc: Exception, lang: str) -> StartupReport:
+    error = f"{type(exc).__name__}: {_short(exc)}"
+    return StartupReport(
+        "telegram", t(lang, "alerts.startup.retrying", error=error), problem=True, retry=True
+    )
 
 
 def _short(exc: Exception) -> str:

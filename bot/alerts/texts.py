@@ -45,6 +45,10 @@ CATALOGUE.add(
             "zh-CN": "优惠券快领完：{title} 只剩 {remaining}/{quantity} 张",
             "en": "Coupon running low: {title}, {remaining} of {quantity} left",
         },
+        "alerts.credential_guessing": {
+            "zh-CN": "有人在猜密码：近一分钟 {total} 次用错误的密码或令牌尝试（其中错误：{checks}），来自 {clients} 个地址，最多的 {top}（{top_failures} 次）；这些地址已被逐步放慢",
+            "en": "Someone is guessing passwords: {total} tries with a wrong password or token in the last minute (wrong ones: {checks}) from {clients} addresses, most from {top} ({top_failures}); those addresses are slowed down",
+        },
         "alerts.restream_failed": {
             "zh-CN": "转推中断：{target}（{error}），连续第 {failures} 次，{retry} 秒后重试",
             "en": "Restream down: {target} ({error}), failure {failures} in a row, retrying in {retry} s",

@@ -56,7 +56,7 @@ def build_app(
     """The whole server for one rules directory, ready for `web.run_app` or a test client."""
     options = options or RunOptions()
     credentials = load_credentials(rulebook, settings.data_dir)
-    settings = dataclasses.replace(settings, secret=credentials.secret)
+    settings = dataclasses.replace(settings, secret=credentials.secret, signing_key=credentials.signing_key)
 
     def settings_of(book: Rulebook) -> RoomSettings:
         room = room_settings(book, credentials)

@@ -63,6 +63,8 @@ def room_settings(rulebook: Rulebook, credentials: Credentials) -> RoomSettings:
                 urls=tuple([s.urls] if isinstance(s.urls, str) else s.urls),
                 username=s.username,
                 credential=s.credential,
+                secret=s.secret,
+                ttl=s.ttl,
             )
             for s in room.ice_servers
         ),

@@ -113,19 +113,20 @@ async def _demo(args: argparse.Namespace, rulebook: Rulebook) -> int | None:
     from aiohttp import web
 
     from bot.app import CREDENTIALS, SHOW_RUNNER, RunOptions, build_app
-    from bot.app.serve import print_banner
+    from bot.app.serve import app_runner, print_banner
     from bot.demo.publisher import WhipError, WhipSession, publish
     from bot.sim.driver import AudienceDriver
     from bot.sim.simulate import Audience, plan_audience
     from media.config import ServerSettings
     from media.web.orders import SIGNATURE_HEADER, sign
 
+    os.umask(0o077)  # as `liveroom run`: the data files are the owner's alone
     settings = ServerSettings.from_env(host=args.host, port=args.port)
     options = RunOptions(
         start_show=args.show, speed=args.speed, new_run=True, record=False if args.no_record else True
     )
     app = build_app(rulebook, settings, options)
-    runner = web.AppRunner(app, handle_signals=False)
+    runner = app_runner(app)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     stop = asyncio.Event()
@@ -163,7 +164,9 @@ async def _demo(args: argparse.Namespace, rulebook: Rulebook) -> int | None:
             def sign_order(body: bytes) -> dict[str, str]:
                 return {SIGNATURE_HEADER: sign(secret, body)}
 
-            driver = AudienceDriver(base, room, steps, args.speed, sign_order=sign_order)
+            # each run's orders are new orders to the shop (ids tagged with the run)
+            tag = f"run{run_id}" if run_id is not None else None
+            driver = AudienceDriver(base, room, steps, args.speed, sign_order=sign_order, order_tag=tag)
             audience = asyncio.create_task(driver.run(audience_stop))
             print(f"模拟观众 {args.viewers} 位进场 simulated audience: {args.viewers} viewers", flush=True)
         print(f"演示进行中（{args.speed:g}× 速），Ctrl-C 停止 / demo running, Ctrl-C stops", flush=True)

@@ -216,7 +216,9 @@ class TeamSettings(Strict):
 class IceServerSpec(Strict):
     urls: list[str] | str
     username: str | None = None
-    credential: str | None = None
+    credential: str | None = None  # a fixed password: liveroom's own peers use it, viewers never get it
+    secret: str | None = None  # coturn's static-auth-secret: viewers get short-lived credentials
+    ttl: Duration = Field(4 * 3600.0, gt=0)
 
 
 class RestreamSpec(Strict):
@@ -545,6 +547,10 @@ class CouponLowRule(AlertRule):
     remaining_percent: int = Field(10, ge=1, le=100)
 
 
+class CredentialGuessingRule(AlertRule):
+    failures: int = Field(20, ge=1)  # tries with a wrong password or token in one minute's report
+
+
 class CueUpcomingRule(AlertRule):
     before: Duration = 120.0
     kinds: list[Literal["say", "pin", "coupon", "vote", "lottery", "countdown", "repeat"]] = [
@@ -569,6 +575,7 @@ class AlertRules(Strict):
     show_ended: AlertRule = AlertRule()
     restream_failed: AlertRule = AlertRule(cooldown=300.0)
     product_out_of_stock: AlertRule = AlertRule(cooldown=0.0)
+    credential_guessing: CredentialGuessingRule = CredentialGuessingRule(cooldown=600.0)
 
 
 class AlertsFile(Strict):

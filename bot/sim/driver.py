@@ -231,8 +231,11 @@ class AudienceDriver:
         max_sockets: int = 500,
         start_offset: float = 0.0,
         sign_order: Callable[[bytes], Mapping[str, str]] | None = None,
+        order_tag: str | None = None,
     ) -> None:
-        """`sign_order(body)`: the signature headers of an order body, to post the plan's orders."""
+        """`sign_order(body)`: the signature headers of an order body, to post the plan's orders.
+        `order_tag` is added to the plan's order ids: the shop numbers every order once, so a plan
+        played again (a second demo run) must post new order ids, not replays the room ignores."""
         if speed <= 0:
             raise ValueError("speed must be > 0")
         self.base_url = base_url.rstrip("/")
@@ -244,6 +247,7 @@ class AudienceDriver:
         self.slots = asyncio.Semaphore(max_sockets)
         self.stats = DriveStats()
         self.sign_order = sign_order
+        self.order_tag = order_tag
         self.claimed: set[tuple[str, str]] = set()  # (simulated viewer, coupon) the room accepted
         self._orders: set[asyncio.Task[None]] = set()
         self._tokens: dict[str, str] = {}
@@ -283,6 +287,8 @@ class AudienceDriver:
         if viewer_id is None:
             return  # never got into the room, so never saw the product
         body: dict[str, Any] = {"room": self.room, "viewer_id": viewer_id, **order}
+        if self.order_tag:
+            body["order_id"] = f"{order['order_id']}-{self.order_tag}"
         if coupon and (op.viewer, str(coupon)) in self.claimed:
             body["coupon_id"] = coupon
         raw = json.dumps(body, ensure_ascii=False).encode()

@@ -19,10 +19,11 @@ from pydantic import ValidationError
 
 import media.hub.texts  # noqa: F401  (registers the texts)
 from media.config import RoomSettings
+from media.guessing import CredentialBackoff
 from media.hub.bursts import Burst, RejectedBursts
 from media.hub.bus import Bus, LocalBus
 from media.hub.clock import Clock, SystemClock
-from media.hub.connections import Connection, dumps, text_frame
+from media.hub.connections import SLOW_BUFFER_BYTES, SLOW_DROP_S, Connection, dumps, text_frame
 from media.hub.eventlog import EventLog
 from media.hub.events import HubError, Listener, RoomEvent
 from media.hub.identity import ViewerIds
@@ -92,6 +93,8 @@ class HubCore:
         clock: Clock | None = None,
         batch_interval: float = 0.1,
         coalesce_s: float = 0.02,
+        backoff: CredentialBackoff | None = None,
+        viewer_key: bytes | None = None,
     ) -> None:
         self.directory = rooms
         self.db = db
@@ -99,8 +102,13 @@ class HubCore:
         self.instance = instance or f"i-{secrets.token_hex(4)}"
         self.clock: Clock = clock or SystemClock()
         self.batch_interval = batch_interval
-        self.ids = ViewerIds(secret)
+        self.ids = ViewerIds(viewer_key or secret)  # `secret` (the webhook key) only without a key of its own
         self.limits = AddressLimits()
+        self.backoff = backoff or CredentialBackoff()  # the app's credential checks; reported here
+        self._credentials_reported = time.monotonic()
+        # Sockets too far behind: skipped above this many unsent bytes, dropped after this long there.
+        self.slow_buffer_bytes = SLOW_BUFFER_BYTES
+        self.slow_drop_s = SLOW_DROP_S
         self.secret = secret
         self.metrics = HubMetrics()
         self.eventlog = EventLog(db, coalesce_s=coalesce_s)
@@ -122,9 +130,12 @@ class HubCore:
 
     async def stop(self) -> None:
         self.started = False
-        for room in list(self._rooms.values()):
-            for conn in list(room.connections.values()):
-                await conn.ws.close(code=1001, message=b"server shutting down")
+        closing = [
+            conn.close(1001, b"server shutting down")
+            for r in self._rooms.values()
+            for conn in r.connections.values()
+        ]
+        await asyncio.gather(*closing, return_exceptions=True)
         if self._ticker is not None:
             self._ticker.cancel()
             await asyncio.gather(self._ticker, return_exceptions=True)
@@ -132,6 +143,7 @@ class HubCore:
             await self._flush_likes(room)
             await self.log_bursts(room, room.rejected.all())
             await self._report_limits(room)
+        await self._report_credentials()
         if self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
         await self.eventlog.stop()
@@ -341,6 +353,9 @@ class HubCore:
                 last_stats = now_mono
             if now_mono - last_presence >= PRESENCE_LOG_EVERY:
                 last_presence = now_mono
+            if now_mono - self._credentials_reported >= LIMITS_REPORT_EVERY:
+                self._credentials_reported = now_mono
+                self.spawn(self._report_credentials())
 
     def flush(self, room: Room) -> None:
         """Send everything due to the room's sockets as one frame per audience."""
@@ -439,8 +454,19 @@ class HubCore:
         """One `limits_refused` row for what the per-address caps refused since the last one, if anything."""
         counts = self.limits.report(room.id)
         if counts:
-            data = {k: counts.get(k, 0) for k in REFUSALS}
-            await self.log(self.line(room, "limits_refused", data=data))
+            await self.log(self.line(room, "limits_refused", data={k: counts.get(k, 0) for k in REFUSALS}))
+
+    async def _report_credentials(self) -> None:
+        """One `credentials_refused` row per room whose credential checks failed since the last one
+        (the room need not have a viewer: guessing goes on in empty rooms too)."""
+        try:
+            for room_id in self.backoff.rooms_to_report(self.directory.ids()):
+                refused = self.backoff.report(room_id)
+                if refused:
+                    room = await self.room(room_id)
+                    await self.log(self.line(room, "credentials_refused", data=refused))
+        except Exception:  # a database that cannot be written: the counts are still in /metrics
+            log.exception("credentials_refused not written")
 
     async def log_bursts(self, room: Room, bursts: list[Burst]) -> None:
         """Write ended bursts of refused chat, one `chat_rejected` each (at the burst's first refusal)."""

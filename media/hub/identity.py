@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 
 from media.i18n import EN, normalise_language
+from media.signing import derive_key, same
 
 VIEWER_COOKIE = "lr_viewer"
 ID_BYTES = 12
@@ -27,12 +28,13 @@ class ViewerIdentity:
 
 
 class ViewerIds:
-    """Issue and check viewer tokens with one secret."""
+    """Issue and check viewer tokens with their own key: `key` bytes (the viewer-ids key), or a
+    master secret the key is derived from."""
 
-    def __init__(self, secret: str) -> None:
-        if not secret:
-            raise ValueError("a signing secret is required (LIVEROOM_SECRET)")
-        self._key = hashlib.sha256(b"liveroom-viewer:" + secret.encode()).digest()
+    def __init__(self, key: bytes | str) -> None:
+        if not key:
+            raise ValueError("a signing key is required (LIVEROOM_SIGNING_KEY)")
+        self._key = key if isinstance(key, bytes) else derive_key(key, "viewer-ids")
 
     def _sign(self, viewer_id: str) -> str:
         return hmac.new(self._key, viewer_id.encode(), hashlib.sha256).hexdigest()[:32]
@@ -48,7 +50,7 @@ class ViewerIds:
         viewer_id, dot, signature = token.partition(".")
         if not dot or not viewer_id.startswith("v") or len(viewer_id) != 1 + 2 * ID_BYTES:
             return None
-        if not hmac.compare_digest(signature, self._sign(viewer_id)):
+        if not same(signature, self._sign(viewer_id)):
             return None
         return viewer_id
 

@@ -7,14 +7,26 @@ Messages are JSON objects `{"type": ..., ...}`. What a client sends is parsed wi
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 Role = Literal["viewer", "bot", "team", "host"]
 Key = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 CueId = Annotated[str | None, Field(default=None, max_length=64)]
+
+
+def _web_link(value: str) -> str:
+    """Only http(s) links reach a viewer's page: no `javascript:`, `data:` or scheme-relative links,
+    no spaces or control characters a browser might strip before reading the scheme."""
+    if not re.fullmatch(r"https?://[^\s/?#@]+[^\s]*", value, flags=re.IGNORECASE) or not value.isprintable():
+        raise ValueError("a link must start with http:// or https:// and a host")
+    return value
+
+
+WebLink = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_web_link)]
 
 
 class Message(BaseModel):
@@ -88,7 +100,7 @@ ViewerMessage = (
 class CouponSpec(Message):
     id: Key
     title: Annotated[str, Field(min_length=1, max_length=200)]
-    link: Annotated[str, Field(min_length=1, max_length=2000)]
+    link: WebLink
     discount: Annotated[str, Field(default="", max_length=100)]
     quantity: int | None = Field(default=None, ge=1)
     valid_minutes: float | None = Field(default=None, gt=0)

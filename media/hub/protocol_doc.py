@@ -259,7 +259,9 @@ A frame that is not valid gets an `error` (`malformed`, `unknown_type`, `invalid
 `too_large` above 4 KiB, `binary`, `forbidden`, `rate_limit`, …) on that socket only, and so
 does a refused chat line (`blocked_word`, `rate_limit`, `too_long`, `link`, `muted`, `empty`);
 20 errors within 30 s (refused chat lines included) close the socket with 1008 (after an
-`error` `abuse`), frames above 64 KiB with 1009.
+`error` `abuse`), frames above 64 KiB with 1009. A link in an operator message (a pushed
+coupon's `link`) must be `http://` or `https://` with a host (`invalid` otherwise: no
+`javascript:`, `data:` or scheme-relative links reach a viewer's page).
 Fields marked *staff* are sent to the team, the host and bots only; messages marked
 *staff only* never reach viewers. Times are seconds since the epoch.
 
@@ -275,6 +277,7 @@ show, FAQ switch, alerts) refuses in one shape, the message in the room's langua
 | status | `error` | meaning |
 |---|---|---|
 | 401 | `unauthorized`, `bad_signature` | who are you: no credentials, wrong ones, or an order without a valid HMAC |
+| 429 | `too_many_failures` | this client gave wrong passwords or tokens too often lately: wait `Retry-After` seconds (docs/security.md) |
 | 403 | `forbidden`, `csrf` | not allowed: signed in, but not as the team (a host session on a team route), or a change without the session's `X-CSRF-Token` |
 | 404 | `unknown_room`, `not_found`, `no_media` | no such room, no such route, no media server |
 | 405 | `method_not_allowed` | wrong method for the route |

@@ -14,6 +14,7 @@ from aiortc.rtcicetransport import RTCIceCandidate
 from aiortc.sdp import SessionDescription, candidate_from_sdp
 
 from media.config import IceServer
+from media.rtc.turn import for_own_peers, handed_out
 
 MAX_SDP_BYTES = 64 * 1024
 MAX_TRACKS_PER_KIND = 2  # host and co-host guest
@@ -173,13 +174,18 @@ def parse_sdpfrag(text: str) -> SdpFragment:
 
 
 def rtc_ice_servers(servers: tuple[IceServer, ...]) -> list[RTCIceServer]:
-    return [RTCIceServer(urls=list(s.urls), username=s.username, credential=s.credential) for s in servers]
+    """The servers for liveroom's own peer connections (secret-based TURN with credentials of its own)."""
+    return [
+        RTCIceServer(urls=list(s.urls), username=s.username, credential=s.credential)
+        for s in for_own_peers(servers)
+    ]
 
 
-def ice_link_headers(servers: tuple[IceServer, ...]) -> list[str]:
-    """`Link: <turn:…>; rel="ice-server"` values (RFC 9725 §4.6)."""
+def ice_link_headers(servers: tuple[IceServer, ...], session: str | None = None) -> list[str]:
+    """`Link: <turn:…>; rel="ice-server"` values (RFC 9725 §4.6): STUN for anyone, TURN only in a
+    `session`'s answer and only with short-lived credentials (media/rtc/turn.py)."""
     links = []
-    for server in servers:
+    for server in handed_out(servers, session):
         for url in server.urls:
             value = f'<{url}>; rel="ice-server"'
             if server.username is not None and server.credential is not None:

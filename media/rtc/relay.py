@@ -2,15 +2,19 @@
 
 Nothing here encodes. A frame becomes one `SharedFrame`: an `av.Packet` (what a
 stock aiortc sender packetizes, used by the restream) and its RTP payloads, cut
-once for every viewer (what `media.rtc.sender.ForwardingSender` sends). Each viewer has a bounded
-queue: one that falls behind is cut back to the next keyframe, so it never slows
-the others. A new viewer starts at a keyframe, asked of the publisher at most
-every half second.
+once for every viewer (what `media.rtc.sender.ForwardingSender` sends). A viewer whose sender
+sends in place (`ViewerTrack.direct`) is sent each frame as it arrives, in the publisher's
+own call: no queue, no task to wake per frame and viewer, which was the relay's largest cost
+per viewer. Any other reader (aiortc's own sender, the restream) has a bounded queue. Either
+way a viewer that falls behind (its queue full, or its socket's send buffer) is cut back to
+the next keyframe, so it never slows the others. A new viewer starts at a keyframe, asked of
+the publisher at most every half second.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 from collections.abc import Callable
@@ -22,6 +26,8 @@ from aiortc.codecs import get_encoder
 from aiortc.codecs.base import Encoder
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+
+log = logging.getLogger(__name__)
 
 CLOCK_RATE = {"video": 90000, "audio": 48000}
 VIDEO_QUEUE = 45  # ~1.5 s at 30 fps; beyond that a viewer is cut back to a keyframe
@@ -70,6 +76,10 @@ class ViewerTrack(MediaStreamTrack):
         self._limit = VIDEO_QUEUE if kind == "video" else AUDIO_QUEUE
         self._waiter: asyncio.Future[None] | None = None
         self._on_codec_mismatch = on_codec_mismatch
+        # Set by a sender that sends frames in place: called with each frame instead of queueing it.
+        # It returns False when the viewer's socket is backed up (the frame was not sent) and raises
+        # ConnectionError when the viewer is gone; either way the track stops sending in place.
+        self.direct: Callable[[SharedFrame], bool] | None = None
 
     def push(self, frame: SharedFrame) -> bool:
         """Queue a frame; False when this viewer waits for a keyframe (the caller asks for one)."""
@@ -81,6 +91,26 @@ class ViewerTrack(MediaStreamTrack):
                 self.dropped += 1
                 return False
             self.waiting_keyframe = False
+        direct = self.direct
+        if direct is not None and not self._queue:
+            try:
+                sent = direct(frame)
+            except Exception as exc:  # one viewer's failure never stops the others' frames
+                if not isinstance(exc, ConnectionError):
+                    log.exception("relay: sending a frame to a viewer failed; that viewer is stopped")
+                self.direct = None
+                self.stop()  # wakes the sender, which ends
+                return True
+            if not sent:  # backed up: skip to the next keyframe
+                self.dropped += 1
+                if self.kind == "video":
+                    self.waiting_keyframe = True
+                    return False
+                return True
+            self.delivered += 1
+            if self.first_frame_at is None:
+                self.first_frame_at = time.monotonic()
+            return True
         if len(self._queue) >= self._limit:
             self.dropped += len(self._queue)
             self._queue.clear()
@@ -116,6 +146,22 @@ class ViewerTrack(MediaStreamTrack):
                 self._waiter = None
         self.delivered += 1
         return self._queue.popleft()
+
+    def take_queued(self) -> list[SharedFrame]:
+        """The frames queued so far (for a sender about to send in place)."""
+        frames = list(self._queue)
+        self._queue.clear()
+        self.delivered += len(frames)
+        return frames
+
+    async def ended(self) -> None:
+        """Until the track stops or stops sending in place (for a sender whose frames go direct)."""
+        while self.readyState == "live" and self.direct is not None:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
 
     def stop(self) -> None:
         super().stop()

@@ -100,7 +100,7 @@ def created_response(
     )
     settings = rooms.get(room_id)
     if settings is not None:
-        for link in ice_link_headers(settings.ice_servers):
+        for link in ice_link_headers(settings.ice_servers, session_id):
             response.headers.add("Link", link)
     return response
 

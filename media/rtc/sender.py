@@ -1,12 +1,14 @@
-"""A viewer's RTP sender for relayed frames: aiortc's `RTCRtpSender` with a leaner send loop.
+"""A viewer's RTP sender for relayed frames: aiortc's `RTCRtpSender`, sending in place.
 
 aiortc's loop, per packet and per viewer, packetizes the frame again, builds an
 `RtpPacket` with header extensions (two `datetime` conversions for abs-send-time),
 serializes it and goes through four coroutine layers down to `sendto`. With the
-frame already cut into payloads once for all viewers (`SharedFrame`), this loop
-serializes one header per frame and per viewer, patches marker and sequence
-number into a copy for each packet, protects it with the connection's SRTP
-session and hands it to the selected ICE pair's socket. The wire format is the
+frame already cut into payloads once for all viewers (`SharedFrame`), this sender is
+called by the relay with each frame as it arrives (`ViewerTrack.direct`: no task
+woken per frame and viewer) and serializes one header per frame and per viewer, patches marker and sequence
+number into a copy for each packet, and hands the frame's packets to `FrameWire`, which
+protects them in place with the connection's SRTP session and sends them to the selected ICE
+pair's socket in one segmented `sendmsg` per run of equal-sized packets. The wire format is the
 same: same header extensions (mid, abs-send-time), same RTCP sender reports
 (their counters are kept per frame) and NACK retransmissions (with RTX when
 negotiated) from a history of what was sent.
@@ -19,21 +21,27 @@ from __future__ import annotations
 
 import asyncio
 import struct
+import time
 from typing import Any
 
 from aiortc import RTCRtpSender
-from aiortc.clock import current_ntp_time
 from aiortc.codecs import is_rtx
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcdtlstransport import State
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters, RTCRtpSendParameters
 from aiortc.rtcrtpsender import random_sequence_number
 from aiortc.rtp import RTP_HISTORY_SIZE, RtpPacket
-from aiortc.utils import random32, uint16_add, uint32_add
+from aiortc.utils import random32
 
-from media.rtc.relay import ViewerTrack
+from media.rtc.relay import SharedFrame, ViewerTrack
+from media.rtc.wire import FrameWire
 
 SEQUENCE = struct.Struct("!H")
+TIMESTAMP = struct.Struct("!I")
+NTP_EPOCH = 2208988800  # seconds from 1900 (NTP) to 1970 (Unix)
+# A viewer's socket holding this much unsent (the kernel refused more): its frames are skipped
+# until the next keyframe rather than queued behind.
+BACKED_UP = 256 * 1024
 MANGLED = "_RTCRtpSender__"  # aiortc's private attributes, as Python stores them
 
 
@@ -71,51 +79,69 @@ class ForwardingSender(RTCRtpSender):
         connection = dtls.transport._connection
         default_type = codec.payloadType or 0  # always set once negotiated
         types = getattr(self, "_payload_types", {})
-        sequence_number = random_sequence_number()
+        ssrc = self._ssrc
+        state = {"sequence": random_sequence_number(), "octets": 0, "packets": 0}
         timestamp_origin = random32()
-        octets = packets = 0
+        history = RTP_HISTORY_SIZE
+        wire = FrameWire()
+
+        head, abs_send_time_at = header_template(ssrc, default_type, mid, extensions_map)
+
+        def send_frame(frame: SharedFrame) -> bool:
+            """One frame to this viewer, in the caller's turn: the header patched for the frame, then
+            each packet (marker and sequence number patched) to `FrameWire`. False (nothing sent)
+            when the socket is backed up."""
+            payloads = frame.payloads
+            if not payloads:
+                return True
+            if dtls._state != State.CONNECTED:
+                raise ConnectionError("not connected")
+            pair = connection._nominated.get(1)
+            if pair is None:
+                raise ConnectionError("no ICE pair selected")
+            transport = pair.protocol.transport
+            if transport is None or transport.is_closing():
+                raise ConnectionError("socket closed")
+            if transport.get_write_buffer_size() > BACKED_UP:  # type: ignore[attr-defined]  # asyncio has it
+                return False
+            payload_type = types.get(frame.codec.upper(), default_type)
+            timestamp = (timestamp_origin + frame.timestamp) & 0xFFFFFFFF
+            ntp = ntp_now()
+            TIMESTAMP.pack_into(head, 4, timestamp)
+            if abs_send_time_at is not None:
+                head[abs_send_time_at : abs_send_time_at + 3] = ((ntp >> 14) & 0xFFFFFF).to_bytes(3, "big")
+            sequence_number = state["sequence"]
+            last = len(payloads) - 1
+            packets = []
+            for i, payload in enumerate(payloads):
+                head[1] = (0x80 if i == last else 0) | payload_type
+                SEQUENCE.pack_into(head, 2, sequence_number)
+                data = bytes(head) + payload
+                sent[sequence_number % history] = data
+                packets.append(data)
+                sequence_number = (sequence_number + 1) & 0xFFFF
+            wire.send(transport, dtls._tx_srtp, packets, pair.remote_addr)
+            state["sequence"] = sequence_number
+            state["octets"] = octets = (state["octets"] + frame.size) & 0xFFFFFFFF
+            state["packets"] = packets_sent = (state["packets"] + len(payloads)) & 0xFFFFFFFF
+            # What the RTCP sender reports read (aiortc keeps them per packet; per frame is enough).
+            setattr(self, mangled + "ntp_timestamp", ntp)
+            setattr(self, mangled + "rtp_timestamp", timestamp)
+            setattr(self, mangled + "octet_count", octets)
+            setattr(self, mangled + "packet_count", packets_sent)
+            return True
+
         try:
-            while True:
-                frame = await track.next_frame()
-                payloads = frame.payloads
-                if not payloads:
-                    continue
-                payload_type = types.get(frame.codec.upper(), default_type)
-                timestamp = uint32_add(timestamp_origin, frame.timestamp)
-                ntp = current_ntp_time()
-                first = RtpPacket(payload_type=payload_type, timestamp=timestamp, ssrc=self._ssrc)
-                first.extensions.abs_send_time = (ntp >> 14) & 0x00FFFFFF
-                first.extensions.mid = mid
-                head = bytearray(first.serialize(extensions_map))
-                last = len(payloads) - 1
-                for i, payload in enumerate(payloads):
-                    head[1] = (0x80 if i == last else 0) | payload_type
-                    SEQUENCE.pack_into(head, 2, sequence_number)
-                    data = bytes(head) + payload
-                    sent[sequence_number % RTP_HISTORY_SIZE] = data
-                    self._send(dtls, connection, data)
-                    sequence_number = uint16_add(sequence_number, 1)
-                octets += frame.size
-                packets += len(payloads)
-                # What the RTCP sender reports read (aiortc keeps them per packet; per frame is enough).
-                setattr(self, mangled + "ntp_timestamp", ntp)
-                setattr(self, mangled + "rtp_timestamp", timestamp)
-                setattr(self, mangled + "octet_count", octets)
-                setattr(self, mangled + "packet_count", packets)
+            for frame in track.take_queued():
+                send_frame(frame)
+            track.direct = send_frame
+            await track.ended()
         except (asyncio.CancelledError, ConnectionError, MediaStreamError):
             pass
         finally:
+            track.direct = None
             track.stop()
             getattr(self, mangled + "rtp_exited").set()
-
-    @staticmethod
-    def _send(dtls: Any, connection: Any, data: bytes) -> None:
-        if dtls._state != State.CONNECTED:
-            raise ConnectionError("not connected")
-        pair = connection._nominated.get(1)
-        if pair is None:
-            raise ConnectionError("no ICE pair selected")
-        pair.protocol.transport.sendto(dtls._tx_srtp.protect(data), pair.remote_addr)
 
     async def _retransmit(self, sequence_number: int) -> None:
         """A NACKed packet: put it back where aiortc's retransmission (RTX wrapping) finds it."""
@@ -127,6 +153,27 @@ class ForwardingSender(RTCRtpSender):
             if rtx:  # wrap it in the RTX type that repairs its own codec
                 setattr(self, MANGLED + "rtx_payload_type", rtx.get(packet.payload_type))
         await super()._retransmit(sequence_number)
+
+
+def header_template(
+    ssrc: int, payload_type: int, mid: str | None, extensions_map: Any
+) -> tuple[bytearray, int | None]:
+    """One viewer's RTP header with its header extensions (mid, abs-send-time) as aiortc writes it,
+    and where abs-send-time's 3 bytes are in it (None when not negotiated): per frame only the
+    timestamp and abs-send-time change, per packet the marker and sequence number."""
+    packet = RtpPacket(payload_type=payload_type, timestamp=0, ssrc=ssrc)
+    packet.extensions.mid = mid
+    packet.extensions.abs_send_time = 0
+    zero = packet.serialize(extensions_map)
+    packet.extensions.abs_send_time = 0xFFFFFF
+    ones = packet.serialize(extensions_map)
+    at = next((i for i, (x, y) in enumerate(zip(zero, ones, strict=True)) if x != y), None)
+    return bytearray(zero), at
+
+
+def ntp_now() -> int:
+    """The wall clock as a 64-bit NTP timestamp (aiortc's `current_ntp_time`, without datetime)."""
+    return int((time.time() + NTP_EPOCH) * (1 << 32)) & 0xFFFFFFFFFFFFFFFF
 
 
 def use_forwarding_sender(sender: RTCRtpSender) -> None:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import logging
+import math
 import secrets
 import statistics
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,18 +23,28 @@ from aiortc import RTCPeerConnection
 from prometheus_client import CollectorRegistry
 
 from media.config import HlsOutput, RoomSettings
+from media.guessing import CredentialBackoff
 from media.rooms import RoomDirectory
 from media.rtc.cohost import GuestInvites
 from media.rtc.forwarding import MediaFrame
 from media.rtc.health import SAMPLE_INTERVAL_S, LinkStats, StreamMetrics, quality_problems, sample
 from media.rtc.hls import HlsStream, Part, first_sequence_number
-from media.rtc.offers import MediaError, parse_offer, parse_sdpfrag, rtc_ice_servers, viewer_video_codecs
+from media.rtc.offers import (
+    MediaError,
+    OfferSummary,
+    parse_offer,
+    parse_sdpfrag,
+    rtc_ice_servers,
+    viewer_video_codecs,
+)
+from media.rtc.pending import CONNECT_TIMEOUT_S, PENDING_PER_CLIENT, RefusalLog, pending_total_default
 from media.rtc.publishers import PublisherPeer, open_publisher
 from media.rtc.recording import RecordedPacket, Recorder
 from media.rtc.segmenter import QueuedFrame, Segmenter
 from media.rtc.stream import RelayedFrame, RoomStream, Slot
 from media.rtc.viewers import ViewerPeer, open_viewer
 from media.rtc.workers import WorkerPool
+from media.signing import same
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +65,8 @@ class ViewerRecord:
     local: ViewerPeer | None = None
     worker: int | None = None
     ice_ufrag: str | None = None
+    client: str = ""  # who asked (the address behind trusted proxies), for the pending caps
+    connected: bool = False  # its peer connection came up; until then it is pending
 
 
 def new_session_id() -> str:
@@ -75,8 +88,12 @@ class MediaServer:
         registry: CollectorRegistry | None = None,
         recordings_dir: Path = Path("var/recordings"),
         sample_interval: float = SAMPLE_INTERVAL_S,
+        backoff: CredentialBackoff | None = None,
     ) -> None:
         self.rooms = rooms
+        self.backoff = backoff or CredentialBackoff()
+        # Who is asking (setup_media gives it media.web.clients.client_address, behind trusted proxies).
+        self.address_of: Callable[[Any], str] = lambda request: request.remote or ""
         self.on_event = on_event
         self.metrics = StreamMetrics(registry)
         self.recordings_dir = recordings_dir
@@ -94,6 +111,13 @@ class MediaServer:
             if media_workers > 1
             else None
         )
+        if self.pool is not None:
+            self.pool.on_connected = self._viewer_connected
+        self.connect_timeout = CONNECT_TIMEOUT_S
+        self.pending_per_client = PENDING_PER_CLIENT
+        self.pending_total = pending_total_default()
+        self.refusals = RefusalLog(log)
+        self._opening: Counter[str] = Counter()  # offers being answered now, by client (not yet in viewers)
         self._health: dict[str, dict[str, Any]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loop_task: asyncio.Task[None] | None = None
@@ -181,18 +205,37 @@ class MediaServer:
 
     # -- publishing (WHIP) -----------------------------------------------
 
-    def slot_for_token(self, settings: RoomSettings, token: str | None) -> str:
-        """The slot (`host` or `guest`) a publish token opens, or a 401 `MediaError`."""
+    def slot_for_token(self, settings: RoomSettings, token: str | None, client: str | None = None) -> str:
+        """The slot (`host` or `guest`) a publish token opens, or a 401 `MediaError`.
+
+        With `client` (the caller's address) a wrong token counts toward that client's credential
+        backoff, and a client in its backoff gets 429 without its token being looked at."""
         if not token:
             raise MediaError(
                 401,
                 "publishing needs 'Authorization: Bearer <publish token>'",
                 {"WWW-Authenticate": 'Bearer realm="liveroom"'},
             )
-        if settings.publish_token and hmac.compare_digest(settings.publish_token.encode(), token.encode()):
-            return "host"
-        if self.invites.accepts(settings.id, token):
-            return "guest"
+        if client is not None:
+            wait = self.backoff.throttled(client, "whip", settings.id)
+            if wait > 0:
+                seconds = str(max(1, math.ceil(wait)))
+                raise MediaError(
+                    429, f"too many wrong tokens; try again in {seconds} s", {"Retry-After": seconds}
+                )
+        if same(token, settings.publish_token):
+            slot = "host"
+        elif self.invites.accepts(settings.id, token):
+            slot = "guest"
+        else:
+            slot = ""
+        if client is not None:
+            if slot:
+                self.backoff.succeeded(client)
+            else:
+                self.backoff.failed(client, "whip", settings.id)
+        if slot:
+            return slot
         raise MediaError(
             401, "wrong publish token", {"WWW-Authenticate": 'Bearer realm="liveroom", error="invalid_token"'}
         )
@@ -292,9 +335,49 @@ class MediaServer:
 
     # -- playing (WHEP) --------------------------------------------------
 
-    async def play(self, room_id: str, offer_sdp: str) -> tuple[ViewerRecord, str]:
+    def _admit(self, client: str) -> None:
+        """Refuse a new WHEP session while this client, or everyone, has too many waiting to connect."""
+        pending = [r.client for r in self.viewers.values() if not r.connected] + list(
+            self._opening.elements()
+        )
+        if pending.count(client) >= self.pending_per_client:
+            self.refusals.count("client")
+            raise MediaError(429, "too many WHEP sessions waiting to connect from here", {"Retry-After": "5"})
+        if len(pending) >= self.pending_total:
+            self.refusals.count("total")
+            raise MediaError(
+                503, "too many WHEP sessions waiting to connect; try again", {"Retry-After": "5"}
+            )
+
+    def _viewer_connected(self, session_id: str) -> None:
+        record = self.viewers.get(session_id)
+        if record is not None:
+            record.connected = True
+
+    async def _free_unconnected(self) -> None:
+        """End the sessions still not connected `connect_timeout` after their answer (one log line a
+        minute says how many, not one per session)."""
+        now = time.monotonic()
+        for record in list(self.viewers.values()):
+            if not record.connected and now - record.joined_at > self.connect_timeout:
+                self.refusals.count("timeout")
+                await self.end_viewer(record.room_id, record.id, reason="not_connected")
+
+    async def play(self, room_id: str, offer_sdp: str, client: str = "") -> tuple[ViewerRecord, str]:
         settings = self.room_settings(room_id)
         summary = parse_offer(offer_sdp, publishing=False)
+        self._admit(client)
+        self._opening[client] += 1
+        try:
+            return await self._play(room_id, settings, offer_sdp, summary, client)
+        finally:
+            self._opening[client] -= 1
+            if self._opening[client] <= 0:
+                del self._opening[client]
+
+    async def _play(
+        self, room_id: str, settings: RoomSettings, offer_sdp: str, summary: OfferSummary, client: str
+    ) -> tuple[ViewerRecord, str]:
         stream = self.stream(room_id)
         host = stream.slots["host"]
         video_codecs: tuple[str, ...] = ()
@@ -303,7 +386,9 @@ class MediaServer:
                 summary.video_codecs, host.video_codec, likely=host.last_video_codec or _likely(settings)
             )
         session_id = new_session_id()
-        record = ViewerRecord(session_id, room_id, time.monotonic(), ice_ufrag=summary.ice_ufrag)
+        record = ViewerRecord(
+            session_id, room_id, time.monotonic(), ice_ufrag=summary.ice_ufrag, client=client
+        )
         ice = rtc_ice_servers(settings.ice_servers)
         if self.pool is not None:
             record.worker, answer = await self.pool.play(
@@ -319,6 +404,7 @@ class MediaServer:
                 ice,
                 video_codecs,
                 self._local_viewer_gone,
+                on_connected=self._viewer_connected,
             )
             record.local = peer
             answer = peer.answer
@@ -538,6 +624,8 @@ class MediaServer:
                 limit = PUBLISHER_SILENCE_S if slot.counters.last_frame_at else PUBLISHER_CONNECT_S
                 if now - silent_since > limit:
                     await self._end_publisher(peer, "no_media")
+            await self._free_unconnected()
+            self.refusals.flush()
             if now - last_sample >= self.sample_interval - 1e-3:
                 interval, last_sample = now - last_sample, now
                 for room_id, stream in list(self.streams.items()):

@@ -79,6 +79,7 @@ async def open_viewer(
     ice_servers: list[RTCIceServer],
     video_codecs: tuple[str, ...],
     on_gone: Callable[[str], None],
+    on_connected: Callable[[str], None] | None = None,
 ) -> ViewerPeer:
     """Answer a viewer's recvonly offer with `video_codecs` (`offers.viewer_video_codecs`: the room's
     codec first); its tracks start receiving at the next keyframe."""
@@ -111,6 +112,8 @@ async def open_viewer(
 
         @pc.on("connectionstatechange")
         async def _state() -> None:
+            if pc.connectionState == "connected" and on_connected is not None:
+                on_connected(session_id)
             if pc.connectionState in ("failed", "closed") and not peer.closed:
                 peer.closing = asyncio.ensure_future(_gone())
 

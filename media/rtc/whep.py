@@ -29,7 +29,7 @@ def add_whep_routes(app: web.Application, server: MediaServer) -> None:
         room_id = request.match_info["room"]
         server.room_settings(room_id)
         offer = await read_body(request, SDP)
-        record, answer = await server.play(room_id, offer)
+        record, answer = await server.play(room_id, offer, server.address_of(request))
         location = str(request.app.router["whep_session"].url_for(room=room_id, session=record.id))
         return created_response(server.rooms, room_id, location, record.id, answer)
 

@@ -29,7 +29,8 @@ def add_whip_routes(app: web.Application, server: MediaServer) -> None:
         room_id = request.match_info["room"]
         server.room_settings(room_id)  # 404 before anything else
         token = bearer_token(request)
-        server.slot_for_token(server.room_settings(room_id), token)  # 401 before reading the body
+        # 401 (or 429 in the client's backoff) before reading the body
+        server.slot_for_token(server.room_settings(room_id), token, server.address_of(request))
         offer = await read_body(request, SDP)
         peer = await server.publish(room_id, offer, token)
         location = str(request.app.router["whip_session"].url_for(room=room_id, session=peer.id))
@@ -69,4 +70,4 @@ def _authorize_session(request: web.Request, server: MediaServer, room_id: str, 
         raise MediaError(404, "no such WHIP session")
     token = bearer_token(request)
     if token is not None:
-        server.slot_for_token(server.room_settings(room_id), token)
+        server.slot_for_token(server.room_settings(room_id), token, server.address_of(request))

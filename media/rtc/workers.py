@@ -29,6 +29,7 @@ from aiortc.sdp import candidate_from_sdp, candidate_to_sdp
 
 from media.config import IceServer
 from media.rtc.offers import MediaError, OfferSummary, rtc_ice_servers
+from media.rtc.turn import for_own_peers
 
 FRAME_HEADER = struct.Struct("!BB?qH")  # slot, kind+codec, keyframe, pts, room id length
 SLOTS = ("host", "guest")
@@ -96,6 +97,7 @@ class WorkerPool:
         self.count = count
         self.on_keyframe = on_keyframe
         self.on_gone = on_gone
+        self.on_connected: Callable[[str], None] = lambda session_id: None
         self.start_timeout = start_timeout
         self.links: list[WorkerLink] = []
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
@@ -182,6 +184,8 @@ class WorkerPool:
         elif op == "gone":
             link.viewers.pop(message["id"], None)
             self.on_gone(message["id"])
+        elif op == "connected":
+            self.on_connected(message["id"])
         elif op == "stats":
             link.rtts = {room: list(values) for room, values in message.get("rtts", {}).items()}
 
@@ -236,7 +240,7 @@ class WorkerPool:
                     "video_codecs": list(summary.video_codecs),
                     "ice": [
                         {"urls": list(s.urls), "username": s.username, "credential": s.credential}
-                        for s in ice_servers
+                        for s in for_own_peers(ice_servers)  # the secret stays in this process
                     ],
                     "video_codecs_answered": list(video_codecs),
                 }
@@ -366,6 +370,7 @@ class Worker:
                 ice,
                 tuple(message.get("video_codecs_answered", ())),
                 self.gone,
+                on_connected=lambda sid: self.send({"op": "connected", "id": sid}),
             )
         except MediaError as exc:
             self.send({"op": "error", "id": session_id, "status": exc.status, "message": exc.message})

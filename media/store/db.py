@@ -9,6 +9,7 @@ await db.close()
 
 from __future__ import annotations
 
+import os
 import shlex
 from pathlib import Path
 from types import TracebackType
@@ -106,6 +107,21 @@ def _sqlite_path(url: URL) -> Path | None:
     return Path(database)
 
 
+def private_sqlite_file(path: Path) -> None:
+    """The SQLite file readable by its owner only, from its creation on (it holds open lotteries' seeds
+    and viewer ids); SQLite gives its -wal and -shm files the same permissions."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    for extra in ("-wal", "-shm", "-journal"):
+        side = path.with_name(path.name + extra)
+        if side.exists() and side.stat().st_mode & 0o077:
+            side.chmod(0o600)
+
+
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers go on while one writer writes; the busy timeout makes a second
@@ -133,6 +149,7 @@ class Database:
             path = _sqlite_path(parsed)
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
+                private_sqlite_file(path)
             engine = create_async_engine(parsed, echo=echo, connect_args={"timeout": SQLITE_BUSY_SECONDS})
             event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         elif backend == "postgresql":

@@ -375,3 +375,16 @@ class Follow(Base):
     room_id: Mapped[str] = mapped_column(ROOM_ID, primary_key=True)
     viewer_id: Mapped[str] = mapped_column(VIEWER_ID, primary_key=True)
     ts: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EndedSession(Base):
+    """A team or host session signed out before it expired: its cookie is refused on every instance.
+
+    Kept until `expires_at` (after that the cookie is refused for its age anyway)."""
+
+    __tablename__ = "ended_sessions"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    room_id: Mapped[str] = mapped_column(ROOM_ID)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    ended_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -19,7 +19,7 @@ from aiohttp import web
 from media.config import RoomSettings
 from media.i18n import CATALOGUE, t
 from media.rooms import RoomDirectory
-from media.web.auth import TeamAuth
+from media.web.auth import TeamAuth, TooManyFailures
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,10 @@ CATALOGUE.add(
         "api.error.too_many_new_viewers": {
             "zh-CN": "同一网络新进入的观众太多，请一分钟后再试",
             "en": "Too many new viewers from one network; try again in a minute",
+        },
+        "api.error.too_many_failures": {
+            "zh-CN": "密码或令牌错误次数太多，请 {seconds} 秒后再试",
+            "en": "Too many wrong passwords or tokens; try again in {seconds} s",
         },
         "api.error.unknown_product": {
             "zh-CN": "这个直播间没有商品“{sku}”",
@@ -93,6 +97,12 @@ def refuse(language: str | None, status: int, code: str, **params: object) -> we
     return api_error(status, code, t(language, f"api.error.{code}", **params))
 
 
+def too_many_failures(language: str | None, exc: TooManyFailures) -> web.HTTPException:
+    """429 for a client in its credential backoff, with `Retry-After`."""
+    message = t(language, "api.error.too_many_failures", seconds=exc.retry_after)
+    return api_error(429, "too_many_failures", message, headers={"Retry-After": exc.retry_after})
+
+
 TeamHandler = Callable[[web.Request, RoomSettings], Awaitable[web.StreamResponse]]
 
 
@@ -112,9 +122,12 @@ class ApiGuard:
     def check(self, request: web.Request, settings: RoomSettings, *, host_too: bool = False) -> None:
         """The team password as a bearer token, or a session (team, or host with `host_too`);
         a request that changes something also needs the session's `X-CSRF-Token`."""
-        if self.auth.bearer_ok(request, settings):
-            return
         lang = settings.language
+        try:
+            if self.auth.bearer_ok(request, settings):
+                return
+        except TooManyFailures as exc:
+            raise too_many_failures(lang, exc) from None
         session = self.auth.session(request, settings.id)
         if session is None:
             message = t(lang, "api.error.staff_only" if host_too else "api.error.unauthorized")

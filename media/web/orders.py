@@ -19,6 +19,7 @@ from media.hub.identity import VIEWER_COOKIE
 from media.hub.protocol import Key, first_problem
 from media.hub.state import Counted
 from media.i18n import t
+from media.signing import same
 from media.store.events import insert_events
 from media.store.orders import MAX_QUANTITY, record_order
 from media.web.api import api_error, refuse
@@ -54,7 +55,7 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
-    return bool(header) and hmac.compare_digest(sign(secret, body), str(header).strip())
+    return bool(header) and same(str(header).strip(), sign(secret, body))
 
 
 async def orders_webhook(request: web.Request, hub: RoomHub) -> web.Response:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -10,16 +12,24 @@ from typing import Any
 from aiohttp import web
 
 from media.app import AUTH, GUARD, HEALTH_PROVIDERS, HUB, ROOMS, SETTINGS
+from media.guessing import BackoffCollector
 from media.hub.bus import open_bus
 from media.hub.clock import Clock
 from media.hub.hub import RoomHub
+from media.signing import derive_key
 from media.store.db import Database
+from media.web.auth import TeamAuth
 from media.web.guests import end_guest, guest_page, invite_guest, stream_health, stream_live
 from media.web.metrics import metrics_endpoint
 from media.web.orders import orders_webhook, tracked_link
-from media.web.pages import host_page, login, logout, studio_page, viewer_page
+from media.web.pages import host_page, studio_page, viewer_page
 from media.web.replay import replay_page, replay_video
+from media.web.staff_sessions import login, logout
 from media.web.ws import room_socket
+
+log = logging.getLogger(__name__)
+
+ENDED_READ_EVERY = 5.0
 
 
 def setup_room(
@@ -40,12 +50,15 @@ def setup_room(
         app[ROOMS],
         db,
         secret=settings.secret,
+        viewer_key=derive_key(settings.signing_key, "viewer-ids"),
         bus=open_bus(bus_url),
         instance=instance,
         clock=clock,
         batch_interval=batch_interval,
+        backoff=app[AUTH].backoff,
     )
     auth, guard = app[AUTH], app[GUARD]
+    hub.metrics.registry.register(BackoffCollector(auth.backoff))
     app[HUB] = hub
 
     r = app.router
@@ -85,13 +98,37 @@ def setup_room(
 
     app[HEALTH_PROVIDERS].append(health)
 
+    auth.db = db
+
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await hub.start()
+        try:
+            await auth.refresh()
+        except Exception:
+            log.warning("reading ended sessions failed", exc_info=True)
+        reading = asyncio.create_task(_read_ended_sessions(auth), name="ended-sessions")
         yield
+        reading.cancel()
+        await asyncio.gather(reading, return_exceptions=True)
         await hub.stop()
 
     app.cleanup_ctx.append(lifecycle)
     return hub
+
+
+async def _read_ended_sessions(auth: TeamAuth) -> None:
+    """Sessions signed out on another instance are refused here too, within `ENDED_READ_EVERY` s."""
+    failing = False
+    while True:
+        await asyncio.sleep(ENDED_READ_EVERY)
+        try:
+            await auth.refresh()
+        except Exception:
+            if not failing:  # once per outage, not every 5 s (the database part of /healthz says more)
+                log.warning("reading ended sessions failed", exc_info=True)
+            failing = True
+        else:
+            failing = False
 
 
 async def _call(handler: Any, *args: Any) -> web.StreamResponse:

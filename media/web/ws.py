@@ -14,7 +14,7 @@ import unicodedata
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from media.hub.connections import Connection
+from media.hub.connections import Connection, release
 from media.hub.core import Room
 from media.hub.events import HubError
 from media.hub.hub import RoomHub
@@ -22,8 +22,8 @@ from media.hub.identity import VIEWER_COOKIE, default_nickname
 from media.hub.moderation import clean, moderate
 from media.hub.protocol import ErrorReply, ProtocolError, Role, parse_incoming
 from media.i18n import t
-from media.web.api import api_error, refuse
-from media.web.auth import TeamAuth
+from media.web.api import api_error, refuse, too_many_failures
+from media.web.auth import TeamAuth, TooManyFailures
 from media.web.clients import client_address
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,11 @@ async def room_socket(request: web.Request, hub: RoomHub, auth: TeamAuth) -> web
     nickname: str | None = None
     if wanted in ("team", "host", "bot"):
         session = auth.session(request, room_id)
-        if wanted == "bot" and auth.bearer_ok(request, settings):
+        try:
+            bot = wanted == "bot" and auth.bearer_ok(request, settings, check="bot")
+        except TooManyFailures as exc:
+            raise too_many_failures(settings.language, exc) from None
+        if bot:
             role, nickname = "bot", settings.bot_name
         elif (
             session is not None
@@ -95,12 +99,14 @@ async def room_socket(request: web.Request, hub: RoomHub, auth: TeamAuth) -> web
         joined_at=hub.clock.time(),
         address=address,
         identified=identified or role != "viewer",
+        slow_buffer_bytes=hub.slow_buffer_bytes,
+        slow_drop_s=hub.slow_drop_s,
     )
     try:
         await hub.join(room, conn)
     except Exception:
         log.exception("join failed")
-        await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"try again")
+        await conn.close(WSCloseCode.TRY_AGAIN_LATER, b"try again")
         return ws
     try:
         async for frame in ws:
@@ -117,10 +123,11 @@ async def room_socket(request: web.Request, hub: RoomHub, auth: TeamAuth) -> web
                 break
             if _abusive(conn):
                 conn.send(ErrorReply(code="abuse", message=t(settings.language, "hub.error.abuse")))
-                await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"too many bad messages")
+                await conn.close(WSCloseCode.POLICY_VIOLATION, b"too many bad messages")
                 break
     finally:
         await hub.leave(room, conn)
+        release(conn.transport)  # a peer gone silent (heartbeat), aborted or closed: its file is freed now
     return ws
 
 

@@ -2,8 +2,9 @@
 
 It answers `/bot<token>/getMe`, `getChat`, `sendMessage` and `getUpdates` as Telegram does,
 records every message it accepts, and can be told to misbehave: answer the next requests
-with 429 + `parameters.retry_after` or 500, hold `sendMessage` requests, report 409 to a
-poller, or go down altogether (connections refused) and come back on the same port.
+with 429 + `parameters.retry_after` or 500 (sendMessage, or getMe / getChat at startup), answer
+getChat with a chat missing fields, hold `sendMessage` requests, report 409 to a poller, or go down
+altogether (connections refused) and come back on the same port.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ class StandInBotApi:
     hold: str | None = None
     calls: list[str] = field(default_factory=list)
     held: int = 0
+    # (status, retry_after) answered to the next getMe / getChat requests, before anything else
+    startup_faults: dict[str, deque[tuple[int, int]]] = field(default_factory=dict)
+    odd_chats: int = 0  # answer this many getChat requests with a chat missing its id and type
 
     def __post_init__(self) -> None:
         self._runner: web.AppRunner | None = None
@@ -137,6 +141,17 @@ class StandInBotApi:
         if request.match_info["token"] != self.token:
             return self._error(401, "Unauthorized")
         params = await self._params(request)
+        faults = self.startup_faults.get(method)
+        if faults:
+            status, retry_after = faults.popleft()
+            if status == 429:
+                return self._error(
+                    429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
+                )
+            return self._error(status, "Internal Server Error")
+        if method == "getChat" and self.odd_chats > 0:
+            self.odd_chats -= 1
+            return web.json_response({"ok": True, "result": {"title": "团队"}})
         if method == "getMe":
             return web.json_response(
                 {

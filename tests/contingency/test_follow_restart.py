@@ -96,7 +96,10 @@ class Server:
 def server_factory(aiohttp_client: Any, database: Database, book: Rulebook) -> Callable[[ManualClock], Any]:
     @asynccontextmanager
     async def serve(clock: ManualClock) -> AsyncIterator[Server]:
-        app = create_app(ServerSettings(secret=SECRET), RoomDirectory([room_settings(book, CREDENTIALS)]))
+        app = create_app(
+            ServerSettings(secret=SECRET, signing_key=SECRET),
+            RoomDirectory([room_settings(book, CREDENTIALS)]),
+        )
         hub = setup_room(app, database, clock=clock)
         add_follow_invites(app, hub, RulebookHolder(book), tick_every=0.02)
         client = await aiohttp_client(app)

@@ -15,7 +15,7 @@ from media.rtc.forwarding import (
 )
 from media.rtc.health import FeedCounters, LinkStats, quality_problems, sample
 from media.rtc.offers import MediaError, ice_link_headers, parse_offer, parse_sdpfrag
-from media.rtc.relay import VIDEO_QUEUE, Fanout, Timeline, ViewerTrack
+from media.rtc.relay import VIDEO_QUEUE, Fanout, SharedFrame, Timeline, ViewerTrack
 
 KEY = b"\x10\x02\x00\x9d\x01\x2a\x80\x02\x68\x01" + b"k" * 20  # VP8 keyframe 640×360
 DELTA = b"\x31\x02\x00" + b"d" * 20
@@ -117,6 +117,41 @@ async def test_slow_viewer_is_cut_back_to_the_next_keyframe_without_touching_oth
     assert fast.dropped == 0
 
 
+def test_a_viewer_sent_in_place_is_skipped_to_a_keyframe_when_backed_up_and_stopped_when_gone() -> None:
+    asked: list[int] = []
+    fanout = Fanout("video", lambda: asked.append(1))
+    backed_up, gone, fine = (ViewerTrack("video", "VP8") for _ in range(3))
+    got: list[int] = []
+    state = {"full": False}
+
+    def full(frame: SharedFrame) -> bool:
+        if state["full"]:
+            return False
+        got.append(frame.timestamp)
+        return True
+
+    def closed(frame: SharedFrame) -> bool:
+        raise ConnectionError("not connected")
+
+    backed_up.direct, gone.direct = full, closed
+    fine_frames: list[SharedFrame] = []
+    fine.direct = lambda frame: fine_frames.append(frame) is None
+    for track in (backed_up, gone, fine):
+        fanout.add(track)
+    fanout.deliver("VP8", 0, True, KEY)
+    assert len(got) == 1 and gone.readyState == "ended" and gone.direct is None
+    state["full"] = True
+    fanout.deliver("VP8", 3000, False, DELTA)
+    assert backed_up.waiting_keyframe and asked  # the publisher is asked for a keyframe
+    state["full"] = False
+    fanout.deliver("VP8", 6000, False, DELTA)  # not a keyframe: still skipped
+    assert len(got) == 1
+    fanout.deliver("VP8", 9000, True, KEY)
+    assert len(got) == 2 and not backed_up.waiting_keyframe
+    assert len(fine_frames) == 4  # the others never noticed
+    assert gone not in fanout.tracks
+
+
 def test_codec_mismatch_ends_the_viewer() -> None:
     ended: list[int] = []
     fanout = Fanout("video")
@@ -145,10 +180,16 @@ def test_sdpfrag_and_ice_links() -> None:
     assert frag.candidates[0].ip == "192.0.2.1" and frag.candidates[0].sdpMid == "0"
     with pytest.raises(MediaError):
         parse_sdpfrag("a=candidate:garbage\r\n")
-    links = ice_link_headers((IceServer(("turn:turn.example.com:3478",), "u", "p"),))
-    assert links == [
-        '<turn:turn.example.com:3478>; rel="ice-server"; username="u"; credential="p"; credential-type="password"'
-    ]
+    fixed = (IceServer(("stun:stun.example.com", "turn:turn.example.com:3478"), "u", "p"),)
+    # a fixed TURN password is never handed out (issue 19 row 8); STUN is, to anyone
+    assert ice_link_headers(fixed) == ['<stun:stun.example.com>; rel="ice-server"']
+    assert ice_link_headers(fixed, session="s1") == ['<stun:stun.example.com>; rel="ice-server"']
+    # with coturn's shared secret a session's answer carries its own short-lived credentials
+    shared = (IceServer(("turn:turn.example.com:3478",), secret="shh"),)
+    assert ice_link_headers(shared) == []
+    (link,) = ice_link_headers(shared, session="s1")
+    assert link.startswith('<turn:turn.example.com:3478>; rel="ice-server"; username="')
+    assert ':s1"' in link and 'credential-type="password"' in link and '"shh"' not in link
 
 
 def test_health_sample_and_verdict() -> None:

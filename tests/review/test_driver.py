@@ -198,6 +198,19 @@ async def test_orders_reach_the_signed_webhook_as_the_viewers_who_bought(
     )
     assert orders["o-2"][0] == other and "coupon_id" not in orders["o-2"][1]
     assert [(kind, viewer) for kind, viewer, _ in rows if kind == "coupon_used"] == [("coupon_used", buyer)]
+    # the same plan played again with another tag: new orders, not replays the room ignores
+    again = AudienceDriver(
+        base,
+        "demo",
+        steps,
+        speed=4.0,
+        sign_order=lambda body: {SIGNATURE_HEADER: sign(secret, body)},
+        order_tag="run2",
+    )
+    assert (await again.run()).orders == 2
+    async with hub.db.sessions() as s:
+        ids = await s.scalars(select(EventRow.data).where(EventRow.kind == "order"))
+        assert sorted(d["order_id"] for d in ids) == ["o-1", "o-1-run2", "o-2", "o-2-run2"]
     # without a signer the driver leaves the shop's orders out
     quiet = AudienceDriver(base, "demo", steps[:2] + steps[3:4], speed=4.0)
     assert (await quiet.run()).orders == 0

@@ -22,7 +22,8 @@ from media.rooms import RoomDirectory
 from media.store.db import Database
 from media.web.routes import setup_room
 
-SECRET = "test-secret-0123456789"
+SECRET = "test-secret-0123456789"  # the order webhook's key
+SIGNING_KEY = "test-signing-key-9876543210"  # the sessions' and viewer ids' master
 PASSWORD = "team-pass-42"
 PUBLISH = "publish-token-42"
 
@@ -149,7 +150,7 @@ async def make_room_app(
         db = Database.open(url or await make_database_url(kind))
         await db.migrate()
         opened.append(db)
-        settings = ServerSettings(secret=SECRET)
+        settings = ServerSettings(secret=SECRET, signing_key=SIGNING_KEY)
         app = create_app(settings, RoomDirectory([room or demo_room()]))
         hub = setup_room(app, db, **hub_options)
         client = await aiohttp_client(app)

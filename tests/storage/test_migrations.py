@@ -32,7 +32,7 @@ async def test_migrate_twice_is_harmless(database: Database) -> None:
     await database.migrate()
     async with database.engine.connect() as conn:
         versions = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalars().all()
-    assert versions == ["0002"]
+    assert versions == ["0003"]
 
 
 async def test_downgrade_to_base_and_upgrade_again(database: Database) -> None:
