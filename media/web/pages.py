@@ -18,6 +18,7 @@ from media.config import RoomSettings
 from media.hub.hub import RoomHub
 from media.hub.identity import VIEWER_COOKIE
 from media.i18n import normalise_language, t
+from media.rtc.turn import handed_out
 from media.web.auth import SESSION_COOKIE, StaffRole, TeamAuth
 from media.web.clients import client_address
 from media.web.icons import ICONS
@@ -169,7 +170,7 @@ async def viewer_page(request: web.Request, hub: RoomHub) -> web.Response:
         "title": settings.title,
         "language": _lang(settings),
         "texts": texts,
-        "ice": [{"urls": list(s.urls)} for s in settings.ice_servers],
+        "ice": page_ice(settings),
         "player_texts": widget_texts(settings.language, "player"),
         "playback": playback_config(settings),
         "products": cart_products(settings),
@@ -201,6 +202,12 @@ async def viewer_page(request: web.Request, hub: RoomHub) -> web.Response:
         path="/",
     )
     return response
+
+
+def page_ice(settings: RoomSettings) -> list[dict[str, Any]]:
+    """The STUN servers a page may start with; TURN, with short-lived credentials, comes only with a
+    session's WHIP/WHEP answer (media/rtc/turn.py), and a TURN URL without them would not even open."""
+    return [{"urls": list(s.urls)} for s in handed_out(settings.ice_servers, None)]
 
 
 def cart_products(settings: RoomSettings) -> list[dict[str, Any]]:
@@ -371,7 +378,7 @@ def publisher_page(settings: RoomSettings, page: str, **config: Any) -> web.Resp
         "room": settings.id,
         "language": _lang(settings),
         "texts": texts,
-        "ice": [{"urls": list(s.urls)} for s in settings.ice_servers],
+        "ice": page_ice(settings),
         "publisher_texts": widget_texts(settings.language, "publisher"),
         # HLS packages H.264 only (video is never re-encoded): where it is on, the camera sends H.264.
         "prefer_video": "H264" if settings.hls is not None else "VP8",

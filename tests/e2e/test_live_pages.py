@@ -418,3 +418,45 @@ async def test_an_english_room_reads_in_english(serve_room: ServeRoom) -> None:
             await no_raw_text(phone)
         finally:
             await browser.close()
+
+
+# A viewer whose network lets WebRTC through a TURN relay only: every peer connection is relay-only, and the
+# page records the servers each one was given.
+RELAY_ONLY = """(() => {
+    const Native = window.RTCPeerConnection;
+    window.peerConfigs = [];
+    window.RTCPeerConnection = function (config) {
+        window.peerConfigs.push(JSON.parse(JSON.stringify(config || {})));
+        return new Native(Object.assign({}, config, { iceTransportPolicy: 'relay' }));
+    };
+    window.RTCPeerConnection.prototype = Native.prototype;
+})();"""
+TURN = "\nice_servers:\n  - urls: [stun:127.0.0.1:3478, turn:127.0.0.1:3478]\n    secret: coturn-static-auth-secret\n"
+
+
+async def test_a_viewer_behind_a_relay_only_network_connects_again_through_the_answers_turn(
+    serve_room: ServeRoom,
+) -> None:
+    from playwright.async_api import async_playwright
+
+    served = await serve_room(append={"room.yaml": TURN})
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=media_browser.FLAGS)
+        try:
+            page = await (await browser.new_context(**PHONE)).new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            await page.add_init_script(RELAY_ONLY)
+            await page.goto(f"{served.base}/room/{served.room}")
+            config = await page.evaluate("JSON.parse(document.getElementById('lr-config').textContent).ice")
+            assert config == [{"urls": ["stun:127.0.0.1:3478"]}]  # no TURN URL without its credentials
+            await page.wait_for_function("() => window.peerConfigs.length >= 2", timeout=20000)
+            first, second = await page.evaluate("window.peerConfigs.slice(0, 2)")
+            assert all("turn:" not in str(s["urls"]) for s in first["iceServers"])
+            [turn] = [s for s in second["iceServers"] if "turn:" in str(s["urls"])]
+            assert (
+                re.fullmatch(r"\d+:\S+", turn["username"]) and turn["credential"]
+            )  # short-lived, from the answer
+            assert errors == []
+        finally:
+            await browser.close()
