@@ -69,6 +69,14 @@ CATALOGUE.add(
             "zh-CN": "示例问题“{value}”已在 FAQ“{other}”中出现，机器人无法区分",
             "en": "example question '{value}' also appears in FAQ '{other}'; the bot cannot tell them apart",
         },
+        "rules.check.unknown_tag": {
+            "zh-CN": "标签“{value}”在 faq.yaml 里没有条目用过",
+            "en": "tag '{value}' is not used by any entry in faq.yaml",
+        },
+        "rules.check.unknown_tag_suggest": {
+            "zh-CN": "标签“{value}”在 faq.yaml 里没有条目用过，是不是“{name}”？",
+            "en": "tag '{value}' is not used by any entry in faq.yaml; did you mean '{name}'?",
+        },
     },
 )
 
@@ -118,6 +126,14 @@ def check_room(checker: Checker, room: RoomFile, source: SourceFile) -> None:
         checker.add(source, ("playback", "via"), "check.playback_hls_without_source")
 
 
+def check_autonomy(checker: Checker, room: RoomFile, source: SourceFile, faq: Sequence[FaqEntry]) -> None:
+    """`bot.autonomy.tags` name tags the FAQ uses: a misspelt one would leave its entries on `auto`."""
+    used = sorted({tag for entry in faq for tag in entry.tags})
+    for tag in room.bot.autonomy.tags:
+        if tag not in used:
+            _unknown(checker, source, ("bot", "autonomy", "tags", tag), "tag", tag, used)
+
+
 def check_catalogue(
     checker: Checker,
     products: tuple[Product, ...],
@@ -142,9 +158,12 @@ def check_catalogue(
                 mark = (entry.product, question.strip())
                 other = seen_questions.get(mark)
                 if other is not None and other != entry.id:
-                    checker.add(
-                        faq_src, (i, "q", j), "check.faq_question_duplicate", value=question, other=other
+                    # `q` as loaded holds the learned wordings after the written ones.
+                    learned = j - entry.written
+                    path: Path_ = (
+                        (i, "q", j) if learned < 0 else (i, "learned", entry.learned.index(question))
                     )
+                    checker.add(faq_src, path, "check.faq_question_duplicate", value=question, other=other)
                 else:
                     seen_questions[mark] = entry.id
 

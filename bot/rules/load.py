@@ -8,7 +8,14 @@ from typing import Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
-from bot.rules.crosscheck import Checker, check_catalogue, check_contingency, check_room, check_show
+from bot.rules.crosscheck import (
+    Checker,
+    check_autonomy,
+    check_catalogue,
+    check_contingency,
+    check_room,
+    check_show,
+)
 from bot.rules.errors import RuleError, RuleErrors
 from bot.rules.models import (
     ID_RE,
@@ -157,6 +164,8 @@ def load_rulebook(directory: str | Path) -> Rulebook:
     checker = Checker()
     if room is not None and room_src is not None:
         check_room(checker, room, room_src)
+        if "faq.yaml" not in loader.unreadable:
+            check_autonomy(checker, room, room_src, faq)
     skus, coupon_ids = loader.ids("products.yaml", "sku"), loader.ids("coupons.yaml", "id")
     if contingency_src is not None:
         check_contingency(checker, contingency_src, contingency, skus, coupon_ids)

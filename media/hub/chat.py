@@ -236,9 +236,12 @@ class ChatOps(LotteryOps):
         if faq_id is not None:
             data["faq_id"] = faq_id
         proposal = question.proposal if question is not None else None
-        if proposal is not None:
+        if proposal is not None and question is not None:
+            # "@nickname " in front (the Telegram button and the bot's own replies name the viewer)
+            # is not an edit of the proposal.
+            sent = text.strip().removeprefix(f"@{question.nickname}").strip()
             data["proposed"] = proposal.faq_id
-            data["edited"] = proposal.text.strip() != text.strip()
+            data["edited"] = proposal.text.strip() != sent
         if question is not None:
             data["waited"] = round(max(0.0, self.clock.time() - question.ts), 3)
         await self.log(
