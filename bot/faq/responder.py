@@ -256,9 +256,7 @@ class Responder:
             at=now,
         )
 
-    def _escalate(
-        self, line: HeardLine, reason: str, answer: Answer, proposal: Proposed | None
-    ) -> Escalate:
+    def _escalate(self, line: HeardLine, reason: str, answer: Answer, proposal: Proposed | None) -> Escalate:
         match = answer.decision.match
         return Escalate(
             line.text,

@@ -187,35 +187,40 @@ class ChatOps(LotteryOps):
         self.announce(event)
         await self.dispatch(room, MuteChanged(viewer_id=viewer_id, muted=muted, by=by))
 
-    async def escalate(
-        self, room_id: str, message_id: int, *, reason: str | None = None, proposal: Proposal | None = None
-    ) -> Question:
-        """Put a viewer's question in the studio's queue of questions waiting for a human, with the
-        bot's proposed answer when it has one."""
+    async def question_of(self, room_id: str, message_id: int) -> Question:
+        """A chat line as a question (who asked, what, when): from the room's history, else the
+        database; `unknown_message` when the room never had it."""
         room = await self.room(room_id)
         line = next((c for c in room.state.history if c.id == message_id), None)
-        if line is None:
-            async with self.db.sessions() as s:
-                row = await s.scalar(
-                    select(ChatMessage).where(ChatMessage.id == message_id, ChatMessage.room_id == room_id)
-                )
-            if row is None:
-                raise HubError("unknown_message", str(message_id))
-            question = Question(
-                message_id=row.id,
-                viewer_id=row.viewer_id,
-                nickname=row.nickname,
-                text=row.text,
-                ts=row.ts.timestamp(),
-            )
-        else:
-            question = Question(
+        if line is not None:
+            return Question(
                 message_id=line.id,
                 viewer_id=line.viewer_id,
                 nickname=line.nickname,
                 text=line.text,
                 ts=line.ts,
             )
+        async with self.db.sessions() as s:
+            row = await s.scalar(
+                select(ChatMessage).where(ChatMessage.id == message_id, ChatMessage.room_id == room_id)
+            )
+        if row is None:
+            raise HubError("unknown_message", str(message_id))
+        return Question(
+            message_id=row.id,
+            viewer_id=row.viewer_id,
+            nickname=row.nickname,
+            text=row.text,
+            ts=row.ts.timestamp(),
+        )
+
+    async def escalate(
+        self, room_id: str, message_id: int, *, reason: str | None = None, proposal: Proposal | None = None
+    ) -> Question:
+        """Put a viewer's question in the studio's queue of questions waiting for a human, with the
+        bot's proposed answer when it has one."""
+        room = await self.room(room_id)
+        question = await self.question_of(room_id, message_id)
         question = question.model_copy(update={"reason": reason, "proposal": proposal})
         await self.dispatch(room, question)
         return question
