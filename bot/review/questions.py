@@ -71,8 +71,8 @@ class QuestionLedger:
 
     def answered(self, t: float, data: dict[str, object]) -> None:
         question = self._queued.get(_key(data.get("message_id")) or "")
-        if question is None:
-            return
+        if question is None or question.outcome != "waiting":
+            return  # the first answer is the one the viewer saw
         if data.get("proposed") is not None:
             question.outcome = "edited" if data.get("edited") is True else "sent"
         else:
@@ -87,7 +87,7 @@ class QuestionLedger:
 
     def dismissed(self, t: float, data: dict[str, object]) -> None:
         question = self._queued.get(_key(data.get("message_id")) or "")
-        if question is None:
+        if question is None or question.outcome != "waiting":
             return
         question.outcome = "dismissed"
         question.waited = _seconds(data.get("waited"), t - question.at)
