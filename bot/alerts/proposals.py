@@ -34,6 +34,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.alerts.sender import Backoff, retry_after_seconds
 from media.events import RoomEvent
+from media.hub import texts as _hub_texts  # noqa: F401  (the hub.error.* texts a refusal names)
 from media.hub.protocol import Question
 from media.i18n import CATALOGUE, t
 
