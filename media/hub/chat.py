@@ -14,7 +14,7 @@ from media.hub.connections import Connection
 from media.hub.core import Room
 from media.hub.events import HubError
 from media.hub.lotteries import LotteryOps
-from media.hub.moderation import clean, moderate
+from media.hub.moderation import blocked_word, clean, moderate
 from media.hub.protocol import (
     ChatDeleted,
     ChatLine,
@@ -137,11 +137,16 @@ class ChatOps(LotteryOps):
         role: StaffRole = "bot",
         nickname: str | None = None,
     ) -> ChatLine:
-        """Post a line as the bot (default), the team or the host."""
+        """Post a line as the bot (default), the team or the host. The bot's lines (cues, FAQ replies,
+        a bot process's `say`) never carry a blocked word: `blocked_word` is raised instead."""
         room = await self.room(room_id)
         line = clean(text)
         if not line:
             raise HubError("empty")
+        if role == "bot":
+            word = blocked_word(line, room.state.settings.moderation.blocked_words)
+            if word is not None:
+                raise HubError("blocked_word", word)
         return await self.post_line(
             room,
             text=line[:2000],

@@ -136,3 +136,18 @@ def test_the_guard_allows_what_the_rules_wrote_and_refuses_the_rest() -> None:
     assert guard.refusal("领红包 http://evil.example") == "link"
     assert guard.refusal("去 taobao.com 搜") == "link"
     assert guard.refusal("直播间订单 48 小时内发货") is None
+
+
+async def test_the_room_refuses_a_bot_line_with_a_blocked_word(client: TestClient[Any, Any]) -> None:
+    """The last line of defence, for every bot text (cues, invitations, a bot process's say)."""
+    from media.app import HUB
+    from media.hub import HubError
+
+    hub = client.app[HUB]
+    with pytest.raises(HubError) as refused:
+        await hub.say("demo", "想要优惠的宝宝 加 微 信 领券")
+    assert refused.value.code == "blocked_word"
+    said = await hub.say(
+        "demo", "加微信的事我们不做，直播间领券就行", role="team"
+    )  # the team decides for itself
+    assert said.role == "team"
