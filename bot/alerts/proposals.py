@@ -61,6 +61,10 @@ CATALOGUE.add(
         "alerts.suggest.sent": {"zh-CN": "✅ 已发送（{by}）", "en": "✅ sent ({by})"},
         "alerts.suggest.edited": {"zh-CN": "✅ 已改写发送（{by}）", "en": "✅ sent edited ({by})"},
         "alerts.suggest.dismissed": {"zh-CN": "🚫 已忽略（{by}）", "en": "🚫 dismissed ({by})"},
+        "alerts.suggest.done_elsewhere": {
+            "zh-CN": "✅ 已在中控台处理（{by}）",
+            "en": "✅ handled in the studio ({by})",
+        },
         "alerts.suggest.gone": {
             "zh-CN": "这个问题已经不在等待队列里了",
             "en": "this question is no longer waiting",
@@ -121,6 +125,7 @@ class _Card:
     question: Question
     telegram_id: int
     text: str
+    closed: bool = False
 
 
 def _who(user: Any) -> str:
@@ -159,6 +164,8 @@ class SuggestionDesk:
         self._by_telegram: dict[int, int] = {}  # a card's or an edit prompt's Telegram id → question
         self._editing: dict[int, tuple[int, float]] = {}  # team member's user id → (question, since)
         self.posted = 0
+        self._closing: set[asyncio.Task[None]] = set()
+        self._acting: set[int] = set()  # questions answered or dismissed from the group right now
 
     def _t(self, key: str, **params: Any) -> str:
         return t(self.lang, f"alerts.suggest.{key}", **params)
@@ -175,6 +182,16 @@ class SuggestionDesk:
             return
         if event.kind == "faq_decision" and data.get("decision") == "suggested":
             self.queue.put_nowait(message_id)
+        elif event.kind in ("question_answered", "question_dismissed"):
+            card = self.cards.get(message_id)
+            if card is not None and not card.closed and message_id not in self._acting:
+                # Answered in the studio: the card's buttons go.
+                by = str(data.get("by") or "team")
+                task = asyncio.get_running_loop().create_task(
+                    self._close(message_id, self._t("done_elsewhere", by=by))
+                )
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
 
     def waiting(self, message_id: int) -> Question | None:
         return next(
@@ -294,10 +311,13 @@ class SuggestionDesk:
             self._by_telegram[prompt.message_id] = tap.message_id
             return await self._answer_query(query, self._t("editing"))
         if tap.action == "dismiss":
+            self._acting.add(tap.message_id)
             try:
                 await self.room.dismiss_question(self.room_id, tap.message_id, by)
             except Exception as exc:
                 return await self._answer_query(query, self._refusal(exc))
+            finally:
+                self._acting.discard(tap.message_id)
             await self._close(tap.message_id, self._t("dismissed", by=by))
             return await self._answer_query(query, self._t("dismissed", by=by))
         question = self.waiting(tap.message_id)
@@ -315,6 +335,7 @@ class SuggestionDesk:
         else:
             faq_id = question.proposal.faq_id if question.proposal is not None else None
             answer = self._t("answer", nickname=question.nickname, answer=text)
+            self._acting.add(message_id)
             try:
                 await self.room.answer_question(self.room_id, message_id, answer, by, faq_id=faq_id)
             except Exception as exc:
@@ -322,6 +343,8 @@ class SuggestionDesk:
             else:
                 result = self._t("edited" if edited else "sent", by=by)
                 await self._close(message_id, result)
+            finally:
+                self._acting.discard(message_id)
         if reply_to is not None:
             try:
                 await self.bot.send_message(
@@ -338,8 +361,9 @@ class SuggestionDesk:
     async def _close(self, message_id: int, outcome: str) -> None:
         """The card loses its buttons and says what became of it."""
         card = self.cards.get(message_id)
-        if card is None:
+        if card is None or card.closed:
             return
+        card.closed = True
         try:
             await self.bot.edit_message_text(
                 chat_id=self.chat_id,

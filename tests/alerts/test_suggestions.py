@@ -148,6 +148,19 @@ async def test_send_edit_and_dismiss_from_the_telegram_group(
     await eventually(lambda: asked_3 not in [q.message_id for q in app[HUB].waiting_questions("demo")])
     assert team_reply_to(asked_3) is None
 
+    # 4. Answered in the studio instead: the card loses its buttons and says so.
+    asked_4 = await ask("怎么退货")
+    await eventually(lambda: any("怎么退货" in text for text in buttons.texts))
+    card_id, _, _ = buttons.card("怎么退货")
+    await app[HUB].answer_question("demo", asked_4, "订单页申请售后就行", by="小李")
+    await eventually(
+        lambda: any(
+            int(e["message_id"]) == card_id and e["text"].endswith("✅ 已在中控台处理（小李）")
+            for e in buttons.edits
+        )
+    )
+    assert sum(1 for e in buttons.edits if int(e["message_id"]) == card_id) == 1
+
     # The event log has every outcome, for the review.
     decisions = {e.data["message_id"]: e.data for e in await events(app, "faq_decision")}
     assert decisions[asked]["decision"] == "suggested" and decisions[asked]["reason"] == "autonomy"
