@@ -5,6 +5,7 @@
 - `GET /api/show/{room}/next` — the next cue, for the host's page (host or team).
 - `POST /api/show/{room}/{start|pause|resume|skip|fire|shift}` — JSON `{show, speed}`, `{cue}` or `{seconds}` (team).
 - `POST /api/faq/{room}/{pause|resume}` — the FAQ bot's switch (team).
+- `GET /api/faq/{room}/entries` — the FAQ in force: every entry's id, product, questions, answer, tags (team).
 - `POST /api/faq/{room}/learn` — add a viewer's wording to an FAQ entry, or a new entry, in faq.yaml (team).
 - `GET /api/alerts/{room}` — the alert outbox and its delivery state (team).
 
@@ -161,6 +162,7 @@ class BotApi:
         if self.faq_bot is not None:
             r.add_post("/api/faq/{room}/{action:pause|resume}", guard.team_only(self.faq_switch))
             if self.teacher is not None:
+                r.add_get("/api/faq/{room}/entries", guard.team_only(self.faq_entries))
                 r.add_post("/api/faq/{room}/learn", guard.team_only(self.faq_learn))
         if self.alerts is not None:
             r.add_get("/api/alerts/{room}", guard.team_only(self.list_alerts), name="alerts")
@@ -227,6 +229,27 @@ class BotApi:
         else:
             faq_bot.resume()
         return web.json_response({"ok": True, "paused": faq_bot.paused})
+
+    async def faq_entries(self, request: web.Request, settings: RoomSettings) -> web.Response:
+        """What the studio offers when the team adds a wording to an entry (加入FAQ)."""
+        faq_bot, teacher = self.faq_bot, self.teacher
+        assert faq_bot is not None and teacher is not None
+        self._own_room(settings, faq_bot.room_id)
+        book = teacher.holder.current
+        entries = [
+            {
+                "id": e.id,
+                "product": e.product,
+                "q": e.q[: e.written],
+                "learned": list(dict.fromkeys(e.learned)),
+                "a": e.a,
+                "tags": e.tags,
+            }
+            for e in book.faq
+        ]
+        return web.json_response(
+            {"file": str(teacher.path), "generation": teacher.holder.generation, "entries": entries}
+        )
 
     async def faq_learn(self, request: web.Request, settings: RoomSettings) -> web.Response:
         """`{message_id | question, faq_id | new}` → `{faq_id, created, added, file, generation}`."""

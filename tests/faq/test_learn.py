@@ -109,6 +109,21 @@ async def test_add_to_faq_changes_the_file_reloads_and_the_bot_then_answers(
     reply = await asker.wait_for(lambda m: m.get("role") == "bot" and m.get("reply_to") == again)
     assert answer in reply["text"]
 
+    # The FAQ in force, as the studio lists it for 加入FAQ: the written questions and the learned apart.
+    listed = await (await client.get("/api/faq/demo/entries", headers=team(client))).json()
+    entries = {e["id"]: e for e in listed["entries"]}
+    assert entries["authentic"]["learned"] == ["你们是厂家直销吗"]
+    assert "你们是厂家直销吗" not in entries["authentic"]["q"]
+    assert entries["you-mei-you-shi-ti-dian"] == {
+        "id": "you-mei-you-shi-ti-dian",
+        "product": None,
+        "q": ["有没有实体店"],
+        "learned": [],
+        "a": answer,
+        "tags": ["店铺"],
+    }
+    assert listed["generation"] == holder.generation and listed["file"] == str(rules / "faq.yaml")
+
     # Learning the same wording twice writes nothing.
     resp = await client.post(
         "/api/faq/demo/learn",
