@@ -11,6 +11,7 @@ from bot.rules.durations import format_duration
 from bot.rules.errors import RuleError
 from bot.rules.models import ContingencyPlan, Coupon, FaqEntry, Product, RoomFile, ShowScript, WinnerOf
 from bot.rules.source import Path_, SourceFile
+from media.hub.moderation import blocked_word
 from media.i18n import CATALOGUE
 
 CATALOGUE.add(
@@ -68,6 +69,11 @@ CATALOGUE.add(
         "rules.check.faq_question_duplicate": {
             "zh-CN": "示例问题“{value}”已在 FAQ“{other}”中出现，机器人无法区分",
             "en": "example question '{value}' also appears in FAQ '{other}'; the bot cannot tell them apart",
+        },
+        "rules.check.blocked_word_in_bot_text": {
+            "zh-CN": "机器人要发的话里有违禁词“{word}”（room.yaml moderation.blocked_words），直播间不会发出",
+            "en": "the bot's text contains the blocked word '{word}' (room.yaml moderation.blocked_words); "
+            "the room would not post it",
         },
         "rules.check.unknown_tag": {
             "zh-CN": "标签“{value}”在 faq.yaml 里没有条目用过",
@@ -132,6 +138,30 @@ def check_autonomy(checker: Checker, room: RoomFile, source: SourceFile, faq: Se
     for tag in room.bot.autonomy.tags:
         if tag not in used:
             _unknown(checker, source, ("bot", "autonomy", "tags", tag), "tag", tag, used)
+
+
+def check_bot_texts(
+    checker: Checker,
+    room: RoomFile,
+    faq_src: SourceFile | None,
+    faq: Sequence[FaqEntry],
+    shows: dict[str, tuple[SourceFile, ShowScript]],
+) -> None:
+    """What the bot will say — FAQ answers, the show's `say` cues — must pass the room's blocked words,
+    or the room refuses it mid-show (media/hub/chat.py)."""
+    words = room.moderation.blocked_words
+    if not words:
+        return
+    if faq_src is not None:
+        for i, entry in enumerate(faq):
+            if (word := blocked_word(entry.a, words)) is not None:
+                checker.add(faq_src, (i, "a"), "check.blocked_word_in_bot_text", word=word)
+    for source, show in shows.values():
+        for s, segment in enumerate(show.segments):
+            for c, cue in enumerate(segment.cues):
+                if cue.say is not None and (word := blocked_word(cue.say, words)) is not None:
+                    path: Path_ = ("segments", s, "cues", c, "say")
+                    checker.add(source, path, "check.blocked_word_in_bot_text", word=word)
 
 
 def check_catalogue(

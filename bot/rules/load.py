@@ -11,6 +11,7 @@ from pydantic import TypeAdapter, ValidationError
 from bot.rules.crosscheck import (
     Checker,
     check_autonomy,
+    check_bot_texts,
     check_catalogue,
     check_contingency,
     check_room,
@@ -172,6 +173,7 @@ def load_rulebook(directory: str | Path) -> Rulebook:
     check_catalogue(checker, products, products_src, faq, faq_src, coupons, coupons_src, skus)
 
     shows: dict[str, ShowScript] = {}
+    show_sources: dict[str, tuple[SourceFile, ShowScript]] = {}
     shows_dir = folder / "shows"
     if shows_dir.is_dir():
         for path in sorted([*shows_dir.glob("*.yaml"), *shows_dir.glob("*.yml")]):
@@ -189,6 +191,11 @@ def load_rulebook(directory: str | Path) -> Rulebook:
                 continue
             check_show(checker, source, show, skus, coupon_ids)
             shows[path.stem] = show
+            show_sources[path.stem] = (source, show)
+    if room is not None:
+        check_bot_texts(
+            checker, room, faq_src if "faq.yaml" not in loader.unreadable else None, faq, show_sources
+        )
 
     errors = loader.errors + checker.errors
     if errors or room is None or alerts is None:
