@@ -295,5 +295,8 @@ def decision_events(decision: Decision) -> list[dict[str, Any]]:
         "reason": decision.reason,
     }
     if isinstance(decision, Escalate) and decision.proposal is not None:
+        # The proposal as the team saw it: the review compares it with what was sent, and a restarted
+        # room puts the question back in the queue with it.
         data["proposed"] = decision.proposal.faq_id
+        data["proposal"] = decision.proposal.text
     return [{"kind": "faq_decision", "viewer_id": decision.viewer_id, "data": data}]
