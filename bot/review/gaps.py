@@ -94,33 +94,56 @@ def similarity(a: str, b: str) -> float:
     return dot / math.sqrt(sum(v * v for v in fa.values()) * sum(v * v for v in fb.values()))
 
 
+def _similarities(distinct: Sequence[str], similar: Similarity | None) -> list[dict[int, float]]:
+    """For each wording, the wordings at least a little like it (index → similarity). The built-in
+    measure goes through an inverted index of features, so it costs what the shared features cost,
+    not n²; another `similar` (an embedding model's) is asked for every pair."""
+    if similar is not None:
+        return [{j: similar(a, b) for j, b in enumerate(distinct) if j != i} for i, a in enumerate(distinct)]
+    vectors = []
+    postings: dict[str, list[tuple[int, float]]] = {}
+    for i, text in enumerate(distinct):
+        features = _features(text)
+        norm = math.sqrt(sum(v * v for v in features.values())) or 1.0
+        vectors.append({k: v / norm for k, v in features.items()})
+        for k, v in vectors[-1].items():
+            postings.setdefault(k, []).append((i, v))
+    out: list[dict[int, float]] = []
+    for i, vector in enumerate(vectors):
+        dots: dict[int, float] = {}
+        for k, v in vector.items():
+            for j, w in postings[k]:
+                if j != i:
+                    dots[j] = dots.get(j, 0.0) + v * w
+        out.append(dots)
+    return out
+
+
 def group_by_meaning(
-    texts: Sequence[str], *, same: float = SAME_MEANING, similar: Similarity = similarity
+    texts: Sequence[str], *, same: float = SAME_MEANING, similar: Similarity | None = None
 ) -> list[list[int]]:
     """Indices of `texts` in groups of the same meaning, each led by its most central text (the one
-    most like all the others), biggest groups first. Leader clustering: deterministic, O(n²) over the
-    distinct wordings, which a show has hundreds of at most."""
+    most like all the others, counting how often each was asked), biggest groups first. Leader
+    clustering over the distinct wordings: deterministic; `similar` replaces the built-in measure."""
     distinct = list(dict.fromkeys(texts))
     times = Counter(texts)
-    sims = [
-        [similar(a, b) if i != j else 1.0 for j, b in enumerate(distinct)] for i, a in enumerate(distinct)
+    sims = _similarities(distinct, similar)
+    centrality = [
+        times[distinct[i]] + sum(s * times[distinct[j]] for j, s in row.items()) for i, row in enumerate(sims)
     ]
-    # Central: similar to many of the show's questions, counting how often each was asked.
-    centrality = [sum(s * times[distinct[j]] for j, s in enumerate(row)) for row in sims]
     order = sorted(range(len(distinct)), key=lambda i: (-centrality[i], distinct[i]))
     leader_of: dict[int, int] = {}
-    leaders: list[int] = []
     for i in order:
         if i in leader_of:
             continue
-        leaders.append(i)
-        for j in order:
-            if j not in leader_of and sims[i][j] >= same:
+        leader_of[i] = i
+        for j, s in sims[i].items():
+            if j not in leader_of and s >= same:
                 leader_of[j] = i
     index_of = {text: k for k, text in enumerate(distinct)}
-    groups: dict[int, list[int]] = {leader: [] for leader in leaders}
+    groups: dict[int, list[int]] = {}
     for n, text in enumerate(texts):
-        groups[leader_of[index_of[text]]].append(n)
+        groups.setdefault(leader_of[index_of[text]], []).append(n)
     # Within a group the leader's occurrences come first.
     ordered = [
         sorted(members, key=lambda n: (texts[n] != distinct[leader], n)) for leader, members in groups.items()
