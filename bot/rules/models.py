@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    field_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -365,6 +366,11 @@ class FaqEntry(Strict):
     def written(self) -> int:
         """How many of `q` were written under `q:` (the rest came from `learned:`)."""
         return self._written or len(self.q)
+
+    @field_serializer("q")
+    def _q_as_written(self, q: list[str]) -> list[str]:
+        # Dumped as the file has it, so a dump validates again to the same entry.
+        return q[: self.written]
 
 
 class Coupon(Strict):

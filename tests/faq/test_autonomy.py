@@ -42,3 +42,16 @@ def test_over_the_reply_cap_the_answer_is_proposed(answerer):
     capped = [d for d in out if isinstance(d, Escalate)]
     assert [d.reason for d in capped] == ["reply_cap"]
     assert capped[0].proposal is not None and capped[0].proposal.faq_id == "free-shipping"
+
+
+def test_learned_wordings_are_matched_like_written_ones_and_dump_as_written() -> None:
+    from bot.faq.answerer import FaqAnswerer
+    from bot.rules.models import FaqEntry
+
+    entry = FaqEntry(
+        id="x", q=["能开发票吗", "发票怎么开", "专票能开吗", "普票"], a="可以开", learned=["开票要多久呀"]
+    )
+    assert entry.q[-1] == "开票要多久呀" and entry.written == 4
+    assert FaqEntry.model_validate(entry.model_dump()) == entry  # q dumps as written: 4, not 5
+    answer = FaqAnswerer.build([], [entry]).answer("开票要多久呀")
+    assert answer.decision.verdict == "answered" and answer.text == "可以开"
