@@ -206,3 +206,47 @@ def test_the_review_counts_what_became_of_each_queued_question() -> None:
     assert sorted(g.example for g in faq_gaps(review.queued)) == sorted(
         ["退货运费谁出", "能换货吗", "有没有实体店", "主播几点下播"]
     )
+
+
+def test_conclusions_say_how_the_bots_proposals_fared() -> None:
+    from bot.review.conclusions import conclude
+    from bot.review.kpi import compute
+
+    start = dt.datetime(2026, 12, 5, 12, tzinfo=dt.UTC)
+    t0 = start.timestamp()
+
+    def run(edited: list[bool]) -> list[RoomEvent]:
+        events = [RoomEvent("demo", "viewer_joined", t0, "v1", {"nickname": "小雨", "connection_id": "c1"})]
+        for n, was_edited in enumerate(edited, start=1):
+            at = t0 + 10 * n
+            events += [
+                RoomEvent("demo", "chat", at, "v1", {"message_id": n, "role": "viewer", "text": f"问题{n}"}),
+                RoomEvent(
+                    "demo",
+                    "faq_decision",
+                    at,
+                    "v1",
+                    {"message_id": n, "decision": "suggested", "proposed": "returns"},
+                ),
+                RoomEvent(
+                    "demo",
+                    "question_answered",
+                    at + 5,
+                    "v1",
+                    {
+                        "message_id": n,
+                        "answer_message_id": 100 + n,
+                        "by": "小王",
+                        "proposed": "returns",
+                        "edited": was_edited,
+                    },
+                ),
+            ]
+        return events
+
+    end = start + dt.timedelta(minutes=5)
+    good = conclude(compute(run([False, False, False, True]), start, end))
+    assert "机器人的建议 3/4 条被团队直接发送" in [f.text for f in good.good]
+    bad = conclude(compute(run([True, True, False]), start, end))
+    assert "机器人的建议有 2/3 条被改写后才发出" in [f.text for f in bad.problems]
+    assert any("liveroom faq gaps" in f.text for f in bad.next)
