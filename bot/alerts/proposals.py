@@ -289,6 +289,12 @@ class SuggestionDesk:
 
     async def _tapped(self, tap: Tap, query: CallbackQuery) -> str:
         by = _who(query.from_user)
+        card_message = query.message
+        question = self.waiting(tap.message_id)
+        if tap.message_id not in self.cards and question is not None and isinstance(card_message, Message):
+            # A card posted before a restart: the question came back from the log, the card from the tap.
+            self.cards[tap.message_id] = _Card(question, card_message.message_id, card_message.text or "")
+            self._by_telegram[card_message.message_id] = tap.message_id
         if tap.action == "edit":
             question = self.waiting(tap.message_id)
             if question is None:

@@ -176,3 +176,54 @@ async def test_send_edit_and_dismiss_from_the_telegram_group(
     assert [d["message_id"] for d in dismissed] == [asked_3]
     await ws.close()
     await reader
+
+
+class FakeRoom:
+    """The hub's question side, as a restarted room has it: the question came back from the log."""
+
+    def __init__(self, questions: list[Any]) -> None:
+        self.questions = {q.message_id: q for q in questions}
+        self.answers: list[tuple[int, str, str, str | None]] = []
+
+    def waiting_questions(self, room_id: str) -> list[Any]:
+        return list(self.questions.values())
+
+    async def answer_question(
+        self, room_id: str, message_id: int, text: str, by: str, *, faq_id: str | None = None
+    ) -> None:
+        self.answers.append((message_id, text, by, faq_id))
+        self.questions.pop(message_id)
+
+    async def dismiss_question(self, room_id: str, message_id: int, by: str) -> None:
+        self.questions.pop(message_id)
+
+
+async def test_a_card_posted_before_a_restart_still_sends_and_closes(buttons: ButtonBotApi) -> None:
+    from telegram import Update
+
+    from bot.alerts.proposals import SuggestionDesk, callback_data
+    from bot.alerts.startup import TelegramSettings, open_bot
+    from media.hub.protocol import Proposal, Question
+
+    question = Question(
+        message_id=77,
+        viewer_id="v1",
+        nickname="小雨",
+        text="支持七天无理由吗",
+        ts=0.0,
+        proposal=Proposal(faq_id="returns", text="支持七天无理由退货", score=0.6),
+    )
+    room = FakeRoom([question])
+    client = open_bot(TelegramSettings(buttons.token, CHAT_ID, buttons.base), poll_timeout=1)
+    desk = SuggestionDesk(client.bot, CHAT_ID, "demo", room)
+    try:
+        old_card = 555  # posted by the process before the restart; this desk never saw it
+        buttons.tap(old_card, callback_data("send", 77))
+        update = Update.de_json(buttons.updates[-1], client.bot)
+        reply = await desk.handle(update)
+        assert reply == "✅ 已发送（运营小王）"
+        assert room.answers == [(77, "@小雨 支持七天无理由退货", "运营小王", "returns")]
+        [edit] = buttons.edits
+        assert int(edit["message_id"]) == old_card and edit["text"].endswith("✅ 已发送（运营小王）")
+    finally:
+        await client.close()
