@@ -64,9 +64,17 @@ async def test_add_to_faq_changes_the_file_reloads_and_the_bot_then_answers(
     before = (rules / "faq.yaml").read_text(encoding="utf-8")
     asker = await viewer(client, "老张")
 
-    # 1. A wording the bot could not place goes to an existing entry.
-    asked = await asker.chat("你们是厂家直销吗")
-    assert (await decision_of(client, asked))["decision"] in ("escalated", "suggested")
+    # 1. A wording the bot does not place on the entry goes to it (the first of these the matcher in
+    # force does not already answer with it).
+    offline = client.app[FAQ_BOT].responder.answerer
+    wording = next(
+        w
+        for w in ("你们是厂家直销吗", "你们家是源头工厂吗", "这是工厂店吗", "是不是一手货源")
+        if offline.answer(w).faq_id != "authentic"
+    )
+    asked = await asker.chat(wording)
+    decided = await decision_of(client, asked)
+    assert not (decided["decision"] == "answered" and decided["faq_id"] == "authentic")
     generation = holder.generation
     resp = await client.post(
         "/api/faq/demo/learn", json={"message_id": asked, "faq_id": "authentic"}, headers=team(client)
@@ -74,22 +82,22 @@ async def test_add_to_faq_changes_the_file_reloads_and_the_bot_then_answers(
     assert resp.status == 200, await resp.text()
     body = await resp.json()
     assert body["faq_id"] == "authentic" and body["created"] is False and body["added"] is True
-    assert body["file"] == str(rules / "faq.yaml") and body["question"] == "你们是厂家直销吗"
+    assert body["file"] == str(rules / "faq.yaml") and body["question"] == wording
     after = (rules / "faq.yaml").read_text(encoding="utf-8")
     diff = [d for d in difflib.ndiff(before.splitlines(), after.splitlines()) if d[:1] in "+-"]
-    assert diff == ["+   learned: [你们是厂家直销吗]"]  # one line added; every comment and blank line kept
+    assert diff == [f"+   learned: [{wording}]"]  # one line added; every comment and blank line kept
     assert holder.generation == generation + 1
     await asyncio.sleep(0.6)  # the watcher saw the file as already read: no second reload
     assert holder.generation == generation + 1
 
-    again = await (await viewer(client, "小美")).chat("你们是厂家直销吗")
+    again = await (await viewer(client, "小美")).chat(wording)
     reply = await asker.wait_for(lambda m: m.get("role") == "bot" and m.get("reply_to") == again)
     assert "品牌直供正品" in reply["text"]
     assert (await decision_of(client, again))["faq_id"] == "authentic"
 
     # 2. A question no entry answers becomes a new entry, under a comment saying where it came from.
     asked = await asker.chat("有没有实体店")
-    assert (await decision_of(client, asked))["decision"] == "escalated"
+    assert (await decision_of(client, asked))["decision"] != "answered"
     answer = "目前只有线上店，没有实体店，直播间和店铺首页都能下单。"
     resp = await client.post(
         "/api/faq/demo/learn",
@@ -112,8 +120,8 @@ async def test_add_to_faq_changes_the_file_reloads_and_the_bot_then_answers(
     # The FAQ in force, as the studio lists it for 加入FAQ: the written questions and the learned apart.
     listed = await (await client.get("/api/faq/demo/entries", headers=team(client))).json()
     entries = {e["id"]: e for e in listed["entries"]}
-    assert entries["authentic"]["learned"] == ["你们是厂家直销吗"]
-    assert "你们是厂家直销吗" not in entries["authentic"]["q"]
+    assert entries["authentic"]["learned"] == [wording]
+    assert wording not in entries["authentic"]["q"]
     assert entries["you-mei-you-shi-ti-dian"] == {
         "id": "you-mei-you-shi-ti-dian",
         "product": None,

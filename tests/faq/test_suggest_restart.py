@@ -23,7 +23,8 @@ def suggest_after_sales(tmp_path: Path) -> Path:
     room = rules / "room.yaml"
     text = room.read_text(encoding="utf-8")
     room.write_text(
-        text.replace("bot:\n", "bot:\n  autonomy:\n    tags: {售后: suggest}\n", 1), encoding="utf-8"
+        text.replace("bot:\n", "bot:\n  autonomy:\n    tags: {售后: suggest, 物流: never}\n", 1),
+        encoding="utf-8",
     )
     return rules
 
@@ -40,7 +41,7 @@ async def test_waiting_questions_and_their_proposals_survive_a_restart(
     hub = client.app[HUB]
     asker = await viewer(client, "小雨")
     suggested = await asker.chat("支持七天无理由吗")
-    handed = await asker.chat("有没有实体店")
+    handed = await asker.chat("包邮吗")  # 物流: never — handed over with no proposal
     dismissed = await asker.chat("能换货吗")
     await eventually(lambda: len(hub.waiting_questions("demo")) == 3)
     await hub.dismiss_question("demo", dismissed, by="小李")
