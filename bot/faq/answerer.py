@@ -65,13 +65,17 @@ class Answer:
 
 
 def entry_texts(entries: Sequence[FaqEntry]) -> tuple[list[str], list[int]]:
-    """What the semantic channel embeds of each entry: its example questions."""
+    """What the semantic channel embeds of each entry: its example questions, then (after
+    all of them) every entry's answer, one per entry in order."""
     texts: list[str] = []
     owners: list[int] = []
     for i, entry in enumerate(entries):
         for q in entry.q:
             texts.append(q)
             owners.append(i)
+    for i, entry in enumerate(entries):
+        texts.append(entry.a)
+        owners.append(i)
     return texts, owners
 
 
@@ -98,7 +102,8 @@ class FaqAnswerer:
         self._codes = np.array(
             [-1 if e.product is None else self._sku_code[e.product] for e in self.entries], dtype=np.int64
         )
-        self._starts = np.searchsorted(semantic.owners, np.arange(len(self.entries)))
+        self._questions = len(semantic.owners) - len(self.entries)
+        self._starts = np.searchsorted(semantic.owners[: self._questions], np.arange(len(self.entries)))
 
     @classmethod
     def build(
@@ -129,10 +134,11 @@ class FaqAnswerer:
             empty = np.zeros(0)
             return Evidence(
                 question, empty.astype(np.int64), empty, empty, empty.astype(np.int64), False, 0, 0,
-                empty=analysis.empty,
+                empty=analysis.empty, answer=empty,
             )
         sims = self.semantic.similarities(question)
-        per_entry = np.maximum.reduceat(sims, self._starts) if len(sims) else np.full(n, -1.0)
+        per_entry = np.maximum.reduceat(sims[: self._questions], self._starts)
+        per_answer = sims[self._questions :]
         about_codes = [self._sku_code[s] for s in about if s in self._sku_code]
         shop_wide = self._codes < 0
         if about:
@@ -154,6 +160,7 @@ class FaqAnswerer:
             candidates=cands,
             lexical=np.array([lexical.get(p, 0.0) for p in positions], dtype=np.float64),
             semantic=per_entry[cands].astype(np.float64),
+            answer=per_answer[cands].astype(np.float64),
             context=context[cands].astype(np.int64),
             asked=looks_like_question(question),
             unknown=len(unknown),

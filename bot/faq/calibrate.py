@@ -28,6 +28,7 @@ FEATURES = (
     "semantic",
     "margin",
     "semantic_margin",
+    "answer",
     "lexical_agrees",
     "semantic_agrees",
     "product_named",
@@ -35,6 +36,9 @@ FEATURES = (
     "question",
     "unknown",
     "short",
+    "fused_squared",
+    "lexical_x_semantic",
+    "agree_both",
 )
 
 
@@ -55,6 +59,7 @@ class Evidence:
     sku: str | None = None  # the one product the question is about, if one
     products_named: frozenset[str] = frozenset()
     empty: bool = False
+    answer: np.ndarray = field(default_factory=lambda: np.zeros(0))  # cosine of the entry's answer
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,8 @@ class Calibration:
     semantic_weight: float = 1.0
     semantic_floor: float = 0.3
     no_context: float = 0.05
+    answer_weight: float = 0.0
+    named_bonus: float = 0.0
     mean: tuple[float, ...] = (0.0,) * len(FEATURES)
     scale: tuple[float, ...] = (1.0,) * len(FEATURES)
     coef: tuple[float, ...] = (0.0,) * len(FEATURES)
@@ -88,8 +95,14 @@ class Calibration:
 
     def fused(self, ev: Evidence) -> np.ndarray:
         semantic = np.clip(ev.semantic - self.semantic_floor, 0.0, None) / (1.0 - self.semantic_floor)
+        answer = np.clip(ev.answer - self.semantic_floor, 0.0, None) / (1.0 - self.semantic_floor)
         return np.asarray(
-            ev.lexical + self.semantic_weight * semantic - self.no_context * (ev.context < 0), dtype=np.float64
+            ev.lexical
+            + self.semantic_weight * semantic
+            + self.answer_weight * answer
+            - self.no_context * (ev.context < 0)
+            + self.named_bonus * (ev.context > 0),
+            dtype=np.float64,
         )
 
     def rank(self, ev: Evidence) -> Ranked:
@@ -115,10 +128,11 @@ class Calibration:
         self, ev: Evidence, top: int | None, runner: int | None, fused: float, runner_fused: float
     ) -> list[float]:
         if top is None:
-            lexical = semantic = sem_margin = 0.0
+            lexical = semantic = sem_margin = answer = 0.0
             lex_agrees = sem_agrees = named = missing = 0.0
         else:
             lexical, semantic = float(ev.lexical[top]), float(ev.semantic[top])
+            answer = float(ev.answer[top])
             others = np.delete(ev.semantic, top)
             sem_margin = semantic - float(others.max()) if len(others) else semantic
             lex_agrees = float(ev.lexical[top] >= ev.lexical.max() and ev.lexical[top] > 0)
@@ -131,6 +145,7 @@ class Calibration:
             semantic,
             fused - runner_fused,
             sem_margin,
+            answer,
             lex_agrees,
             sem_agrees,
             named,
@@ -138,6 +153,9 @@ class Calibration:
             float(ev.asked),
             float(min(ev.unknown, 3)),
             float(ev.words <= 1),
+            fused * fused,
+            lexical * semantic,
+            lex_agrees * sem_agrees,
         ]
 
     def probability(self, x: Sequence[float]) -> float:
@@ -204,6 +222,8 @@ SUGGEST_PROBABILITY = 0.2
 _GRID_WEIGHTS = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 _GRID_FLOORS = (0.2, 0.4)
 _GRID_NO_CONTEXT = (0.0, 0.1)
+_GRID_ANSWER = (0.0, 0.25, 0.5)
+_GRID_NAMED = (0.0, 0.1, 0.2)
 
 
 def _top1(rows: Sequence[Labelled], cal: Calibration) -> float:
@@ -227,10 +247,18 @@ def fit(rows: Sequence[Labelled], model: str = "") -> Calibration:
     for weight in _GRID_WEIGHTS:
         for floor in _GRID_FLOORS:
             for no_context in _GRID_NO_CONTEXT:
-                cal = Calibration(semantic_weight=weight, semantic_floor=floor, no_context=no_context)
-                acc = _top1(rows, cal)
-                if acc > best_acc + 1e-9:
-                    best_cal, best_acc = cal, acc
+                for answer in _GRID_ANSWER:
+                    for named in _GRID_NAMED:
+                        cal = Calibration(
+                            semantic_weight=weight,
+                            semantic_floor=floor,
+                            no_context=no_context,
+                            answer_weight=answer,
+                            named_bonus=named,
+                        )
+                        acc = _top1(rows, cal)
+                        if acc > best_acc + 1e-9:
+                            best_cal, best_acc = cal, acc
     ranked = [best_cal.rank(r.evidence) for r in rows]
     x = np.array([r.features for r in ranked], dtype=np.float64)
     y = np.array([float(rk.best is not None and rk.best == r.expected) for rk, r in zip(ranked, rows, strict=True)])
@@ -243,6 +271,8 @@ def fit(rows: Sequence[Labelled], model: str = "") -> Calibration:
         semantic_weight=best_cal.semantic_weight,
         semantic_floor=best_cal.semantic_floor,
         no_context=best_cal.no_context,
+        answer_weight=best_cal.answer_weight,
+        named_bonus=best_cal.named_bonus,
         mean=tuple(float(v) for v in mean),
         scale=tuple(float(v) for v in scale),
         coef=tuple(float(v) for v in w[1:]),

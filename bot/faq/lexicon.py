@@ -1,5 +1,10 @@
 """The live-commerce synonym lexicon: built-in groups in Chinese and English, extended by
-`room.yaml` `synonyms`. Every term of a group stands for the group's first term (its concept)."""
+`room.yaml` `synonyms`. Every term of a group stands for the group's first term (its concept).
+
+General language only — how viewers ask about shipping, price, size, material, washing…
+never one shop's products: product names, aliases and nicknames come from products.yaml
+(name, aliases; N号链接 is the N-th product), anything else a shop needs from room.yaml
+`synonyms`."""
 
 from __future__ import annotations
 
@@ -56,6 +61,9 @@ BUILTIN_GROUPS: tuple[tuple[str, ...], ...] = (
         "收费",
         "怎么算",
         "怎么收",
+        "多少",
+        "到手多少",
+        "几钱",
         "how much",
         "price",
         "cost",
@@ -344,14 +352,13 @@ BUILTIN_GROUPS: tuple[tuple[str, ...], ...] = (
     ("补货", "还会有", "restock", "back in stock"),
     ("卖完", "没货", "断货", "抢光", "sold out", "out of stock"),
     # -- product attributes
-    ("尺码", "码数", "码", "号码", "均码", "尺码表", "size", "sizing", "size chart", "size guid", "chart"),
+    ("尺码", "码数", "码", "几码", "什么码", "选码", "号码", "均码", "尺码表", "size", "sizing", "size chart", "size guid", "chart"),
     ("身高", "个子", "cm", "厘米", "米6", "米7", "height", "tall"),
     ("体重", "斤", "公斤", "kg", "weight", "weigh"),
     ("男款", "男士", "男生", "男的", "男式", "男人", "men", "man", "male"),
     ("女款", "女士", "女生", "女的", "女式", "女人", "women", "woman", "female", "lady"),
     ("偏大", "偏小", "大了", "小了", "run small", "run large", "run big", "fit"),
-    ("材质", "材料", "面料", "什么做的", "material", "made of", "fabric", "made from"),
-    ("不锈钢", "钢", "steel", "stainless", "stainless steel"),
+    ("材质", "材料", "面料", "料子", "什么料", "啥料", "成分", "什么做的", "material", "made of", "fabric", "made from"),
     ("异味", "塑料味", "怪味", "气味", "味道大", "有味", "smell", "odor", "odour"),
     ("安全", "有毒", "有害", "无毒", "健康", "致癌", "安不安全", "safe", "toxic", "harmful"),
     ("扎脚", "扎", "扎不扎", "刺痒", "痒", "扎人", "itchy", "itch", "scratchy"),
@@ -383,7 +390,7 @@ BUILTIN_GROUPS: tuple[tuple[str, ...], ...] = (
         "pink",
         "green",
     ),
-    ("容量", "几升", "多少毫升", "升", "capacity", "liter", "litre"),
+    ("容量", "几升", "多少毫升", "毫升", "升", "几l", "多少l", "ml", "装多少", "能装", "capacity", "liter", "litre", "how many ml"),
     (
         "保温",
         "保暖",
@@ -402,20 +409,21 @@ BUILTIN_GROUPS: tuple[tuple[str, ...], ...] = (
     ("漏水", "漏", "leak"),
     ("清洗", "洗", "清理", "水洗", "wash", "clean"),
     ("机洗", "洗衣机", "machine wash"),
-    ("洗碗机", "dishwasher"),
-    ("电磁炉", "电陶炉", "燃气灶", "煤气灶", "灶", "induction", "stove", "gas stove"),
-    ("涂层", "coating", "nonstick", "non stick"),
-    ("掉毛", "起球", "掉絮", "shed", "pill"),
-    ("缩水", "shrink"),
+    ("掉毛", "起球", "起毛球", "毛球", "掉絮", "shed", "pill"),
+    ("缩水", "变小", "缩", "洗小", "shrink"),
+    ("褪色", "掉色", "退色", "染色", "fade", "bleed"),
+    ("厚度", "厚", "薄", "厚不厚", "薄不薄", "thick", "thin", "thickness"),
+    ("透", "透不透", "透光", "透明", "see through", "sheer"),
+    ("噪音", "吵", "声音", "声音大", "响", "noise", "noisy", "loud", "quiet"),
+    ("续航", "电池", "电量", "battery", "battery life"),
+    ("防水", "waterproof", "water resistant", "water proof"),
+    ("敏感肌", "敏感", "过敏", "sensitive", "allergy", "allergic"),
+    ("赠品", "赠送", "送啥", "送什么", "小样", "freebie", "free gift"),
     ("保质期", "保存", "存", "储存", "存放", "能放多久", "shelf life", "expir", "store"),
     ("泡", "冲泡", "冲", "brew", "steep", "make"),
     ("产地", "哪里产", "产自", "origin", "where from"),
-    ("饮料", "牛奶", "咖啡", "果汁", "豆浆", "奶茶", "drink", "coffee", "milk", "juice"),
     ("水温", "多少度", "几度", "温度", "temperatur"),
-    ("手提袋", "礼品袋", "袋子", "包装袋", "gift bag", "bag"),
     ("几个人", "几口人", "一家四口", "一家三口", "几口之家", "how many people"),
-    ("床", "单人床", "双人床", "bed"),
-    ("干烧", "防干烧", "烧干", "dry boil"),
     ("使用", "用", "use"),
     (
         "用不了",
@@ -429,7 +437,6 @@ BUILTIN_GROUPS: tuple[tuple[str, ...], ...] = (
         "not work",
         "doesnt work",
     ),
-    ("烧水", "烧开", "烧一壶", "煮水", "烧热水", "boil"),
     (
         "送人",
         "送礼",
@@ -445,16 +452,6 @@ BUILTIN_GROUPS: tuple[tuple[str, ...], ...] = (
         "present",
     ),
     ("推荐", "建议", "买哪个", "recommend", "suggest"),
-    ("锅", "炒锅", "pan", "wok", "pot"),
-    ("水壶", "热水壶", "烧水壶", "电水壶", "kettle"),
-    ("羽绒服", "羽绒衣", "down jacket", "puffer", "puffer jacket"),
-    ("外套", "jacket"),
-    ("保温杯", "thermos", "flask", "vacuum cup"),
-    ("杯子", "水杯", "cup", "mug", "bottle"),
-    ("茶叶", "tea"),
-    ("红茶", "black tea"),
-    ("毛毯", "毯子", "盖毯", "blanket", "throw"),
-    ("袜子", "袜", "sock"),
 )
 
 
