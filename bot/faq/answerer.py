@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from bot.faq.abstain import FaqDecision, about_own_order, decide, looks_like_question
-from bot.faq.calibrate import Calibration, Evidence, Ranked, shipped
+from bot.faq.calibrate import Calibration, Evidence, Exemplars, Ranked, shipped, shipped_exemplars
 from bot.faq.index import FaqIndex, Match, Scored
 from bot.faq.semantic import Embedder, SemanticIndex, default_embedder
 from bot.rules.models import FaqEntry, Product, RoomFile
@@ -87,10 +87,13 @@ class FaqAnswerer:
         calibration: Calibration | None = None,
         threshold: float | None = None,
         suggest_threshold: float | None = None,
+        *,
+        exemplars: Exemplars | None = None,
     ) -> None:
         self.index = index
         self.semantic = semantic
         self.calibration = calibration or shipped()
+        self.exemplars = exemplars if exemplars is not None else _exemplars_for(semantic)
         self.threshold = self.calibration.answer_threshold if threshold is None else threshold
         self.suggest_threshold = (
             self.calibration.suggest_threshold if suggest_threshold is None else suggest_threshold
@@ -136,7 +139,8 @@ class FaqAnswerer:
                 question, empty.astype(np.int64), empty, empty, empty.astype(np.int64), False, 0, 0,
                 empty=analysis.empty, answer=empty,
             )
-        sims = self.semantic.similarities(question)
+        vector = self.semantic.embed(question)
+        sims = self.semantic.similarities(vector)
         per_entry = np.maximum.reduceat(sims[: self._questions], self._starts)
         per_answer = sims[self._questions :]
         about_codes = [self._sku_code[s] for s in about if s in self._sku_code]
@@ -169,6 +173,7 @@ class FaqAnswerer:
             sku=next(iter(about)) if len(about) == 1 else None,
             products_named=analysis.products,
             empty=analysis.empty,
+            vector=vector,
         )
 
     def decide(self, ev: Evidence, ranked: Ranked) -> Answer:
@@ -193,4 +198,19 @@ class FaqAnswerer:
     def answer(self, question: str, product: str | None = None) -> Answer:
         """`product` is the pinned sku, if any."""
         ev = self.evidence(question, product)
-        return self.decide(ev, self.calibration.rank(ev))
+        return self.decide(ev, self.rank(ev))
+
+    def rank(self, ev: Evidence) -> Ranked:
+        return self.calibration.rank(ev, self.exemplars)
+
+
+_EXEMPLARS: dict[str, Exemplars] = {}
+
+
+def _exemplars_for(semantic: SemanticIndex) -> Exemplars:
+    """The shipped exemplars in the semantic index's embedding space (embedded once per
+    process for a remote model)."""
+    name = semantic.embedder.name
+    if name not in _EXEMPLARS:
+        _EXEMPLARS[name] = shipped_exemplars().embedded_with(semantic.embedder)
+    return _EXEMPLARS[name]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -39,7 +40,90 @@ FEATURES = (
     "fused_squared",
     "lexical_x_semantic",
     "agree_both",
+    "offtopic",
+    "ontopic",
+    "offtopic_gap",
 )
+EXEMPLARS_FILE = Path(__file__).with_name("exemplars.npz")
+_NEIGHBOURS = 3
+
+
+class Exemplars:
+    """Other shops' viewer questions, embedded: those that had to go unanswered (chit-chat,
+    orders, haggling, medical claims…) and those an entry answered. How close a new question
+    is to each set says whether it is the kind of thing a FAQ answers — across shops."""
+
+    def __init__(
+        self,
+        texts: Sequence[str],
+        vectors: np.ndarray,
+        shops: Sequence[str],
+        abstain: Sequence[bool],
+        model: str,
+    ) -> None:
+        self.texts = list(texts)
+        self.vectors = np.asarray(vectors, dtype=np.float32)
+        self.shops = np.asarray(list(shops))
+        self.abstain = np.asarray(list(abstain), dtype=bool)
+        self.model = model
+
+    def scores(self, vector: np.ndarray | None, exclude: str | None = None) -> tuple[float, float]:
+        """Mean cosine of the nearest abstain and the nearest in-scope exemplars (leaving
+        `exclude`'s own questions out)."""
+        if vector is None or len(self.texts) == 0:
+            return 0.0, 0.0
+        sims = self.vectors @ vector
+        keep = self.shops != exclude if exclude is not None else np.ones(len(sims), dtype=bool)
+        out = []
+        for group in (self.abstain, ~self.abstain):
+            chosen = sims[keep & group]
+            if len(chosen) == 0:
+                out.append(0.0)
+                continue
+            k = min(_NEIGHBOURS, len(chosen))
+            out.append(float(np.partition(chosen, len(chosen) - k)[-k:].mean()))
+        return out[0], out[1]
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[Labelled], model: str = "") -> Exemplars:
+        rows = [r for r in rows if r.evidence.vector is not None]
+        vectors = (
+            np.stack([r.evidence.vector for r in rows]) if rows else np.zeros((0, 512), dtype=np.float32)
+        )
+        return cls(
+            [r.evidence.question for r in rows],
+            vectors,
+            [r.shop for r in rows],
+            [r.expected is None for r in rows],
+            model,
+        )
+
+    def save(self, path: str | Path = EXEMPLARS_FILE) -> None:
+        np.savez_compressed(
+            path,
+            texts=np.array(self.texts),
+            vectors=self.vectors.astype(np.float16),
+            shops=self.shops,
+            abstain=self.abstain,
+            model=np.array(self.model),
+        )
+
+    @classmethod
+    def load(cls, path: str | Path = EXEMPLARS_FILE) -> Exemplars:
+        with np.load(path, allow_pickle=False) as data:
+            return cls(
+                [str(t) for t in data["texts"]],
+                data["vectors"].astype(np.float32),
+                [str(s) for s in data["shops"]],
+                data["abstain"],
+                str(data["model"]),
+            )
+
+    def embedded_with(self, embedder: Any) -> Exemplars:
+        """The same exemplars in `embedder`'s space (a remote model has its own)."""
+        if embedder.name == self.model or not self.texts:
+            return self
+        return Exemplars(self.texts, embedder.encode(self.texts), self.shops, self.abstain, embedder.name)
 
 
 @dataclass(frozen=True)
@@ -59,6 +143,7 @@ class Evidence:
     sku: str | None = None  # the one product the question is about, if one
     products_named: frozenset[str] = frozenset()
     empty: bool = False
+    vector: np.ndarray | None = None  # the question's embedding
     answer: np.ndarray = field(default_factory=lambda: np.zeros(0))  # cosine of the entry's answer
 
 
@@ -105,16 +190,18 @@ class Calibration:
             dtype=np.float64,
         )
 
-    def rank(self, ev: Evidence) -> Ranked:
+    def rank(self, ev: Evidence, exemplars: Exemplars | None = None, exclude: str | None = None) -> Ranked:
+        """`exemplars`: other shops' questions (`exclude`: a shop whose own are left out)."""
+        near = exemplars.scores(ev.vector, exclude) if exemplars is not None else (0.0, 0.0)
         if len(ev.candidates) == 0:
-            x = self._features(ev, None, None, 0.0, 0.0)
+            x = self._features(ev, None, None, 0.0, 0.0, near)
             return Ranked(None, None, 0.0, 0.0, self.probability(x), tuple(x))
         fused = self.fused(ev)
         order = np.argsort(-fused, kind="stable")
         top = int(order[0])
         runner = int(order[1]) if len(order) > 1 else None
         runner_fused = float(fused[runner]) if runner is not None else 0.0
-        x = self._features(ev, top, runner, float(fused[top]), runner_fused)
+        x = self._features(ev, top, runner, float(fused[top]), runner_fused, near)
         return Ranked(
             int(ev.candidates[top]),
             int(ev.candidates[runner]) if runner is not None else None,
@@ -125,7 +212,13 @@ class Calibration:
         )
 
     def _features(
-        self, ev: Evidence, top: int | None, runner: int | None, fused: float, runner_fused: float
+        self,
+        ev: Evidence,
+        top: int | None,
+        runner: int | None,
+        fused: float,
+        runner_fused: float,
+        near: tuple[float, float],
     ) -> list[float]:
         if top is None:
             lexical = semantic = sem_margin = answer = 0.0
@@ -156,6 +249,9 @@ class Calibration:
             fused * fused,
             lexical * semantic,
             lex_agrees * sem_agrees,
+            near[0],
+            near[1],
+            near[0] - near[1],
         ]
 
     def probability(self, x: Sequence[float]) -> float:
@@ -185,6 +281,12 @@ class Calibration:
 def shipped() -> Calibration:
     """The coefficients fitted on the corpus (bot/faq/calibration.json)."""
     return Calibration.load()
+
+
+@cache
+def shipped_exemplars() -> Exemplars:
+    """The corpus' non-sealed questions the coefficients were fitted with (bot/faq/exemplars.npz)."""
+    return Exemplars.load() if EXEMPLARS_FILE.exists() else Exemplars([], np.zeros((0, 512)), [], [], "")
 
 
 # -- fitting ------------------------------------------------------------------
@@ -217,7 +319,7 @@ class Labelled:
 # Fitting targets (a policy, not a fit): the answer threshold is the lowest probability at
 # which the training shops see at most this many wrong answers per row; a suggestion needs
 # at least this probability of being right.
-TARGET_WRONG_RATE = 0.01
+TARGET_WRONG_RATE = 0.015
 SUGGEST_PROBABILITY = 0.2
 _GRID_WEIGHTS = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 _GRID_FLOORS = (0.2, 0.4)
@@ -240,7 +342,7 @@ def _top1(rows: Sequence[Labelled], cal: Calibration) -> float:
     return hits / total if total else 0.0
 
 
-def fit(rows: Sequence[Labelled], model: str = "") -> Calibration:
+def fit(rows: Sequence[Labelled], model: str = "") -> tuple[Calibration, Exemplars]:
     """Fusion weights by grid search on top-1 accuracy, then the logistic regression and the
     thresholds — all on `rows` (the caller leaves the held-out shop and the sealed ones out)."""
     best_cal, best_acc = Calibration(), -1.0
@@ -259,7 +361,8 @@ def fit(rows: Sequence[Labelled], model: str = "") -> Calibration:
                         acc = _top1(rows, cal)
                         if acc > best_acc + 1e-9:
                             best_cal, best_acc = cal, acc
-    ranked = [best_cal.rank(r.evidence) for r in rows]
+    exemplars = Exemplars.from_rows(rows, model)
+    ranked = [best_cal.rank(r.evidence, exemplars, exclude=r.shop) for r in rows]
     x = np.array([r.features for r in ranked], dtype=np.float64)
     y = np.array([float(rk.best is not None and rk.best == r.expected) for rk, r in zip(ranked, rows, strict=True)])
     mean = x.mean(axis=0)
@@ -282,7 +385,7 @@ def fit(rows: Sequence[Labelled], model: str = "") -> Calibration:
     )
     probs = np.array([cal.probability(f) for f in x])
     answer_threshold = _answer_threshold(probs, y, rows, ranked)
-    return Calibration(
+    fitted = Calibration(
         **{
             **asdict(cal),
             "answer_threshold": answer_threshold,
@@ -290,6 +393,7 @@ def fit(rows: Sequence[Labelled], model: str = "") -> Calibration:
             "notes": {"train_top1": round(best_acc, 4)},
         }
     )
+    return fitted, exemplars
 
 
 def _answer_threshold(

@@ -11,7 +11,7 @@ from bot.rules.models import FaqEntry, Product, RoomFile
 
 if TYPE_CHECKING:
     from bot.faq.answerer import FaqAnswerer
-    from bot.faq.calibrate import Calibration, Labelled
+    from bot.faq.calibrate import Calibration, Exemplars, Labelled
     from bot.faq.semantic import Embedder
 
 REQUIRED_COLUMNS = ("query", "expected", "kind")
@@ -284,7 +284,11 @@ def collect(shop: Shop, embedder: Embedder) -> tuple[FaqAnswerer, list[Labelled]
 
 
 def score_shop(
-    shop: Shop, answerer: FaqAnswerer, labelled: Sequence[Labelled], calibration: Calibration
+    shop: Shop,
+    answerer: FaqAnswerer,
+    labelled: Sequence[Labelled],
+    calibration: Calibration,
+    exemplars: Exemplars,
 ) -> ShopResult:
     from bot.faq.answerer import FaqAnswerer
 
@@ -295,10 +299,11 @@ def score_shop(
         calibration,
         room.bot.answer_threshold if room is not None else None,
         room.bot.suggest_threshold if room is not None else None,
+        exemplars=exemplars,
     )
     tally, kinds, misses = Tally(), {}, []
     for row, item in zip(shop.rows, labelled, strict=True):
-        result = scorer.decide(item.evidence, calibration.rank(item.evidence))
+        result = scorer.decide(item.evidence, scorer.rank(item.evidence))
         tally.add(row.expected, result.faq_id, result.proposed_faq_id)
         kinds.setdefault(row.kind, Tally()).add(row.expected, result.faq_id, result.proposed_faq_id)
         if result.faq_id != row.expected:
@@ -326,7 +331,7 @@ def leave_one_shop_out(
     shops: Sequence[Shop],
     embedder: Embedder,
     progress: Callable[[str, int, int], None] | None = None,
-) -> tuple[LosoReport, Calibration]:
+) -> tuple[LosoReport, tuple[Calibration, Exemplars]]:
     """Every non-sealed shop is scored by a model fitted on the other non-sealed shops; a
     sealed shop by the model fitted on all non-sealed ones (which is also returned: it is
     what --refit ships). Nothing is ever fitted on a sealed shop."""
@@ -341,13 +346,15 @@ def leave_one_shop_out(
     if len(dev) < 2:
         raise ShopError("leave-one-shop-out needs at least two non-sealed shops")
     everything = fit([item for s in dev for item in collected[s.name][1]], embedder.name)
+    # The exemplars of the held-out shop itself are left out when it is scored (exclude=…),
+    # and a sealed shop's questions are never among them.
     results = []
     for shop in shops:
         answerer, labelled = collected[shop.name]
         if shop.sealed:
-            calibration = everything
+            calibration, exemplars = everything
         else:
             train = [item for s in dev if s.name != shop.name for item in collected[s.name][1]]
-            calibration = fit(train, embedder.name)
-        results.append(score_shop(shop, answerer, labelled, calibration))
+            calibration, exemplars = fit(train, embedder.name)
+        results.append(score_shop(shop, answerer, labelled, calibration, exemplars))
     return LosoReport(results, embedder.name), everything

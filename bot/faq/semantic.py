@@ -190,10 +190,8 @@ class SemanticIndex:
     def model(self) -> str:
         return self.embedder.name
 
-    def similarities(self, question: str) -> np.ndarray:
-        """Cosine of the question to every indexed text."""
-        if not self.texts:
-            return np.zeros(0, dtype=np.float32)
+    def embed(self, question: str) -> np.ndarray:
+        """The question's embedding, in the space of the indexed texts (once per question)."""
         try:
             query = self.embedder.encode([question])
         except EmbedError as exc:
@@ -201,10 +199,17 @@ class SemanticIndex:
                 raise
             self._fall_back(exc)
             query = self.embedder.encode([question])
-        if query.shape[1] != self.matrix.shape[1]:
+        if self.texts and query.shape[1] != self.matrix.shape[1]:
             self._fall_back(EmbedError("embedding size changed"))
             query = self.embedder.encode([question])
-        return np.asarray(self.matrix @ query[0], dtype=np.float32)
+        return np.asarray(query[0], dtype=np.float32)
+
+    def similarities(self, question: str | np.ndarray) -> np.ndarray:
+        """Cosine of the question (text or embedding) to every indexed text."""
+        if not self.texts:
+            return np.zeros(0, dtype=np.float32)
+        vector = self.embed(question) if isinstance(question, str) else question
+        return np.asarray(self.matrix @ vector, dtype=np.float32)
 
     def per_entry(self, question: str, count: int) -> np.ndarray:
         """The best cosine of each entry's texts (entries numbered 0..count-1)."""
