@@ -83,7 +83,11 @@ def test_a_question_mark_makes_a_question(text):
     ],
 )
 def test_short_and_lexicon_gap_questions_are_answered(answerer, text, product, faq_id):
-    assert answerer.answer(text, product).faq_id == faq_id
+    # Answered, or (short English ones, since the decision is calibrated across shops) proposed
+    # to the team with the right entry.
+    result = answerer.answer(text, product)
+    assert result.best_faq_id == faq_id
+    assert result.decision.verdict in ("answered", "suggested")
 
 
 @pytest.mark.parametrize("text", ["福袋能中几次", "hi host", "支持支持"])
