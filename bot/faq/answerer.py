@@ -12,7 +12,7 @@ import numpy as np
 from bot.faq.abstain import FaqDecision, about_own_order, decide, looks_like_question
 from bot.faq.calibrate import Calibration, Evidence, Exemplars, Ranked, shipped, shipped_exemplars
 from bot.faq.index import FaqIndex, Match, Scored
-from bot.faq.semantic import Embedder, SemanticIndex, default_embedder
+from bot.faq.semantic import Embedder, EmbedError, SemanticIndex, default_embedder
 from bot.rules.models import FaqEntry, Product, RoomFile
 from bot.rules.placeholders import fill
 
@@ -201,6 +201,9 @@ class FaqAnswerer:
         return self.decide(ev, self.rank(ev))
 
     def rank(self, ev: Evidence) -> Ranked:
+        if self.exemplars.model and self.exemplars.model != self.semantic.model:
+            # the endpoint failed since the build: the index is on the built-in model now
+            self.exemplars = _exemplars_for(self.semantic)
         return self.calibration.rank(ev, self.exemplars)
 
 
@@ -212,5 +215,9 @@ def _exemplars_for(semantic: SemanticIndex) -> Exemplars:
     process for a remote model)."""
     name = semantic.embedder.name
     if name not in _EXEMPLARS:
-        _EXEMPLARS[name] = shipped_exemplars().embedded_with(semantic.embedder)
+        try:
+            _EXEMPLARS[name] = shipped_exemplars().embedded_with(semantic.embedder)
+        except EmbedError as exc:
+            semantic.fall_back(exc)
+            return _exemplars_for(semantic)
     return _EXEMPLARS[name]

@@ -99,20 +99,39 @@ class OpenAIEmbedder:
     """An OpenAI-compatible /embeddings endpoint (the openai SDK, no retries: a failure falls
     back to the built-in model at once)."""
 
-    def __init__(self, settings: EmbedSettings) -> None:
+    # Inputs per request (OpenAI's limit is 2,048).
+    BATCH = 256
+
+    def __init__(self, settings: EmbedSettings, http_client: Any = None) -> None:
+        """`http_client` (an `httpx2.Client`, the openai SDK's HTTP layer) is the seam tests use."""
         import openai
 
         self.settings = settings
         self.name = f"openai:{settings.model}"
         self._client = openai.OpenAI(
-            api_key=settings.api_key, base_url=settings.base_url, timeout=settings.timeout, max_retries=0
+            api_key=settings.api_key,
+            base_url=settings.base_url,
+            timeout=settings.timeout,
+            max_retries=0,
+            http_client=http_client,
         )
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             raise EmbedError("nothing to embed")
+        parts = []
+        for start in range(0, len(texts), self.BATCH):
+            parts.append(self._request(list(texts[start : start + self.BATCH])))
+        if len({p.shape[1] for p in parts}) != 1:
+            raise EmbedError("embeddings of different sizes")
+        matrix = np.vstack(parts)
+        if not np.all(np.isfinite(matrix)):
+            raise EmbedError("malformed embeddings")
+        return _normalised(matrix)
+
+    def _request(self, texts: list[str]) -> np.ndarray:
         try:
-            response = self._client.embeddings.create(model=self.settings.model, input=list(texts))
+            response = self._client.embeddings.create(model=self.settings.model, input=texts)
             rows = sorted(response.data, key=lambda d: d.index)
             if len(rows) != len(texts):
                 raise EmbedError(f"{len(rows)} embeddings for {len(texts)} texts")
@@ -121,9 +140,9 @@ class OpenAIEmbedder:
             raise
         except Exception as exc:  # any SDK, HTTP or shape error: the endpoint is not usable
             raise EmbedError(f"{type(exc).__name__}: {exc}") from exc
-        if matrix.ndim != 2 or not np.all(np.isfinite(matrix)):
+        if matrix.ndim != 2 or matrix.shape[1] == 0:
             raise EmbedError("malformed embeddings")
-        return _normalised(matrix)
+        return matrix
 
 
 class CachedEmbedder:
@@ -180,6 +199,9 @@ class SemanticIndex:
             self.matrix = embedder.encode(self.texts) if self.texts else np.zeros((0, 1), np.float32)
         except EmbedError as exc:
             self._fall_back(exc)
+
+    def fall_back(self, exc: Exception) -> None:
+        self._fall_back(exc)
 
     def _fall_back(self, exc: Exception) -> None:
         log.warning("embeddings endpoint %s failed (%s): using the built-in model", self.embedder.name, exc)
