@@ -169,7 +169,8 @@ def run_shops(args: argparse.Namespace, lang: str) -> int:
         calibration.save(CALIBRATION_FILE)
         exemplars.save(EXEMPLARS_FILE)
         print(
-            t(lang, "faq.eval.refit", path=CALIBRATION_FILE, shops=", ".join(calibration.fitted_on)), file=sys.stderr
+            t(lang, "faq.eval.refit", path=CALIBRATION_FILE, shops=", ".join(calibration.fitted_on)),
+            file=sys.stderr,
         )
     if args.json:
         data = report.as_json()
@@ -179,7 +180,7 @@ def run_shops(args: argparse.Namespace, lang: str) -> int:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
 
-    def line(name: str, tally: Tally) -> str:
+    def shop_line(name: str, tally: Tally) -> str:
         return t(
             lang,
             "faq.eval.shop_header",
@@ -193,19 +194,25 @@ def run_shops(args: argparse.Namespace, lang: str) -> int:
 
     columns = t(lang, "faq.eval.shop_columns").split()
     print(t(lang, "faq.eval.loso_title", model=report.model))
-    print(t(lang, "faq.eval.shop_header", **dict(zip(("name", "n", "acc", "wrong", "recall", "aop"), columns, strict=True))))
+    print(
+        t(
+            lang,
+            "faq.eval.shop_header",
+            **dict(zip(("name", "n", "acc", "wrong", "recall", "aop"), columns, strict=True)),
+        )
+    )
     dev = [r for r in report.shops if not r.sealed]
     sealed = [r for r in report.shops if r.sealed]
     for result in dev:
-        print(line(result.shop, result.tally))
+        print(shop_line(result.shop, result.tally))
     if dev:
-        print(line(t(lang, "faq.eval.overall_dev"), report.overall(False)))
+        print(shop_line(t(lang, "faq.eval.overall_dev"), report.overall(False)))
     if sealed:
         print()
         print(t(lang, "faq.eval.sealed_note"))
         for result in sealed:
-            print(line(result.shop, result.tally))
-        print(line(t(lang, "faq.eval.overall_sealed"), report.overall(True)))
+            print(shop_line(result.shop, result.tally))
+        print(shop_line(t(lang, "faq.eval.overall_sealed"), report.overall(True)))
     if args.show_misses:
         for result in report.shops:
             for miss in result.misses:
@@ -218,7 +225,7 @@ def run_shops(args: argparse.Namespace, lang: str) -> int:
 
 def run_queries(args: argparse.Namespace, lang: str) -> int:
     from bot.faq.answerer import FaqAnswerer
-    from bot.faq.evaluate import Tally, TsvError, evaluate, read_queries
+    from bot.faq.evaluate import TsvError, evaluate, read_queries
     from bot.rules import default_rules_dir
 
     try:

@@ -136,8 +136,16 @@ class FaqAnswerer:
         if n == 0:
             empty = np.zeros(0)
             return Evidence(
-                question, empty.astype(np.int64), empty, empty, empty.astype(np.int64), False, 0, 0,
-                empty=analysis.empty, answer=empty,
+                question,
+                empty.astype(np.int64),
+                empty,
+                empty,
+                empty.astype(np.int64),
+                False,
+                0,
+                0,
+                empty=analysis.empty,
+                answer=empty,
             )
         vector = self.semantic.embed(question)
         sims = self.semantic.similarities(vector)

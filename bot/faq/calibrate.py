@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -87,9 +87,8 @@ class Exemplars:
     @classmethod
     def from_rows(cls, rows: Sequence[Labelled], model: str = "") -> Exemplars:
         rows = [r for r in rows if r.evidence.vector is not None]
-        vectors = (
-            np.stack([r.evidence.vector for r in rows]) if rows else np.zeros((0, 512), dtype=np.float32)
-        )
+        found = [r.evidence.vector for r in rows if r.evidence.vector is not None]
+        vectors = np.stack(found) if found else np.zeros((0, 512), dtype=np.float32)
         return cls(
             [r.evidence.question for r in rows],
             vectors,
@@ -115,7 +114,7 @@ class Exemplars:
                 [str(t) for t in data["texts"]],
                 data["vectors"].astype(np.float32),
                 [str(s) for s in data["shops"]],
-                data["abstain"],
+                [bool(b) for b in data["abstain"]],
                 str(data["model"]),
             )
 
@@ -123,7 +122,9 @@ class Exemplars:
         """The same exemplars in `embedder`'s space (a remote model has its own)."""
         if embedder.name == self.model or not self.texts:
             return self
-        return Exemplars(self.texts, embedder.encode(self.texts), self.shops, self.abstain, embedder.name)
+        return Exemplars(
+            self.texts, embedder.encode(self.texts), list(self.shops), list(self.abstain), embedder.name
+        )
 
 
 @dataclass(frozen=True)
@@ -364,7 +365,9 @@ def fit(rows: Sequence[Labelled], model: str = "") -> tuple[Calibration, Exempla
     exemplars = Exemplars.from_rows(rows, model)
     ranked = [best_cal.rank(r.evidence, exemplars, exclude=r.shop) for r in rows]
     x = np.array([r.features for r in ranked], dtype=np.float64)
-    y = np.array([float(rk.best is not None and rk.best == r.expected) for rk, r in zip(ranked, rows, strict=True)])
+    y = np.array(
+        [float(rk.best is not None and rk.best == r.expected) for rk, r in zip(ranked, rows, strict=True)]
+    )
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale < 1e-9] = 1.0

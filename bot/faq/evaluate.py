@@ -86,7 +86,15 @@ class Tally:
     suggested: int = 0
 
     def merge(self, other: Tally) -> None:
-        for name in ("in_scope", "correct", "must_abstain", "abstained", "wrong", "proposed_right", "suggested"):
+        for name in (
+            "in_scope",
+            "correct",
+            "must_abstain",
+            "abstained",
+            "wrong",
+            "proposed_right",
+            "suggested",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     @property
@@ -301,7 +309,9 @@ def score_shop(
         room.bot.suggest_threshold if room is not None else None,
         exemplars=exemplars,
     )
-    tally, kinds, misses = Tally(), {}, []
+    tally = Tally()
+    kinds: dict[str, Tally] = {}
+    misses: list[dict[str, Any]] = []
     for row, item in zip(shop.rows, labelled, strict=True):
         result = scorer.decide(item.evidence, scorer.rank(item.evidence))
         tally.add(row.expected, result.faq_id, result.proposed_faq_id)

@@ -38,7 +38,12 @@ print(v.shape[1], round(float(v[0] @ v[1]), 3), a.best_faq_id, a.decision.verdic
 
 
 def test_builtin_model_loads_and_answers_with_no_network():
-    env = {"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "OMP_NUM_THREADS": "1",
+    }
     out = subprocess.run(
         [sys.executable, "-c", NO_NETWORK], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120
     )
@@ -69,9 +74,13 @@ class SyncBridge(httpx2.BaseTransport):
         except httpx.TransportError as exc:
             raise httpx2.ConnectError(str(exc), request=request) from None
         headers = [
-            (k, v) for k, v in response.headers.raw if k.lower() not in (b"content-encoding", b"content-length")
+            (k, v)
+            for k, v in response.headers.raw
+            if k.lower() not in (b"content-encoding", b"content-length")
         ]
-        return httpx2.Response(response.status_code, headers=headers, content=response.read(), request=request)
+        return httpx2.Response(
+            response.status_code, headers=headers, content=response.read(), request=request
+        )
 
 
 def fake_vectors(texts):
@@ -99,10 +108,17 @@ def router():
 def embeddings_ok(request):
     body = json.loads(request.content)
     assert body["model"] == "test-embed"
-    data = [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(fake_vectors(body["input"]))]
+    data = [
+        {"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(fake_vectors(body["input"]))
+    ]
     return httpx.Response(
         200,
-        json={"object": "list", "data": data, "model": "test-embed", "usage": {"prompt_tokens": 1, "total_tokens": 1}},
+        json={
+            "object": "list",
+            "data": data,
+            "model": "test-embed",
+            "usage": {"prompt_tokens": 1, "total_tokens": 1},
+        },
     )
 
 
