@@ -12,7 +12,7 @@ import numpy as np
 from bot.faq.abstain import FaqDecision, about_own_order, decide, looks_like_question
 from bot.faq.calibrate import Calibration, Evidence, Exemplars, Ranked, shipped, shipped_exemplars
 from bot.faq.index import FaqIndex, Match, Scored
-from bot.faq.semantic import Embedder, EmbedError, SemanticIndex, default_embedder
+from bot.faq.semantic import Embedder, EmbedError, SemanticIndex, default_embedder, prepare
 from bot.rules.models import FaqEntry, Product, RoomFile
 from bot.rules.placeholders import fill
 
@@ -71,10 +71,10 @@ def entry_texts(entries: Sequence[FaqEntry]) -> tuple[list[str], list[int]]:
     owners: list[int] = []
     for i, entry in enumerate(entries):
         for q in entry.q:
-            texts.append(q)
+            texts.append(prepare(q))
             owners.append(i)
     for i, entry in enumerate(entries):
-        texts.append(entry.a)
+        texts.append(prepare(entry.a))
         owners.append(i)
     return texts, owners
 
@@ -147,7 +147,7 @@ class FaqAnswerer:
                 empty=analysis.empty,
                 answer=empty,
             )
-        vector = self.semantic.embed(question)
+        vector = self.semantic.embed(prepare(question))
         sims = self.semantic.similarities(vector)
         per_entry = np.maximum.reduceat(sims[: self._questions], self._starts)
         per_answer = sims[self._questions :]

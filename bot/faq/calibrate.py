@@ -321,7 +321,7 @@ class Labelled:
 # which the training shops see at most this many wrong answers per row; a suggestion needs
 # at least this probability of being right.
 TARGET_WRONG_RATE = 0.015
-SUGGEST_PROBABILITY = 0.2
+SUGGEST_PROBABILITY = 0.05
 _GRID_WEIGHTS = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 _GRID_FLOORS = (0.2, 0.4)
 _GRID_NO_CONTEXT = (0.0, 0.1)

@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import threading
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +23,21 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from bot.faq.normalise import strip_addressing, to_simplified
+
 log = logging.getLogger(__name__)
 
 BUILTIN_NAME = "use-multilingual-v3"
+_EMOTICON = re.compile(r"\[[^\[\]]{1,6}\]")
+
+
+def prepare(text: str) -> str:
+    """What is embedded of a text: width-folded Simplified Chinese, with chat emoticons
+    ([捂脸]) and addressing (宝宝们, 亲) taken out — both sides, entries and questions."""
+    folded = to_simplified(unicodedata.normalize("NFKC", text))
+    folded = _EMOTICON.sub(" ", folded)
+    folded = strip_addressing(folded)
+    return " ".join(folded.split()) or text
 
 
 class EmbedError(Exception):
