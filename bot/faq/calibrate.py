@@ -343,7 +343,9 @@ class _Flat:
             np.concatenate([r.evidence.candidates == r.expected for r in kept]) if kept else np.zeros(0, bool)
         )
         lengths = [len(r.evidence.candidates) for r in kept]
-        self.starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if kept else np.zeros(0)
+        self.starts = (
+            np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if kept else np.zeros(0, np.int64)
+        )
         self.segment = np.repeat(np.arange(len(kept)), lengths) if kept else np.zeros(0, np.int64)
 
     def top1(self, cal: Calibration) -> float:
