@@ -48,7 +48,8 @@ async def test_every_api_route_refuses_in_one_shape(serve_room: ServeRoom) -> No
         and route.method not in ("HEAD", "OPTIONS")
     ]
     guarded = [(m, r) for m, r in routes if r.canonical not in PUBLIC | SIGNED]
-    assert len(guarded) == 10, routes  # show (3), faq (2), alerts, media health, live and guest (2)
+    # show (3), faq state, switch, entries and learn, alerts, media health and live, guest (2)
+    assert len(guarded) == 12, routes
     async with aiohttp.ClientSession() as anonymous:
         for method, resource in guarded:
             url = served.base + _concrete(resource, served.room)

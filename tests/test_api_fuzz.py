@@ -96,6 +96,27 @@ ORDER_BODY = st.fixed_dictionaries(
 )
 
 
+LEARN_BODY = st.fixed_dictionaries(
+    {},
+    optional={
+        "message_id": st.sampled_from([1, 2**53, 2**63, 0, -1]) | NUMBERS | JSON,
+        "question": st.sampled_from(["多久发货", "有没有实体店", "", "a" * 501, "x: [y]", "# 注释"])
+        | TEXTS
+        | JSON,
+        "faq_id": st.sampled_from(["ship-time", "pan-size", "nope", "Bad_Id"]) | JSON,
+        "new": st.fixed_dictionaries(
+            {"answer": st.sampled_from(["可以", ""]) | TEXTS | JSON},
+            optional={
+                "id": st.sampled_from(["ship-time", "new-one", "Bad_Id"]) | JSON,
+                "tags": st.lists(TEXTS, max_size=12) | JSON,
+                "product": st.sampled_from(["PAN-01", "nope"]) | JSON,
+            },
+        )
+        | JSON,
+    },
+)
+
+
 @st.composite
 def requests(draw: st.DrawFn) -> tuple[str, str, dict[str, str], bytes, dict[str, str]]:
     """(method, path, query, body, headers) for one request to the server."""
@@ -106,7 +127,8 @@ def requests(draw: st.DrawFn) -> tuple[str, str, dict[str, str], bytes, dict[str
     query = draw(QUERY)
     kind = draw(
         st.sampled_from(
-            ["show"] * 8 + ["faq", "guest", "orders", "orders", "orders", "read", "go", "page", "ws", "login"]
+            ["show"] * 8
+            + ["faq", "learn", "guest", "orders", "orders", "orders", "read", "go", "page", "ws", "login"]
         )
     )
     if kind == "show":
@@ -120,6 +142,9 @@ def requests(draw: st.DrawFn) -> tuple[str, str, dict[str, str], bytes, dict[str
     if kind == "faq":
         action = draw(st.sampled_from(["pause", "resume"]))
         return "POST", f"/api/faq/{room}/{action}", query, draw(BODY), bearer
+    if kind == "learn":  # 加入FAQ: writes faq.yaml when the result loads, so the restart below reads it
+        body = draw(LEARN_BODY.map(lambda o: json.dumps(o, ensure_ascii=False).encode()) | BODY)
+        return "POST", f"/api/faq/{room}/learn", query, body, bearer
     if kind == "guest":
         return (
             draw(st.sampled_from(["POST", "DELETE"])),

@@ -344,8 +344,15 @@ def sender_name(message: Message) -> str:
     return user.full_name or user.username or str(user.id)
 
 
+class UpdateHandler(Protocol):
+    """More the team does in its chat (the suggestion cards' buttons and edited answers,
+    bot/alerts/proposals.py): the reply said, or None when the update is not for it."""
+
+    async def handle(self, update: Update) -> str | None: ...
+
+
 class CommandPoller:
-    """Long-polls getUpdates; acts on commands from the team chat only."""
+    """Long-polls getUpdates; acts on commands (and `extra`'s buttons) from the team chat only."""
 
     def __init__(
         self,
@@ -358,11 +365,13 @@ class CommandPoller:
         backoff: Backoff | None = None,
         on_problem: Callable[[str], object] | None = None,
         reply: Callable[[int, str], Awaitable[object]] | None = None,
+        extra: UpdateHandler | None = None,
     ) -> None:
         """`reply(update_id, text)`: how a reply reaches the group — the alert outbox, so a 429 or an
         outage delays it instead of dropping it; without it, sent at once (and lost on failure)."""
         self.bot = bot
         self.reply = reply
+        self.extra = extra
         self.chat_id = chat_id
         self.desk = desk
         self.bot_username = bot_username
@@ -378,7 +387,9 @@ class CommandPoller:
         while True:
             try:
                 updates = await self.bot.get_updates(
-                    offset=self.offset, timeout=int(self.poll_timeout), allowed_updates=["message"]
+                    offset=self.offset,
+                    timeout=int(self.poll_timeout),
+                    allowed_updates=["message", "callback_query"],
                 )
             except Conflict:
                 if not self.conflict:
@@ -406,6 +417,12 @@ class CommandPoller:
 
     async def handle(self, update: Update) -> str | None:
         """Act on one update; returns the reply sent, None when it was ignored."""
+        query = update.callback_query
+        if query is not None:
+            in_team = query.message is not None and query.message.chat.id == self.chat_id
+            if self.extra is None or not in_team:
+                return None
+            return await self.extra.handle(update)
         message = update.message
         if message is None or not message.text:
             return None
@@ -418,6 +435,8 @@ class CommandPoller:
                 message.text[:80],
             )
             return None
+        if self.extra is not None and (done := await self.extra.handle(update)) is not None:
+            return done
         command = parse_command(message.text, self.bot_username)
         if command is None:
             return None

@@ -20,6 +20,7 @@ from bot.alerts.commands import CommandPoller, LiveKpis, Pausable, ShowControl, 
 from bot.alerts.digest import Pacer
 from bot.alerts.kpis import RunKpis
 from bot.alerts.outbox import Outbox
+from bot.alerts.proposals import SuggestionDesk
 from bot.alerts.rules import Alert, RoomAlerts, WaitingQuestion
 from bot.alerts.sender import Channel, LogChannel, Sender, TelegramChannel
 from bot.alerts.startup import StartupReport, TelegramClient, TelegramSettings, check_telegram, open_bot
@@ -56,6 +57,7 @@ class AlertService:
     sender: Sender | None = None
     poller: CommandPoller | None = None
     desk: TeamDesk | None = None
+    suggestions: SuggestionDesk | None = None
     decided: asyncio.Queue[Alert] = field(default_factory=asyncio.Queue)
     db: Database | None = None
 
@@ -214,8 +216,16 @@ async def running(service: AlertService, hub: RoomHub, book: Rulebook) -> AsyncI
         lang=book.room.language,
     )
 
+    unsubscribers = []
+
     def start_commands(checked: StartupReport) -> None:
         assert client is not None and settings.chat_id is not None and service.desk is not None
+        # Suggested questions go to the group with the bot's proposal and 发送 / 编辑 / 忽略.
+        service.suggestions = SuggestionDesk(
+            client.bot, settings.chat_id, service.room_id, hub, lang=book.room.language
+        )
+        unsubscribers.append(hub.subscribe(service.suggestions.on_event))
+        tasks.append(asyncio.create_task(service.suggestions.run(), name="alerts-suggestions"))
         service.poller = CommandPoller(
             client.bot,
             settings.chat_id,
@@ -223,6 +233,7 @@ async def running(service: AlertService, hub: RoomHub, book: Rulebook) -> AsyncI
             bot_username=checked.bot_username,
             poll_timeout=options.poll_timeout,
             reply=service.queue_reply,
+            extra=service.suggestions,
         )
         tasks.append(asyncio.create_task(service.poller.run(), name="alerts-commands"))
 
@@ -232,11 +243,12 @@ async def running(service: AlertService, hub: RoomHub, book: Rulebook) -> AsyncI
             tasks.append(asyncio.create_task(check_again, name="alerts-check-telegram"))
         else:
             start_commands(report)
-    unsubscribe = hub.subscribe(service.on_event)
+    unsubscribers.append(hub.subscribe(service.on_event))
     try:
         yield
     finally:
-        unsubscribe()
+        for unsubscribe in unsubscribers:
+            unsubscribe()
         for task in tasks:
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -7,6 +7,8 @@
 - `POST /api/show/{room}/{start|pause|resume|skip|fire|shift}` — JSON `{show, speed}`, `{cue}` or `{seconds}` (team).
 - `GET /api/faq/{room}` — `{"paused": bool}`, the FAQ bot's switch as it stands (team).
 - `POST /api/faq/{room}/{pause|resume}` — the FAQ bot's switch (team).
+- `GET /api/faq/{room}/entries` — the FAQ in force: every entry's id, product, questions, answer, tags (team).
+- `POST /api/faq/{room}/learn` — add a viewer's wording to an FAQ entry, or a new entry, in faq.yaml (team).
 - `GET /api/alerts/{room}` — the alert outbox and its delivery state (team).
 
 Team means the studio's session cookie (POSTs also its CSRF token in `X-CSRF-Token`) or
@@ -19,14 +21,16 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 
 from bot.alerts.service import AlertService
+from bot.faq.learn import FaqTeacher, LearnRefused, NewAnswer
 from bot.faq.room import FaqBot
 from bot.rules.reload import RulebookHolder
 from bot.show.clock import MAX_SHIFT_STEP, MAX_SPEED, MIN_SPEED
 from bot.show.runner import ShowError, ShowRunner
 from media.config import RoomSettings
+from media.hub import HubError
 from media.hub.protocol import Key, Message, first_problem
 from media.i18n import CATALOGUE, t
 from media.web.api import ApiGuard, api_error, refuse
@@ -91,6 +95,39 @@ class ShiftShow(Message):
     seconds: ShiftSeconds
 
 
+Question = Annotated[str, Field(min_length=1, max_length=500)]
+Answer = Annotated[str, Field(min_length=1, max_length=2000)]
+Tag = Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class NewFaqEntry(Message):
+    id: Key | None = None
+    answer: Answer
+    tags: Annotated[tuple[Tag, ...], Field(max_length=10)] = ()
+    product: Key | None = None
+
+
+class LearnFaq(Message):
+    """Exactly one of `message_id` (a viewer's chat line) and `question`; exactly one of `faq_id`
+    (add the wording to that entry) and `new` (a new entry answering it)."""
+
+    message_id: Annotated[int, Field(ge=1, le=2**53)] | None = None
+    question: Question | None = None
+    faq_id: Key | None = None
+    new: NewFaqEntry | None = None
+
+    @model_validator(mode="after")
+    def _one_of_each(self) -> LearnFaq:
+        if (self.message_id is None) == (self.question is None):
+            raise ValueError("give either message_id or question")
+        if (self.faq_id is None) == (self.new is None):
+            raise ValueError("give either faq_id or new")
+        return self
+
+
+LEARN_STATUS = {"unknown_faq": 404, "unknown_message": 404, "duplicate_id": 409}
+
+
 BODIES: dict[str, type[Message]] = {
     "start": StartShow,
     "pause": NoBody,
@@ -112,6 +149,7 @@ class BotApi:
     runner: ShowRunner | None = None
     faq_bot: FaqBot | None = None
     alerts: AlertService | None = None
+    teacher: FaqTeacher | None = None
 
     def register(self, app: web.Application) -> None:
         r, guard = app.router, self.guard
@@ -126,6 +164,9 @@ class BotApi:
         if self.faq_bot is not None:
             r.add_get("/api/faq/{room}", guard.team_only(self.faq_state))
             r.add_post("/api/faq/{room}/{action:pause|resume}", guard.team_only(self.faq_switch))
+            if self.teacher is not None:
+                r.add_get("/api/faq/{room}/entries", guard.team_only(self.faq_entries))
+                r.add_post("/api/faq/{room}/learn", guard.team_only(self.faq_learn))
         if self.alerts is not None:
             r.add_get("/api/alerts/{room}", guard.team_only(self.list_alerts), name="alerts")
 
@@ -199,6 +240,69 @@ class BotApi:
             faq_bot.resume()
         return web.json_response({"ok": True, "paused": faq_bot.paused})
 
+    async def faq_entries(self, request: web.Request, settings: RoomSettings) -> web.Response:
+        """What the studio offers when the team adds a wording to an entry (加入FAQ)."""
+        faq_bot, teacher = self.faq_bot, self.teacher
+        assert faq_bot is not None and teacher is not None
+        self._own_room(settings, faq_bot.room_id)
+        book = teacher.holder.current
+        entries = [
+            {
+                "id": e.id,
+                "product": e.product,
+                "q": e.q[: e.written],
+                "learned": list(dict.fromkeys(e.learned)),
+                "a": e.a,
+                "tags": e.tags,
+            }
+            for e in book.faq
+        ]
+        return web.json_response(
+            {"file": str(teacher.path), "generation": teacher.holder.generation, "entries": entries}
+        )
+
+    async def faq_learn(self, request: web.Request, settings: RoomSettings) -> web.Response:
+        """`{message_id | question, faq_id | new}` → `{faq_id, created, added, file, generation}`."""
+        faq_bot, teacher = self.faq_bot, self.teacher
+        assert faq_bot is not None and teacher is not None
+        self._own_room(settings, faq_bot.room_id)
+        lang = settings.language
+        try:
+            body = LearnFaq.model_validate_json(await request.read() or b"{}")
+        except ValidationError as exc:
+            detail = first_problem(exc)
+            raise api_error(400, "bad_request", t(lang, "api.error.bad_request", detail=detail)) from None
+        question = body.question
+        if body.message_id is not None:
+            try:
+                question = (await faq_bot.hub.question_of(settings.id, body.message_id)).text
+            except HubError as exc:
+                raise _learn_error(lang, "unknown_message", exc.detail) from None
+        assert question is not None
+        new = body.new
+        try:
+            learned = await teacher.learn(
+                question,
+                faq_id=body.faq_id,
+                new=NewAnswer(new.answer, new.id, tuple(new.tags), new.product) if new is not None else None,
+            )
+        except LearnRefused as exc:
+            detail = exc.detail
+            if exc.errors:
+                more = len(exc.errors) - 1
+                detail = exc.errors[0].render(lang) + (f" (+{more})" if more else "")
+            raise _learn_error(lang, exc.code, detail) from None
+        return web.json_response(
+            {
+                "faq_id": learned.faq_id,
+                "created": learned.created,
+                "added": learned.added,
+                "question": question,
+                "file": learned.file,
+                "generation": learned.generation,
+            }
+        )
+
     async def list_alerts(self, request: web.Request, settings: RoomSettings) -> web.Response:
         alerts = self.alerts
         assert alerts is not None
@@ -224,6 +328,10 @@ async def _act(runner: ShowRunner, action: str, body: Message) -> dict[str, Any]
         case ShiftShow(seconds=seconds):
             return {"shifted": await runner.shift(seconds)}
     raise AssertionError(f"no show control for {action}")
+
+
+def _learn_error(lang: str, code: str, detail: str) -> web.HTTPException:
+    return api_error(LEARN_STATUS.get(code, 409), code, t(lang, f"faq.learn.error.{code}", detail=detail))
 
 
 def _show_error(settings: RoomSettings, status: int, code: str, detail: str = "") -> web.HTTPException:

@@ -27,6 +27,7 @@ from bot.app.keys import ALERTS, CONTINGENCY, CREDENTIALS, FAQ_BOT, FOLLOW_INVIT
 from bot.app.options import RunOptions
 from bot.app.roomsettings import room_settings
 from bot.contingency.edge import ContingencyEdge
+from bot.faq.learn import FaqTeacher
 from bot.faq.llm import LlmSettings
 from bot.faq.room import FaqBot
 from bot.rules import Rulebook
@@ -93,7 +94,7 @@ def build_app(
     # 引导关注: a private invitation to follow after `follow_invite.after` of watching.
     add_follow_invites(app, hub, holder)
 
-    BotApi(app[GUARD], holder, runner, faq_bot, alert_service).register(app)
+    BotApi(app[GUARD], holder, runner, faq_bot, alert_service, FaqTeacher(holder)).register(app)
     return app
 
 

@@ -1,5 +1,6 @@
-"""The answer/abstain/escalate decision: answer only when the index is sure; send
-questions it cannot answer (and anything about one viewer's own order) to a human."""
+"""The answer / suggest / escalate / abstain decision: answer only when the calibrated model
+is sure; in the grey zone propose the best entry to the team; send other questions (and
+anything about one viewer's own order) to a human with no proposal."""
 
 from __future__ import annotations
 
@@ -10,20 +11,9 @@ from typing import Literal
 from bot.faq.index import Match
 from bot.faq.normalise import basic
 
-# Calibrated on tests/data/faq_eval.tsv: between 0.33 and 0.50 accuracy trades against
-# wrong answers; 0.38 keeps wrong answers under 1 % with accuracy above 92 %.
-# room.yaml `bot.answer_threshold` overrides it.
-DEFAULT_THRESHOLD = 0.38
-# A line that does not read as a question ("love this stream", "东西破了") is answered
-# only when the match is clearly better than the threshold.
-STATEMENT_EXTRA = 0.1
-# A question with a word the FAQ never uses must be matched this much more clearly.
-UNKNOWN_EXTRA = 0.1
-# Two different entries this close: the index cannot tell which one was meant.
-MIN_MARGIN = 0.02
-# Below the answer threshold by at most this much, a question is suggested: it waits for the
-# team with the best entry as the bot's proposal. room.yaml `bot.suggest_threshold` overrides.
-SUGGEST_BAND = 0.12
+# The thresholds are probabilities from the calibrated model (bot/faq/calibrate.py,
+# bot/faq/calibration.json): the chance that the best entry is the right answer.
+# room.yaml `bot.answer_threshold` and `bot.suggest_threshold` override the fitted ones.
 
 # answered: the bot replies; suggested: a human decides, with the bot's proposal (match.entry);
 # escalated: a human decides, no proposal; abstained: silence.
@@ -70,31 +60,19 @@ class FaqDecision:
         return self.verdict == "suggested"
 
 
-def decide(
-    match: Match,
-    *,
-    threshold: float = DEFAULT_THRESHOLD,
-    min_margin: float = MIN_MARGIN,
-    suggest_threshold: float | None = None,
-) -> FaqDecision:
-    """Answer, suggest (queue it for the team with the best entry as a proposal), escalate
-    (queue it with no proposal) or abstain (stay silent)."""
+def decide(match: Match, *, threshold: float, suggest_threshold: float) -> FaqDecision:
+    """`match.score` is the calibrated probability that `match.entry` is right. Answer at
+    `threshold`; suggest (queue it for the team with the entry as the bot's proposal) at
+    `suggest_threshold`; escalate other questions with no proposal; a line that is not a
+    question and not matched surely gets silence."""
     question = match.question
     if about_own_order(question):
         return FaqDecision("escalated", match, "own_order")
-    asked = looks_like_question(question)
-    needed = threshold if asked else threshold + STATEMENT_EXTRA
-    if match.unknown:
-        needed += UNKNOWN_EXTRA
-    if match.entry is not None and match.score >= needed:
-        if match.runner_up is None or match.margin >= min_margin:
-            return FaqDecision("answered", match, "match")
-        reason: Literal["low_score", "ambiguous", "no_content"] = "ambiguous"
-    else:
-        reason = "no_content" if match.empty else "low_score"
-    if not asked:
+    if match.entry is not None and match.score >= threshold:
+        return FaqDecision("answered", match, "match")
+    reason: Literal["low_score", "no_content"] = "no_content" if match.empty else "low_score"
+    if not looks_like_question(question):
         return FaqDecision("abstained", match, reason)
-    floor = threshold - SUGGEST_BAND if suggest_threshold is None else suggest_threshold
-    if match.entry is not None and match.score >= floor:
+    if match.entry is not None and match.score >= suggest_threshold:
         return FaqDecision("suggested", match, reason)
     return FaqDecision("escalated", match, reason)

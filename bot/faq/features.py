@@ -34,6 +34,12 @@ EN_STOP = frozenset(
 MODALS = frozenset("能会要可想")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z]+|[\u3400-\u4dbf\u4e00-\u9fff]+")
+# The N-th product of the 小黄车 (products.yaml order): 3号链接 / 3号 / 链接3 / link 3 / #3 / item 3.
+# normalise() already wrote 三号 as 3号. A number larger than the product count (a shoe size
+# 38号, an order #48213) names nothing.
+_LINK_NUMBER = re.compile(
+    r"(?<![\d.])(\d{1,2})\s?号(?:链接|宝贝|商品|款)?(?![\d])|(?:链接|link|item)\s?(\d{1,2})(?![\d.])"
+)
 
 
 @cache
@@ -69,6 +75,7 @@ class Analyzer:
 
     def __init__(self, lexicon: Lexicon, products: Sequence[Product], corpus: Iterable[str]) -> None:
         self.lexicon = lexicon
+        self.link_order = [p.sku for p in products]
         alias_products: dict[str, set[str]] = {}
         for product in products:
             for alias in (product.name, *product.aliases):
@@ -144,12 +151,25 @@ class Analyzer:
                 out.append(word)
         return out
 
+    def link_products(self, norm: str) -> tuple[str, set[str]]:
+        """`norm` without its link numbers, and the products they name."""
+        named: set[str] = set()
+
+        def take(m: re.Match[str]) -> str:
+            number = int(m.group(1) or m.group(2))
+            if 1 <= number <= len(self.link_order):
+                named.add(self.link_order[number - 1])
+                return " "
+            return m.group(0)
+
+        return _LINK_NUMBER.sub(take, norm), named
+
     def analyse(self, text: str) -> Analysis:
-        norm = self._repair(normalise(text))
+        norm, products = self.link_products(normalise(text))
+        norm = self._repair(norm)
         words: list[str] = []
         weak: set[str] = set()
         units: list[str] = []
-        products: set[str] = set()
 
         def plain(span: str) -> None:
             for token in _TOKEN.findall(span):

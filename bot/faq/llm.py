@@ -1,7 +1,8 @@
 """Optional grounded LLM answers (only with OPENAI_API_KEY): the model picks among the
 offline index's top entries and phrases the answer from them, or says none applies.
-Anything else — an unknown id, a timeout, 429/5xx, bad JSON, a spent budget — falls back
-to the offline answer."""
+Anything else — an unknown id, a timeout, 429/5xx, bad JSON, HTML, a body of the wrong shape
+(`{"choices": "nope"}`, `message: null`), a spent budget — falls back to the offline decision
+(answered, suggested or handed over), never to silence."""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ class LlmSettings:
     api_key: str
     model: str = DEFAULT_MODEL
     base_url: str | None = None
-    timeout: float = 3.0
+    # The whole call, so a viewer hears the offline answer within 3 s when the model is slow.
+    timeout: float = 2.5
     top_k: int = 4
     token_budget: int = 200_000
 
@@ -51,7 +53,7 @@ class LlmSettings:
             api_key=key,
             model=env.get("LIVEROOM_LLM_MODEL") or DEFAULT_MODEL,
             base_url=env.get("OPENAI_BASE_URL") or None,
-            timeout=float(env.get("LIVEROOM_LLM_TIMEOUT") or 3.0),
+            timeout=float(env.get("LIVEROOM_LLM_TIMEOUT") or 2.5),
         )
 
 
@@ -100,6 +102,24 @@ def parse_choice(content: str | None) -> LlmChoice:
     return LlmChoice(faq_id or None, answer.strip() if answer and answer.strip() else None)
 
 
+def _content(response: object) -> str | None:
+    """The first choice's text, read defensively: the SDK does not validate what the server sent, so
+    `choices` may be a string, `message` null, `content` a number."""
+    choices = getattr(response, "choices", None)
+    if not isinstance(choices, list) or not choices:
+        raise LlmUnavailable("no choices")
+    message = getattr(choices[0], "message", None)
+    content = getattr(message, "content", None)
+    if content is not None and not isinstance(content, str):
+        raise LlmUnavailable("content is not text")
+    return content
+
+
+def _tokens(response: object, guess: int) -> int:
+    total = getattr(getattr(response, "usage", None), "total_tokens", None)
+    return total if isinstance(total, int) and not isinstance(total, bool) else guess
+
+
 class LlmAnswerer:
     def __init__(
         self,
@@ -136,15 +156,14 @@ class LlmAnswerer:
                     temperature=0,
                     max_tokens=300,
                 ),
-                timeout=self.settings.timeout + 0.5,
+                timeout=self.settings.timeout,
             )
         except (TimeoutError, openai.APIError) as exc:
             raise LlmUnavailable(type(exc).__name__) from None
-        usage = response.usage
-        self.budget.charge(usage.total_tokens if usage is not None else (len(prompt) + 300) // 2)
-        if not response.choices:
-            raise LlmUnavailable("no choices")
-        return parse_choice(response.choices[0].message.content)
+        except Exception as exc:  # the SDK met a body it could not read (HTML, wrong JSON shape)
+            raise LlmUnavailable(f"unreadable reply: {type(exc).__name__}") from None
+        self.budget.charge(_tokens(response, (len(prompt) + 300) // 2))
+        return parse_choice(_content(response))
 
     async def answer(self, question: str, product: str | None = None) -> Answer:
         fallback = self.offline.answer(question, product)
@@ -168,6 +187,9 @@ class LlmAnswerer:
             choice = await self._ask(question, entries)
         except LlmUnavailable as exc:
             log.info("LLM unavailable (%s); offline answer used", exc)
+            return fallback
+        except Exception:  # anything else from the edge: the offline decision still stands
+            log.exception("LLM answer failed; offline answer used")
             return fallback
         match = fallback.decision.match
         if choice.faq_id is None:

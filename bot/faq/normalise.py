@@ -98,6 +98,15 @@ def basic(text: str) -> str:
     return " ".join(text.split())
 
 
+_ADDRESSING_RE = re.compile("|".join(map(re.escape, _FILLER_PHRASES)))
+
+
+def strip_addressing(text: str) -> str:
+    """宝宝们 / 姐妹 / 请问… and an addressing 亲 out; the rest of the text as it was."""
+    text = _ADDRESSING_RE.sub(" ", text)
+    return " ".join(_QIN_RE.sub("", part) for part in text.split())
+
+
 def strip_filler(text: str) -> str:
     text = _FILLER_RE.sub(" ", text)
     text = " ".join(_QIN_RE.sub("", part) for part in text.split())

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot.faq.answerer import Answer, FaqAnswerer
+from bot.faq.autonomy import Proposed, govern
+from bot.rules.models import Autonomy
 from media.i18n import CATALOGUE, t
 
 CATALOGUE.add(
@@ -52,7 +54,8 @@ class Reply:
 
 @dataclass(frozen=True)
 class Escalate:
-    """A question the bot will not answer: to the studio's waiting queue and the team digest."""
+    """A question the bot will not answer: to the studio's waiting queue and the team digest —
+    suggested, with the bot's `proposal` for one tap, or handed over with none."""
 
     question: str
     viewer_id: str
@@ -62,6 +65,11 @@ class Escalate:
     faq_id: str | None
     score: float
     at: float
+    proposal: Proposed | None = None
+
+    @property
+    def verdict(self) -> str:
+        return "suggested" if self.proposal is not None else "escalated"
 
 
 @dataclass(frozen=True)
@@ -101,8 +109,10 @@ class Responder:
         window: float = 30.0,
         cap_per_minute: int = 20,
         gather: float = 1.5,
+        autonomy: Autonomy | None = None,
     ) -> None:
         self.answerer = answerer
+        self.autonomy = autonomy or Autonomy()
         self.language = language
         self.window = window
         self.cap_per_minute = cap_per_minute
@@ -120,6 +130,7 @@ class Responder:
             language=room.language,
             window=room.bot.same_question_window,
             cap_per_minute=room.bot.reply_cap_per_minute,
+            autonomy=room.bot.autonomy,
         )
 
     def pause(self) -> None:
@@ -136,18 +147,19 @@ class Responder:
         decisions = self.tick(line.at)
         result = answer if answer is not None else self.answerer.answer(line.text, line.pinned)
         match = result.decision.match
+        governed = govern(result, self.autonomy)
         if self.paused:
-            if result.decision.verdict == "abstained":
+            if governed.outcome == "silence":
                 decisions.append(
                     Abstain(line.message_id, line.viewer_id, "paused", match.faq_id, match.score, line.at)
                 )
             else:
-                decisions.append(self._escalate(line, "paused", result))
+                decisions.append(self._escalate(line, "paused", result, governed.proposal))
             return decisions
-        if result.decision.verdict in ("escalated", "suggested"):
-            decisions.append(self._escalate(line, result.decision.reason, result))
+        if governed.outcome in ("suggest", "hand_over"):
+            decisions.append(self._escalate(line, governed.reason, result, governed.proposal))
             return decisions
-        if result.text is None or result.faq_id is None:
+        if governed.outcome == "silence" or result.text is None or result.faq_id is None:
             decisions.append(
                 Abstain(
                     line.message_id,
@@ -201,6 +213,7 @@ class Responder:
                             pending.faq_id,
                             pending.score,
                             now,
+                            Proposed(pending.faq_id, pending.answer_text, round(pending.score, 4)),
                         )
                     )
                 continue
@@ -243,7 +256,7 @@ class Responder:
             at=now,
         )
 
-    def _escalate(self, line: HeardLine, reason: str, answer: Answer) -> Escalate:
+    def _escalate(self, line: HeardLine, reason: str, answer: Answer, proposal: Proposed | None) -> Escalate:
         match = answer.decision.match
         return Escalate(
             line.text,
@@ -254,6 +267,7 @@ class Responder:
             match.faq_id,
             match.score,
             line.at,
+            proposal,
         )
 
 
@@ -273,17 +287,16 @@ def decision_events(decision: Decision) -> list[dict[str, Any]]:
             }
             for viewer, message in zip(decision.to_viewers, decision.reply_to_message_ids, strict=True)
         ]
-    verdict = "escalated" if isinstance(decision, Escalate) else "abstained"
-    return [
-        {
-            "kind": "faq_decision",
-            "viewer_id": decision.viewer_id,
-            "data": {
-                "message_id": decision.message_id,
-                "decision": verdict,
-                "faq_id": decision.faq_id,
-                "score": decision.score,
-                "reason": decision.reason,
-            },
-        }
-    ]
+    data: dict[str, Any] = {
+        "message_id": decision.message_id,
+        "decision": decision.verdict if isinstance(decision, Escalate) else "abstained",
+        "faq_id": decision.faq_id,
+        "score": decision.score,
+        "reason": decision.reason,
+    }
+    if isinstance(decision, Escalate) and decision.proposal is not None:
+        # The proposal as the team saw it: the review compares it with what was sent, and a restarted
+        # room puts the question back in the queue with it.
+        data["proposed"] = decision.proposal.faq_id
+        data["proposal"] = decision.proposal.text
+    return [{"kind": "faq_decision", "viewer_id": decision.viewer_id, "data": data}]

@@ -14,11 +14,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from bot.faq.answerer import FaqAnswerer
+from bot.faq.answerer import Answer, FaqAnswerer
+from bot.faq.guard import BotTextGuard
 from bot.faq.llm import LlmAnswerer, LlmSettings
 from bot.faq.responder import Decision, Escalate, HeardLine, Reply, Responder, decision_events
 from bot.rules import Rulebook
 from media.hub import HubError, RoomEvent, RoomHub
+from media.hub.protocol import Proposal
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ class FaqBot:
         self._llm_http_client = llm_http_client
         self.llm: LlmAnswerer | None = None
         self.responder = Responder.for_room(self._offline(rulebook), rulebook.room)
+        self.guard = BotTextGuard.of(rulebook)
         if gather is not None:
             self.responder.gather = gather
         self._build_llm()
@@ -82,6 +85,8 @@ class FaqBot:
         responder.language = fresh.language
         responder.window = fresh.window
         responder.cap_per_minute = fresh.cap_per_minute
+        responder.autonomy = fresh.autonomy
+        self.guard = BotTextGuard.of(book)
         self._build_llm()
 
     # -- the team's switch (also /pause and /resume from Telegram)
@@ -161,13 +166,26 @@ class FaqBot:
             role="viewer",
             pinned=self.pinned_sku(),
         )
-        if self.llm is not None and not self.responder.paused:
-            answer = await self.llm.answer(line.text, line.pinned)
-            decisions = self.responder.observe(line, answer)
-        else:
-            decisions = self.responder.observe(line)
+        answer = await self._llm_answer(line) if self.llm is not None and not self.responder.paused else None
+        decisions = self.responder.observe(line, answer)  # None: the offline answerer decides
         self._wake.set()  # a new group may be due earlier than the timer's current wait
         await self._act(decisions)
+
+    async def _llm_answer(self, line: HeardLine) -> Answer | None:
+        """The model's answer when it is usable and may be posted; None falls back to the offline
+        decision (answer, suggest or hand over), so a question is never dropped."""
+        assert self.llm is not None
+        try:
+            answer = await self.llm.answer(line.text, line.pinned)
+        except Exception:  # the LLM edge must never cost the viewer an answer
+            log.exception("FAQ bot: the LLM answer failed; offline decision used")
+            return None
+        if answer.text is not None:
+            refusal = self.guard.refusal(answer.text)
+            if refusal is not None:
+                log.warning("FAQ bot: LLM answer refused by moderation (%s); offline decision used", refusal)
+                return None
+        return answer
 
     async def _act(self, decisions: list[Decision]) -> None:
         if not decisions:
@@ -181,7 +199,22 @@ class FaqBot:
                 except Exception:
                     log.exception("FAQ bot: acting on %s failed", type(decision).__name__)
 
+    def _refused(self, reply: Reply) -> list[Decision]:
+        """A reply the room's moderation would refuse (an FAQ answer with a blocked word or a link
+        the rules never wrote): handed over instead, one viewer at a time."""
+        return [
+            Escalate("", viewer, nickname, message, "moderation", reply.faq_id, reply.score, reply.at)
+            for viewer, nickname, message in zip(
+                reply.to_viewers, reply.nicknames, reply.reply_to_message_ids, strict=True
+            )
+        ]
+
     async def _act_one(self, decision: Decision) -> None:
+        if isinstance(decision, Reply) and (why := self.guard.refusal(decision.text)) is not None:
+            log.warning("FAQ bot: reply for %s refused by moderation (%s); handed over", decision.faq_id, why)
+            for escalate in self._refused(decision):
+                await self._act_one(escalate)
+            return
         reply_id: int | None = None
         if isinstance(decision, Reply):
             posted = await self.hub.say(
@@ -189,7 +222,15 @@ class FaqBot:
             )
             reply_id = posted.id
         elif isinstance(decision, Escalate):
-            await self.hub.escalate(self.room_id, int(decision.message_id), reason=decision.reason)
+            proposed = decision.proposal
+            proposal = (
+                Proposal(faq_id=proposed.faq_id, text=proposed.text, score=proposed.score)
+                if proposed is not None
+                else None
+            )
+            await self.hub.escalate(
+                self.room_id, int(decision.message_id), reason=decision.reason, proposal=proposal
+            )
         room = await self.hub.room(self.room_id)
         lines = []
         for row in decision_events(decision):

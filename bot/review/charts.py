@@ -43,12 +43,13 @@ CATALOGUE.add(
         "review.chart.clicked": {"zh-CN": "点击", "en": "clicked"},
         "review.chart.bought": {"zh-CN": "购买", "en": "bought"},
         "review.chart.bot": {
-            "zh-CN": "机器人答疑：已答 / 不答 / 转人工",
-            "en": "Bot: answered / abstained / escalated",
+            "zh-CN": "机器人答疑：已答 / 建议 / 不答 / 转人工",
+            "en": "Bot: answered / suggested / abstained / handed over",
         },
         "review.chart.answered": {"zh-CN": "已答", "en": "answered"},
         "review.chart.abstained": {"zh-CN": "不答", "en": "abstained"},
-        "review.chart.escalated": {"zh-CN": "转人工", "en": "escalated"},
+        "review.chart.escalated": {"zh-CN": "转人工", "en": "handed over"},
+        "review.chart.suggested": {"zh-CN": "建议", "en": "suggested"},
         "review.chart.whole": {"zh-CN": "整场", "en": "whole show"},
         "review.chart.cue": {"zh-CN": "提示", "en": "cue"},
     },
@@ -245,7 +246,12 @@ def bot_chart(review: ShowReview, lang: str) -> str:
         fig = Figure(figsize=(9, 0.9 + 0.4 * len(rows)))
         ax = fig.add_subplot()
         left = [0] * len(rows)
-        for key, colour in (("answered", "#52c41a"), ("abstained", "#bfbfbf"), ("escalated", "#fa8c16")):
+        for key, colour in (
+            ("answered", "#52c41a"),
+            ("suggested", "#1677ff"),
+            ("abstained", "#bfbfbf"),
+            ("escalated", "#fa8c16"),
+        ):
             values = [getattr(bot, key) for _, bot in rows]
             bars = ax.barh(
                 range(len(rows)), values, left=left, color=colour, label=t(lang, f"review.chart.{key}")

@@ -77,6 +77,7 @@ SHOW_KPIS = (
     ("chat_messages", ""),
     ("likes", ""),
     ("bot_answered", ""),
+    ("bot_suggested", ""),
     ("bot_escalated", ""),
     ("coupons_claimed", ""),
     ("lottery_entries", ""),

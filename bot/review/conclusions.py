@@ -101,6 +101,18 @@ CATALOGUE.add(
             "zh-CN": "券「{coupon}」用得好：领 {claimed} 张用了 {used} 张（{rate}）",
             "en": "coupon '{coupon}' worked: {claimed} claimed, {used} used ({rate})",
         },
+        "review.conclude.proposals_sent": {
+            "zh-CN": "机器人的建议 {sent}/{total} 条被团队直接发送",
+            "en": "the team sent {sent} of the bot's {total} proposals as they were",
+        },
+        "review.conclude.proposals_edited": {
+            "zh-CN": "机器人的建议有 {edited}/{total} 条被改写后才发出",
+            "en": "{edited} of the bot's {total} proposals were edited before they were sent",
+        },
+        "review.conclude.fix_proposals": {
+            "zh-CN": "把团队改写过的回答更新进 faq.yaml（liveroom faq gaps 列出了它们）",
+            "en": "write the team's edited answers into faq.yaml (liveroom faq gaps lists them)",
+        },
         "review.conclude.bot_answered": {
             "zh-CN": "机器人答了 {answered} 个问题，只转人工 {escalated} 个",
             "en": "the bot answered {answered} questions and handed over only {escalated}",
@@ -209,6 +221,7 @@ def conclude(
     c.coupons()
     c.lotteries()
     c.questions()
+    c.proposals()
     c.cues()
     c.stream()
     c.against(earlier)
@@ -414,6 +427,22 @@ class _Concluder:
                     {"answered": bot.answered, "escalated": bot.escalated},
                 )
             )
+
+    # -- 机器人的建议: sent as they were, or edited
+    def proposals(self) -> None:
+        bot = self.review.show.bot
+        total = bot.suggested_sent + bot.suggested_edited
+        if total < 3:
+            return
+        numbers = {"sent": bot.suggested_sent, "edited": bot.suggested_edited, "total": total}
+        if bot.suggested_sent >= 0.7 * total:
+            self.good.append(
+                Finding(self._t("proposals_sent", sent=bot.suggested_sent, total=total), "faq", numbers)
+            )
+        elif bot.suggested_edited >= 0.5 * total:
+            text = self._t("proposals_edited", edited=bot.suggested_edited, total=total)
+            self.problems.append(Finding(text, "faq", numbers))
+            self.next.append(Finding(self._t("fix_proposals"), "faq"))
 
     # -- 提示: late or missed
     def cues(self) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.review.conclusions import Conclusions, Finding, conclude
+from bot.review.gaps import faq_gaps
 from bot.review.highlight_clips import read_manifest
 from bot.review.highlights import Highlight, find_highlights
 from bot.review.kpi import Kpis, ProductKpis, ShowReview
@@ -96,7 +97,16 @@ def _kpi_fields(k: Kpis) -> dict[str, Any]:
             out[key] = float(value.money()) if unit == "money" else round(value.value, 6)
         else:
             out[key] = _plain(value)
-    out["bot"] = {"answered": k.bot.answered, "abstained": k.bot.abstained, "escalated": k.bot.escalated}
+    out["bot"] = {
+        "answered": k.bot.answered,
+        "abstained": k.bot.abstained,
+        "escalated": k.bot.escalated,
+        "suggested": k.bot.suggested,
+        "suggested_sent": k.bot.suggested_sent,
+        "suggested_edited": k.bot.suggested_edited,
+        "dismissed": k.bot.dismissed,
+        "handed_over": k.bot.handed_over,
+    }
     out["human_answers"] = len(k.human_answer_seconds)
     out["ratios"] = ratios
     return out
@@ -230,6 +240,7 @@ def to_json(review: ShowReview, info: RunInfo, lang: str = "zh-CN") -> dict[str,
         }
         for h in info.highlights(review, lang)
     ]
+    out["faq_gaps"] = [g.as_json() for g in faq_gaps(review.queued)]
     out["refused"] = dict(review.refused)  # chat, new_viewers, claims, entries, clicks (non-zero only)
     out["votes"] = [
         {

@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.review.charts import all_charts
 from bot.review.conclusions import Conclusions, basis
 from bot.review.export import RunInfo
+from bot.review.gaps import faq_gaps, gap_rows
 from bot.review.kpi import ShowReview
 from bot.review.recordings import recordings_table
 from bot.review.tables import format_cell, format_clock, format_money, format_seconds
@@ -127,6 +128,27 @@ def _highlights(review: ShowReview, info: RunInfo, lang: str) -> str:
     )
 
 
+def _gaps(review: ShowReview, lang: str) -> str:
+    """What the FAQ did not cover, grouped by meaning, each with the entry that would cover it."""
+    groups = faq_gaps(review.queued)
+    title = f'<h2 id="faq-gaps">{escape(t(lang, "review.gaps.title"))}</h2>'
+    if not groups:
+        return title + f'<p class="muted">{escape(t(lang, "review.gaps.none"))}</p>'
+    keys = ("count", "example", "also", "answer", "outcome")
+    head = "".join(f"<th>{escape(t(lang, f'review.gaps.col.{k}'))}</th>" for k in keys)
+    body = "".join(
+        "<tr data-gap>"
+        + "".join(f"<td{' class=n' if i == 0 else ''}>{escape(cell)}</td>" for i, cell in enumerate(row))
+        + "</tr>"
+        for row in gap_rows(groups, lang)
+    )
+    summary = t(lang, "review.gaps.summary", questions=sum(g.count for g in groups), groups=len(groups))
+    return (
+        f'{title}<p class="muted">{escape(summary)}</p><div class="scroll"><table data-table="faq-gaps">'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+    )
+
+
 def _conclusions(conclusions: Conclusions, lang: str) -> str:
     """复盘结论 at the top: what to keep, what went wrong, what to change."""
     columns = []
@@ -186,6 +208,7 @@ def render_html(review: ShowReview, info: RunInfo, lang: str = "zh-CN") -> str:
     for name, svg in all_charts(review, lang, info.product_names).items():
         parts.append(f'<figure class="chart" data-chart="{name}">{svg}</figure>')
     parts.append(_highlights(review, info, lang))
+    parts.append(_gaps(review, lang))
     parts.append(f"<h2>{escape(t(lang, 'review.html.tables'))}</h2>")
     for table in info.tables(review, lang):
         parts.append(f'<h3 id="table-{table.name}">{escape(table.title)}</h3>')

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from bot.review.presence import Concurrency, Presence, Span, overlaps
+from bot.review.questions import QuestionLedger
 from bot.review.records import Ratio, money
 from bot.review.results import (
     BotCounts,
@@ -55,7 +56,8 @@ ORDER_GRACE_SECONDS = 1800.0
 REFUSED = ("chat", "new_viewers", "claims", "entries", "votes", "clicks")
 
 INTERACTIONS = frozenset({"chat", "like", "ballot", "lottery_entry"})
-BOT_DECISIONS = ("answered", "abstained", "escalated")
+BOT_DECISIONS = ("answered", "abstained", "escalated", "suggested")
+BOT_COUNTS = (*BOT_DECISIONS, "suggested_sent", "suggested_edited", "dismissed")
 
 
 # ---- accumulation --------------------------------------------------------------------------------
@@ -82,7 +84,7 @@ class _Bucket:
     buyers: set[str] = field(default_factory=set)
     interactors: set[str] = field(default_factory=set)
     voters: set[str] = field(default_factory=set)
-    bot: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BOT_DECISIONS, 0))
+    bot: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BOT_COUNTS, 0))
     human: list[float] = field(default_factory=list)
 
 
@@ -170,6 +172,7 @@ class Tally:
         self._questions: dict[str, tuple[float, str]] = {}
         self.refused: dict[str, int] = dict.fromkeys(REFUSED, 0)
         self.handed_over: dict[str, int] = {}
+        self.questions = QuestionLedger()
         self.stream_issues: list[StreamIssue] = []
         self._stream_open: dict[str, tuple[float, str]] = {}  # down | quality -> since, detail
         self.seconds: dict[str, dict[int, int]] = {k: {} for k in ("orders", "clicks", "likes", "chat")}
@@ -194,6 +197,7 @@ class Tally:
             "lottery_drawn": self._lottery_drawn,
             "faq_decision": self._faq_decision,
             "question_answered": self._question_answered,
+            "question_dismissed": self._question_dismissed,
             "segment_started": self._segment_started,
             "cue_fired": self._cue_fired,
             "cue_missed": self._cue_missed,
@@ -269,6 +273,7 @@ class Tally:
     # -- one handler per kind; `seg` is the segment bucket the moment falls in, if any --
 
     def _chat(self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None) -> None:
+        self.questions.chat(t, data)
         if data.get("role", "viewer") != "viewer" or viewer is None:
             return
         minute = int(t * self.speed // 60)
@@ -459,6 +464,7 @@ class Tally:
         decision = data.get("decision")
         if decision not in BOT_DECISIONS:
             return
+        self.questions.decided(t, data)
         if decision == "escalated":
             asked = self._questions.get(str(data.get("message_id")))
             text = " ".join(asked[1].split()) if asked is not None else ""
@@ -471,12 +477,26 @@ class Tally:
     def _question_answered(
         self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None
     ) -> None:
+        self.questions.answered(t, data)
+        if data.get("proposed") is not None:
+            outcome = "suggested_edited" if data.get("edited") is True else "suggested_sent"
+            for b in (self.show, seg):
+                if b is not None:
+                    b.bot[outcome] += 1
         asked = self._questions.get(str(data.get("message_id")))
         if asked is None:
             return
         for b in (self.show, seg):
             if b is not None:
                 b.human.append(t - asked[0])
+
+    def _question_dismissed(
+        self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None
+    ) -> None:
+        self.questions.dismissed(t, data)
+        for b in (self.show, seg):
+            if b is not None:
+                b.bot["dismissed"] += 1
 
     def _segment_started(
         self, t: float, viewer: str | None, data: dict[str, object], seg: _Bucket | None
@@ -611,6 +631,7 @@ class Tally:
             speed=self.speed,
             refused=tuple((what, n) for what, n in self.refused.items() if n),
             handed_over=tuple(sorted(self.handed_over.items(), key=lambda item: (-item[1], item[0]))),
+            queued=self.questions.result(),
             stream_issues=tuple(
                 [
                     *self.stream_issues,

@@ -15,9 +15,47 @@ from bot.review.windows import SegmentWindow
 
 @dataclass(frozen=True)
 class BotCounts:
+    """The FAQ bot's outcomes (`faq_decision`) and what the team did with the questions it queued.
+
+    `escalated` = handed over with no proposal; `suggested` = queued with the bot's proposal, of which
+    the team sent `suggested_sent` as they were and `suggested_edited` after changing them;
+    `dismissed` = waiting questions (suggested or not) the team took off the queue unanswered."""
+
     answered: int = 0
     abstained: int = 0
     escalated: int = 0
+    suggested: int = 0
+    suggested_sent: int = 0
+    suggested_edited: int = 0
+    dismissed: int = 0
+
+    @property
+    def handed_over(self) -> int:
+        return self.escalated
+
+
+@dataclass(frozen=True)
+class QueuedQuestion:
+    """A viewer's question the bot put in the team's queue, and what became of it.
+
+    `outcome`: `sent` (the bot's proposal, as it was), `edited` (the proposal, changed), `answered`
+    (a team answer to a question with no proposal), `dismissed`, or `waiting` (never answered)."""
+
+    message_id: str
+    text: str
+    at: float  # seconds from the run's start
+    decision: str  # escalated | suggested
+    reason: str
+    proposed: str | None  # the entry the bot proposed
+    outcome: str
+    answer: str | None = None  # the team's answer, without the leading @nickname
+    answer_faq_id: str | None = None  # the entry the team's answer belongs to, when it said
+    waited: float | None = None  # seconds until the team answered or dismissed it
+
+    @property
+    def is_gap(self) -> bool:
+        """The FAQ did not cover it: handed over, or the proposal was not good enough to send as it was."""
+        return self.outcome != "sent"
 
 
 @dataclass(frozen=True)
@@ -180,6 +218,7 @@ class ShowReview:
     speed: float = 1.0
     refused: tuple[tuple[str, int], ...] = ()  # (what, how many) the room refused: chat, limits (non-zero)
     handed_over: tuple[tuple[str, int], ...] = ()  # questions the bot handed to the team, most asked first
+    queued: tuple[QueuedQuestion, ...] = ()  # every question the bot queued for the team, in order
     stream_issues: tuple[StreamIssue, ...] = ()
     moments: Moments = field(default_factory=Moments)
 

@@ -80,7 +80,11 @@ CATALOGUE.add(
         "review.kpi.follow_rate": {"zh-CN": "转粉率", "en": "Follow rate"},
         "review.kpi.bot_answered": {"zh-CN": "机器人已答", "en": "Bot answered"},
         "review.kpi.bot_abstained": {"zh-CN": "机器人不答", "en": "Bot abstained"},
-        "review.kpi.bot_escalated": {"zh-CN": "转人工", "en": "Escalated"},
+        "review.kpi.bot_escalated": {"zh-CN": "转人工（无建议）", "en": "Handed over"},
+        "review.kpi.bot_suggested": {"zh-CN": "机器人建议（待确认）", "en": "Bot suggested"},
+        "review.kpi.bot_suggested_sent": {"zh-CN": "建议被直接发送", "en": "Suggestions sent"},
+        "review.kpi.bot_suggested_edited": {"zh-CN": "建议被改写后发送", "en": "Suggestions edited"},
+        "review.kpi.bot_dismissed": {"zh-CN": "问题被忽略", "en": "Questions dismissed"},
         "review.kpi.median_human_answer_seconds": {"zh-CN": "人工回复中位时长", "en": "Median human answer"},
         "review.kpi.coupons_pushed": {"zh-CN": "发券", "en": "Coupons pushed"},
         "review.kpi.coupons_claimed": {"zh-CN": "领券", "en": "Coupons claimed"},
@@ -194,6 +198,10 @@ KPI_ROWS: tuple[tuple[str, str], ...] = (
     ("bot_answered", ""),
     ("bot_abstained", ""),
     ("bot_escalated", ""),
+    ("bot_suggested", ""),
+    ("bot_suggested_sent", ""),
+    ("bot_suggested_edited", ""),
+    ("bot_dismissed", ""),
     ("median_human_answer_seconds", "seconds"),
     ("coupons_pushed", ""),
     ("coupons_claimed", ""),
@@ -210,7 +218,7 @@ def kpi_value(k: Kpis, key: str) -> Cell:
             return k.watch
         case "interaction_rate":
             return k.interaction
-        case "bot_answered" | "bot_abstained" | "bot_escalated":
+        case key if key.startswith("bot_"):
             value: int = getattr(k.bot, key.removeprefix("bot_"))
             return value
         case "median_human_answer_seconds":
@@ -234,6 +242,7 @@ SEGMENT_KPIS = (
     "chat_messages",
     "likes",
     "bot_answered",
+    "bot_suggested",
     "bot_escalated",
     "coupons_claimed",
     "lottery_entries",

@@ -11,6 +11,7 @@ from bot.rules.durations import format_duration
 from bot.rules.errors import RuleError
 from bot.rules.models import ContingencyPlan, Coupon, FaqEntry, Product, RoomFile, ShowScript, WinnerOf
 from bot.rules.source import Path_, SourceFile
+from media.hub.moderation import blocked_word
 from media.i18n import CATALOGUE
 
 CATALOGUE.add(
@@ -69,6 +70,19 @@ CATALOGUE.add(
             "zh-CN": "示例问题“{value}”已在 FAQ“{other}”中出现，机器人无法区分",
             "en": "example question '{value}' also appears in FAQ '{other}'; the bot cannot tell them apart",
         },
+        "rules.check.blocked_word_in_bot_text": {
+            "zh-CN": "机器人要发的话里有违禁词“{word}”（room.yaml moderation.blocked_words），直播间不会发出",
+            "en": "the bot's text contains the blocked word '{word}' (room.yaml moderation.blocked_words); "
+            "the room would not post it",
+        },
+        "rules.check.unknown_tag": {
+            "zh-CN": "标签“{value}”在 faq.yaml 里没有条目用过",
+            "en": "tag '{value}' is not used by any entry in faq.yaml",
+        },
+        "rules.check.unknown_tag_suggest": {
+            "zh-CN": "标签“{value}”在 faq.yaml 里没有条目用过，是不是“{name}”？",
+            "en": "tag '{value}' is not used by any entry in faq.yaml; did you mean '{name}'?",
+        },
     },
 )
 
@@ -118,6 +132,38 @@ def check_room(checker: Checker, room: RoomFile, source: SourceFile) -> None:
         checker.add(source, ("playback", "via"), "check.playback_hls_without_source")
 
 
+def check_autonomy(checker: Checker, room: RoomFile, source: SourceFile, faq: Sequence[FaqEntry]) -> None:
+    """`bot.autonomy.tags` name tags the FAQ uses: a misspelt one would leave its entries on `auto`."""
+    used = sorted({tag for entry in faq for tag in entry.tags})
+    for tag in room.bot.autonomy.tags:
+        if tag not in used:
+            _unknown(checker, source, ("bot", "autonomy", "tags", tag), "tag", tag, used)
+
+
+def check_bot_texts(
+    checker: Checker,
+    room: RoomFile,
+    faq_src: SourceFile | None,
+    faq: Sequence[FaqEntry],
+    shows: dict[str, tuple[SourceFile, ShowScript]],
+) -> None:
+    """What the bot will say — FAQ answers, the show's `say` cues — must pass the room's blocked words,
+    or the room refuses it mid-show (media/hub/chat.py)."""
+    words = room.moderation.blocked_words
+    if not words:
+        return
+    if faq_src is not None:
+        for i, entry in enumerate(faq):
+            if (word := blocked_word(entry.a, words)) is not None:
+                checker.add(faq_src, (i, "a"), "check.blocked_word_in_bot_text", word=word)
+    for source, show in shows.values():
+        for s, segment in enumerate(show.segments):
+            for c, cue in enumerate(segment.cues):
+                if cue.say is not None and (word := blocked_word(cue.say, words)) is not None:
+                    path: Path_ = ("segments", s, "cues", c, "say")
+                    checker.add(source, path, "check.blocked_word_in_bot_text", word=word)
+
+
 def check_catalogue(
     checker: Checker,
     products: tuple[Product, ...],
@@ -142,9 +188,12 @@ def check_catalogue(
                 mark = (entry.product, question.strip())
                 other = seen_questions.get(mark)
                 if other is not None and other != entry.id:
-                    checker.add(
-                        faq_src, (i, "q", j), "check.faq_question_duplicate", value=question, other=other
+                    # `q` as loaded holds the learned wordings after the written ones.
+                    learned = j - entry.written
+                    path: Path_ = (
+                        (i, "q", j) if learned < 0 else (i, "learned", entry.learned.index(question))
                     )
+                    checker.add(faq_src, path, "check.faq_question_duplicate", value=question, other=other)
                 else:
                     seen_questions[mark] = entry.id
 

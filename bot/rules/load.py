@@ -8,7 +8,15 @@ from typing import Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
-from bot.rules.crosscheck import Checker, check_catalogue, check_contingency, check_room, check_show
+from bot.rules.crosscheck import (
+    Checker,
+    check_autonomy,
+    check_bot_texts,
+    check_catalogue,
+    check_contingency,
+    check_room,
+    check_show,
+)
 from bot.rules.errors import RuleError, RuleErrors
 from bot.rules.models import (
     ID_RE,
@@ -157,12 +165,15 @@ def load_rulebook(directory: str | Path) -> Rulebook:
     checker = Checker()
     if room is not None and room_src is not None:
         check_room(checker, room, room_src)
+        if "faq.yaml" not in loader.unreadable:
+            check_autonomy(checker, room, room_src, faq)
     skus, coupon_ids = loader.ids("products.yaml", "sku"), loader.ids("coupons.yaml", "id")
     if contingency_src is not None:
         check_contingency(checker, contingency_src, contingency, skus, coupon_ids)
     check_catalogue(checker, products, products_src, faq, faq_src, coupons, coupons_src, skus)
 
     shows: dict[str, ShowScript] = {}
+    show_sources: dict[str, tuple[SourceFile, ShowScript]] = {}
     shows_dir = folder / "shows"
     if shows_dir.is_dir():
         for path in sorted([*shows_dir.glob("*.yaml"), *shows_dir.glob("*.yml")]):
@@ -180,6 +191,11 @@ def load_rulebook(directory: str | Path) -> Rulebook:
                 continue
             check_show(checker, source, show, skus, coupon_ids)
             shows[path.stem] = show
+            show_sources[path.stem] = (source, show)
+    if room is not None:
+        check_bot_texts(
+            checker, room, faq_src if "faq.yaml" not in loader.unreadable else None, faq, show_sources
+        )
 
     errors = loader.errors + checker.errors
     if errors or room is None or alerts is None:

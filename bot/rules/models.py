@@ -19,6 +19,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
+    field_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -93,6 +95,9 @@ CATALOGUE.add(
         },
     },
 )
+
+# Viewers' wordings the team may add to one FAQ entry (the written `q` stays at 1–4).
+MAX_LEARNED = 50
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 SKU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -182,12 +187,32 @@ class Strict(BaseModel):
 # ---- room.yaml -------------------------------------------------------------
 
 
+AutonomyLevel = Literal["auto", "suggest", "never"]
+AUTONOMY_ORDER: dict[str, int] = {"auto": 0, "suggest": 1, "never": 2}
+
+
+class Autonomy(Strict):
+    """How far the bot may go on its own, by FAQ tag: `auto` answers when sure, `suggest` only ever
+    proposes an answer for the team to send, `never` hands the question over with no proposal."""
+
+    default: AutonomyLevel = "auto"
+    tags: dict[Text, AutonomyLevel] = {}
+
+    def level(self, tags: list[str] | tuple[str, ...]) -> AutonomyLevel:
+        """The most careful level among the entry's tags (the default for an untagged one)."""
+        levels = [self.tags[tag] for tag in tags if tag in self.tags]
+        if not levels:
+            return self.default
+        return max(levels, key=lambda level: AUTONOMY_ORDER[level])
+
+
 class BotSettings(Strict):
     name: Text = "助理"
     reply_cap_per_minute: int = Field(20, ge=1, le=120)
     answer_threshold: float | None = Field(None, ge=0, le=1)
     suggest_threshold: float | None = Field(None, ge=0, le=1)
     same_question_window: Duration = 30.0
+    autonomy: Autonomy = Autonomy()
 
 
 class RateLimit(Strict):
@@ -317,11 +342,38 @@ class Product(Strict):
 
 
 class FaqEntry(Strict):
+    """`q`: the 1–4 example questions the planner wrote; `learned`: viewers' wordings the team added
+    from the room (the studio's 加入FAQ, `POST /api/faq/{room}/learn`). Both are matched alike:
+    `examples` is the one list; `q` as loaded holds both, the written ones first."""
+
     id: Id
     product: Sku | None = None
     q: Annotated[list[Text], Field(min_length=1, max_length=4)]
     a: Text
     tags: list[Text] = []
+    learned: Annotated[list[Text], Field(max_length=MAX_LEARNED)] = []
+
+    _written: int = PrivateAttr(0)
+
+    @model_validator(mode="after")
+    def _learned_are_examples(self) -> FaqEntry:
+        # Every reader of `q` (the index, the LLM prompt, the simulator) sees the learned wordings
+        # too, without knowing about them. Set once, while the (frozen) model is being validated.
+        self._written = len(self.q)
+        extra = [w for w in dict.fromkeys(self.learned) if w not in self.q]
+        if extra:
+            self.__dict__["q"] = [*self.q, *extra]
+        return self
+
+    @property
+    def written(self) -> int:
+        """How many of `q` were written under `q:` (the rest came from `learned:`)."""
+        return self._written or len(self.q)
+
+    @field_serializer("q")
+    def _q_as_written(self, q: list[str]) -> list[str]:
+        # Dumped as the file has it, so a dump validates again to the same entry.
+        return q[: self.written]
 
 
 class Coupon(Strict):

@@ -48,6 +48,16 @@ class RulebookHolder:
     errors: list[RuleError] = field(default_factory=list)
     on_reload: list[Listener] = field(default_factory=list)
     on_failure: list[FailureListener] = field(default_factory=list)
+    # The rule files as last read (path, mtime, size): the watcher reloads when they differ.
+    fingerprint: tuple[tuple[str, int, int], ...] | None = None
+    # Held while the bot itself writes a rule file and swaps the result in; the watcher waits.
+    editing: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def adopt(self, rulebook: Rulebook) -> None:
+        """Swap in a rulebook just written and loaded by the bot itself (the FAQ learned from the
+        team): the watcher takes the files as they are now as read, so it does not load them again."""
+        self.fingerprint = await asyncio.to_thread(_fingerprint, Path(rulebook.directory))
+        await self.swap(rulebook)
 
     async def swap(self, rulebook: Rulebook) -> None:
         self.current = rulebook
@@ -70,14 +80,19 @@ class RulebookHolder:
 async def watch_rules(holder: RulebookHolder, interval: float = 0.5) -> None:
     """Poll the rule files' mtimes; on change reload (off the event loop) and swap or report."""
     directory = Path(holder.current.directory)
-    seen = _fingerprint(directory)
+    holder.fingerprint = _fingerprint(directory)
     while True:
         await asyncio.sleep(interval)
+        if holder.editing.locked():
+            continue
         now = await asyncio.to_thread(_fingerprint, directory)
+        if holder.editing.locked():
+            continue  # the edit began while we looked: it swaps its own result in
+        seen = holder.fingerprint or ()
         if now == seen:
             continue
         changed = {path for path, _, _ in set(now) ^ set(seen)}
-        seen = now
+        holder.fingerprint = now
         try:
             rulebook = await asyncio.to_thread(load_rulebook, directory)
         except RuleErrors as exc:

@@ -14,7 +14,7 @@ from media.hub.connections import Connection
 from media.hub.core import Room
 from media.hub.events import HubError
 from media.hub.lotteries import LotteryOps
-from media.hub.moderation import clean, moderate
+from media.hub.moderation import blocked_word, clean, moderate
 from media.hub.protocol import (
     ChatDeleted,
     ChatLine,
@@ -137,11 +137,16 @@ class ChatOps(LotteryOps):
         role: StaffRole = "bot",
         nickname: str | None = None,
     ) -> ChatLine:
-        """Post a line as the bot (default), the team or the host."""
+        """Post a line as the bot (default), the team or the host. The bot's lines (cues, FAQ replies,
+        a bot process's `say`) never carry a blocked word: `blocked_word` is raised instead."""
         room = await self.room(room_id)
         line = clean(text)
         if not line:
             raise HubError("empty")
+        if role == "bot":
+            word = blocked_word(line, room.state.settings.moderation.blocked_words)
+            if word is not None:
+                raise HubError("blocked_word", word)
         return await self.post_line(
             room,
             text=line[:2000],
@@ -187,35 +192,40 @@ class ChatOps(LotteryOps):
         self.announce(event)
         await self.dispatch(room, MuteChanged(viewer_id=viewer_id, muted=muted, by=by))
 
-    async def escalate(
-        self, room_id: str, message_id: int, *, reason: str | None = None, proposal: Proposal | None = None
-    ) -> Question:
-        """Put a viewer's question in the studio's queue of questions waiting for a human, with the
-        bot's proposed answer when it has one."""
+    async def question_of(self, room_id: str, message_id: int) -> Question:
+        """A chat line as a question (who asked, what, when): from the room's history, else the
+        database; `unknown_message` when the room never had it."""
         room = await self.room(room_id)
         line = next((c for c in room.state.history if c.id == message_id), None)
-        if line is None:
-            async with self.db.sessions() as s:
-                row = await s.scalar(
-                    select(ChatMessage).where(ChatMessage.id == message_id, ChatMessage.room_id == room_id)
-                )
-            if row is None:
-                raise HubError("unknown_message", str(message_id))
-            question = Question(
-                message_id=row.id,
-                viewer_id=row.viewer_id,
-                nickname=row.nickname,
-                text=row.text,
-                ts=row.ts.timestamp(),
-            )
-        else:
-            question = Question(
+        if line is not None:
+            return Question(
                 message_id=line.id,
                 viewer_id=line.viewer_id,
                 nickname=line.nickname,
                 text=line.text,
                 ts=line.ts,
             )
+        async with self.db.sessions() as s:
+            row = await s.scalar(
+                select(ChatMessage).where(ChatMessage.id == message_id, ChatMessage.room_id == room_id)
+            )
+        if row is None:
+            raise HubError("unknown_message", str(message_id))
+        return Question(
+            message_id=row.id,
+            viewer_id=row.viewer_id,
+            nickname=row.nickname,
+            text=row.text,
+            ts=row.ts.timestamp(),
+        )
+
+    async def escalate(
+        self, room_id: str, message_id: int, *, reason: str | None = None, proposal: Proposal | None = None
+    ) -> Question:
+        """Put a viewer's question in the studio's queue of questions waiting for a human, with the
+        bot's proposed answer when it has one."""
+        room = await self.room(room_id)
+        question = await self.question_of(room_id, message_id)
         question = question.model_copy(update={"reason": reason, "proposal": proposal})
         await self.dispatch(room, question)
         return question
@@ -239,9 +249,12 @@ class ChatOps(LotteryOps):
         if faq_id is not None:
             data["faq_id"] = faq_id
         proposal = question.proposal if question is not None else None
-        if proposal is not None:
+        if proposal is not None and question is not None:
+            # "@nickname " in front (the Telegram button and the bot's own replies name the viewer)
+            # is not an edit of the proposal.
+            sent = text.strip().removeprefix(f"@{question.nickname}").strip()
             data["proposed"] = proposal.faq_id
-            data["edited"] = proposal.text.strip() != text.strip()
+            data["edited"] = proposal.text.strip() != sent
         if question is not None:
             data["waited"] = round(max(0.0, self.clock.time() - question.ts), 3)
         await self.log(

@@ -48,6 +48,27 @@ def has_link(text: str) -> bool:
     return _LINK.search(unicodedata.normalize("NFKC", text)) is not None
 
 
+def links_in(text: str) -> list[str]:
+    """Every link in `text` as written from its start to the next space (lower-cased, NFKC)."""
+    folded = unicodedata.normalize("NFKC", text)
+    found: list[str] = []
+    end = 0
+    for match in _LINK.finditer(folded):
+        if match.start() < end:
+            continue  # inside the link just read ("www." then its domain)
+        end = match.start()
+        while end < len(folded) and not folded[end].isspace() and folded[end] not in "，。！？、）)」>\"'":
+            end += 1
+        found.append(folded[match.start() : end].lower().rstrip(".,;:!?"))
+    return found
+
+
+def blocked_word(text: str, words: Sequence[str]) -> str | None:
+    """The first of `words` in `text` (ignoring width, case and separators), or None."""
+    folded = _folded(text)
+    return next((word for word in words if word and _folded(word) in folded), None)
+
+
 def rate_limited(recent: Sequence[float], now: float, rule: Moderation) -> bool:
     """True when `rule.rate_messages` lines were already sent in the last `rate_per_seconds`."""
     window_start = now - rule.rate_per_seconds
@@ -75,10 +96,8 @@ def moderate(
         return Decision(False, "too_long", line)
     if rate_limited(recent, now, rule):
         return Decision(False, "rate_limit", line)
-    folded = _folded(line)
-    for word in rule.blocked_words:
-        if word and _folded(word) in folded:
-            return Decision(False, "blocked_word", line)
+    if blocked_word(line, rule.blocked_words) is not None:
+        return Decision(False, "blocked_word", line)
     if rule.links != "allow" and has_link(line):
         return Decision(False, "link", line)
     return Decision(True, None, line)

@@ -17,6 +17,7 @@ from media.hub.protocol import (
     Eligibility,
     LotteryOpened,
     Pinned,
+    Proposal,
     Question,
     Role,
     VoteOpened,
@@ -259,37 +260,52 @@ async def _load_lottery(s: AsyncSession, state: RoomState, room_id: str) -> None
     state.lottery = LotteryState(offer, db_id=lottery.id, entered=entered)
 
 
+def _proposal(data: dict[str, Any]) -> Proposal | None:
+    faq_id, text, score = data.get("proposed"), data.get("proposal"), data.get("score")
+    if not isinstance(faq_id, str) or not isinstance(text, str) or not text:
+        return None
+    number = float(score) if isinstance(score, int | float) and not isinstance(score, bool) else None
+    return Proposal(faq_id=faq_id, text=text, score=number)
+
+
 async def _waiting_questions(s: AsyncSession, room_id: str, at: Any) -> dict[int, Question]:
     events = (
         await s.scalars(
             select(EventRow)
             .where(
                 EventRow.room_id == room_id,
-                EventRow.kind.in_(("faq_decision", "question_answered")),
+                EventRow.kind.in_(("faq_decision", "question_answered", "question_dismissed")),
                 EventRow.ts >= at - QUESTION_HORIZON,
             )
             .order_by(EventRow.id)
         )
     ).all()
-    waiting: dict[int, str | None] = {}
+    # A question waits from the bot's escalated or suggested decision until the team answers or
+    # dismisses it; a suggested one keeps the bot's proposal (faq_id, text, score) across a restart.
+    waiting: dict[int, tuple[str | None, Proposal | None]] = {}
     for event in events:
         message_id = event.data.get("message_id")
         if not isinstance(message_id, int):
             continue
-        if event.kind == "faq_decision" and event.data.get("decision") == "escalated":
-            waiting[message_id] = event.viewer_id
-        elif event.kind == "question_answered":
+        decision = event.data.get("decision")
+        if event.kind == "faq_decision" and decision in ("escalated", "suggested"):
+            reason = event.data.get("reason")
+            waiting[message_id] = (reason if isinstance(reason, str) else None, _proposal(event.data))
+        elif event.kind in ("question_answered", "question_dismissed"):
             waiting.pop(message_id, None)
     questions: dict[int, Question] = {}
     if waiting:
         rows = (await s.scalars(select(ChatMessage).where(ChatMessage.id.in_(list(waiting))))).all()
         for row in rows:
             if not row.deleted:
+                reason, proposal = waiting[row.id]
                 questions[row.id] = Question(
                     message_id=row.id,
                     viewer_id=row.viewer_id,
                     nickname=row.nickname,
                     text=row.text,
                     ts=row.ts.timestamp(),
+                    reason=reason,
+                    proposal=proposal,
                 )
     return questions

@@ -32,6 +32,10 @@ CATALOGUE.add(
         "hub.error.unknown_lottery": {"zh-CN": "没有这个抽奖", "en": "No such lottery"},
         "hub.error.unknown_room": {"zh-CN": "没有这个直播间", "en": "No such room"},
         "hub.error.empty": {"zh-CN": "消息为空", "en": "The message is empty"},
+        "hub.error.blocked_word": {
+            "zh-CN": "机器人的消息包含违禁词，未发送",
+            "en": "The bot's line contains a blocked word; not posted",
+        },
         "hub.error.internal": {"zh-CN": "服务器忙，请重试", "en": "Server busy, please retry"},
         "hub.error.abuse": {"zh-CN": "错误消息过多，连接已关闭", "en": "Too many bad messages; closing"},
         # notices

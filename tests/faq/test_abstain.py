@@ -23,9 +23,12 @@ def test_own_order_questions_go_to_a_human(answerer, text):
 
 @pytest.mark.parametrize("text", ["你们公司在哪", "锅能烤面包吗", "有实体店吗", "do you sell phones"])
 def test_uncovered_questions_are_escalated(answerer, text):
+    # A human decides: handed over, or (low in the grey zone, since proposals start at a 10 %
+    # chance of being right) handed over with the bot's best guess as a proposal — never answered.
     result = answerer.answer(text, "PAN-01")
-    assert result.faq_id is None
-    assert result.decision.verdict == "escalated"
+    assert result.faq_id is None and result.text is None
+    assert result.decision.verdict in ("escalated", "suggested")
+    assert result.score < answerer.threshold
 
 
 @pytest.mark.parametrize("text", ["发货的快递员态度太差了", "红茶和绿茶哪个好", "锅的把手会烫吗"])
@@ -83,7 +86,11 @@ def test_a_question_mark_makes_a_question(text):
     ],
 )
 def test_short_and_lexicon_gap_questions_are_answered(answerer, text, product, faq_id):
-    assert answerer.answer(text, product).faq_id == faq_id
+    # Answered, or (short English ones, since the decision is calibrated across shops) proposed
+    # to the team with the right entry.
+    result = answerer.answer(text, product)
+    assert result.best_faq_id == faq_id
+    assert result.decision.verdict in ("answered", "suggested")
 
 
 @pytest.mark.parametrize("text", ["福袋能中几次", "hi host", "支持支持"])

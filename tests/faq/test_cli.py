@@ -102,3 +102,45 @@ def test_eval_faq_malformed_tsv_names_the_line(tmp_path):
 def test_eval_faq_usage_error_is_exit_2():
     out = liveroom("eval-faq", "--rules", str(RULES))
     assert out.returncode == 2
+
+
+def test_eval_faq_leave_one_shop_out_leaves_sealed_shops_out(tmp_path):
+    """Three shops (two copied under other names), one of them sealed: by default the sealed
+    one is neither scored nor fitted on; each shop is scored by a model fitted on the others."""
+    shops = tmp_path / "shops"
+    for source, name in (("en-home", "a-home"), ("en-outdoor", "b-outdoor"), ("en-home", "c-sealed")):
+        shutil.copytree(DATA / "shops" / source, shops / name)
+    (shops / "c-sealed" / "SEALED").write_text("never looked at\n")
+    cache = tmp_path / "cache"
+    out = liveroom("eval-faq", "--shops", str(shops), "--json", "--cache", str(cache), "--lang", "en")
+    assert out.returncode == 0, out.stderr
+    assert "[1/2] indexing and scoring the questions of a-home" in out.stderr
+    report = json.loads(out.stdout)
+    assert [s["shop"] for s in report["shops"]] == ["a-home", "b-outdoor"]
+    by_name = {s["shop"]: s for s in report["shops"]}
+    assert by_name["a-home"]["calibration"]["fitted_on"] == ["b-outdoor"]
+    assert by_name["b-outdoor"]["calibration"]["fitted_on"] == ["a-home"]
+    overall = report["overall"]
+    assert overall["rows"] == sum(s["rows"] for s in report["shops"])
+    for key in ("accuracy", "wrong_rate", "abstain_recall", "answer_or_proposal"):
+        assert 0 <= overall[key] <= 1
+    assert overall["answer_or_proposal"] >= overall["accuracy"]
+    assert report["overall_sealed"] is None
+    assert list(cache.glob("embeddings-*.npz"))
+
+    out = liveroom("eval-faq", "--shops", str(shops), "--sealed", "include", "--cache", str(cache))
+    assert out.returncode == 0, out.stderr
+    assert "c-sealed" in out.stdout and "封存店铺" in out.stdout
+    sealed_line = next(line for line in out.stdout.splitlines() if line.startswith("c-sealed"))
+    assert "%" in sealed_line
+    out = liveroom("eval-faq", "--shops", str(shops), "--sealed", "only", "--json", "--cache", str(cache))
+    report = json.loads(out.stdout)
+    assert [s["shop"] for s in report["shops"]] == ["c-sealed"]
+    assert report["shops"][0]["calibration"]["fitted_on"] == ["a-home", "b-outdoor"]
+
+
+def test_eval_faq_needs_queries_or_shops(tmp_path):
+    out = liveroom("eval-faq", "--rules", str(RULES))
+    assert out.returncode == 2 and "--shops" in out.stderr
+    out = liveroom("eval-faq", "--shops", str(tmp_path))
+    assert out.returncode == 1 and "no shop folders" in out.stderr

@@ -49,7 +49,7 @@ def llm(answerer, router):
 def test_settings_only_with_an_api_key():
     assert LlmSettings.from_env({}) is None
     s = LlmSettings.from_env({"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": BASE, "LIVEROOM_LLM_MODEL": "x"})
-    assert s.model == "x" and s.base_url == BASE and s.timeout == 3.0
+    assert s.model == "x" and s.base_url == BASE and s.timeout == 2.5
 
 
 async def test_success_uses_the_models_grounded_answer(llm, router):

@@ -173,7 +173,9 @@ async def test_bot_answers_groups_escalates_and_pauses(client: TestClient[Any, A
         assert row.data["reply_message_id"] == reply["id"]
     assert team_line not in by_message  # the team was not answered, nor even considered
     assert by_message[boss].data["decision"] == "escalated"
-    assert by_message[wash].data["decision"] == "escalated" and by_message[wash].data["reason"] == "paused"
+    # Paused, the bot still proposes the answer it would have given: one tap for the team.
+    assert by_message[wash].data["decision"] == "suggested" and by_message[wash].data["reason"] == "paused"
+    assert by_message[wash].data["proposed"] == by_message[wash].data["faq_id"]
     assert by_message[again].data["decision"] == "answered"
     assert {row.viewer_id for row in rows} >= {by_message[i].viewer_id for i in ids}
     assert len(rows) == len(by_message) == 9  # 5 answered, 1 answered recently, boss, wash, again

@@ -75,7 +75,16 @@ def test_report_json_has_the_hand_computed_kpis(stored_run: Path, capsys: pytest
     assert report["conversion"] == 0.8
     assert report["orders"] == 5 and report["gmv"] == 709.0 and report["gmv_per_viewer"] == 141.8
     assert report["interaction_rate"] == 0.8
-    assert report["bot"] == {"answered": 1, "abstained": 1, "escalated": 1}
+    assert report["bot"] == {
+        "answered": 1,
+        "abstained": 1,
+        "escalated": 1,
+        "suggested": 0,
+        "suggested_sent": 0,
+        "suggested_edited": 0,
+        "dismissed": 0,
+        "handed_over": 1,
+    }
     assert report["median_human_answer_seconds"] == 60.0
     warm, reveal = report["segments"]
     assert (warm["kind"], warm["unique_viewers"], warm["avg_watch_seconds"], warm["gmv"]) == (
