@@ -195,9 +195,10 @@
 
   function addQuestion(q) {
     var old = document.getElementById("q-" + q.message_id);  // the same question again, now with a proposal
-    if (old) old.remove();
+    var typed = old ? old.querySelector(".answer-input").value : "";
     var label = fmt(T.answer_to, { nick: q.nickname });
     var input = el("input", { maxlength: 500, className: "answer-input", "aria-label": label, placeholder: label });
+    input.value = typed;  // what the team had begun typing stays
     var p = q.proposal;
     var form = el("form", { className: "answer-form", onsubmit: function (event) {
       event.preventDefault();
@@ -229,7 +230,7 @@
         onclick: function () { room.send({ type: "dismiss_question", message_id: q.message_id }); } }),
       el("button", { type: "button", className: "secondary learn", text: T.learn, "aria-label": T.learn + " · " + q.nickname,
         onclick: function () { learn(q, input.value.trim()); } })));
-    $("questions").appendChild(li);
+    if (old) old.replaceWith(li); else $("questions").appendChild(li);
     refreshQueue();
   }
 
