@@ -56,6 +56,59 @@ class ProductCard:
     stock: int | None = None
     description: str = ""
     aliases: tuple[str, ...] = ()
+    image: str | None = None  # products.yaml `image:` (a picture URL); the pages draw a placeholder without
+
+
+@dataclass(frozen=True)
+class CouponCard:
+    """A coupon of coupons.yaml as the pages show it (满199减50 / 无门槛5元) and the studio pushes it."""
+
+    id: str
+    title: str
+    link: str
+    discount: float
+    min_spend: float = 0.0
+    quantity: int | None = None
+    valid_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class VotePreset:
+    """A vote of a show script, ready for the studio's one-tap button (options already in words)."""
+
+    id: str
+    question: str
+    options: tuple[str, ...]
+    duration_s: float
+    allow_change: bool = False
+    show: str = ""
+
+
+@dataclass(frozen=True)
+class LotteryPreset:
+    """A 福袋 of a show script, for the studio's one-tap button and the viewer page's conditions."""
+
+    id: str
+    prize: str
+    winners: int
+    window_s: float
+    keyword: str | None = None
+    min_watch_seconds: float = 0.0
+    present: bool = True
+    require: tuple[str, ...] = ()
+    prize_value: float | None = None
+    show: str = ""
+
+
+@dataclass(frozen=True)
+class FlashSalePreset:
+    """A 限时秒杀 countdown of a show script, for the studio's one-tap button."""
+
+    title: str
+    duration_s: float
+    sku: str | None = None
+    stock: int | None = None
+    show: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,6 +165,11 @@ class RoomSettings:
     timezone: str = "Asia/Shanghai"  # clock times on the team's pages (the replay)
     currency: str = "CNY"
     limits: Limits = field(default_factory=Limits)
+    # What the pages offer from the rulebook: coupons.yaml, and the shows' votes, 福袋 and flash sales.
+    coupons: tuple[CouponCard, ...] = ()
+    votes: tuple[VotePreset, ...] = ()
+    lotteries: tuple[LotteryPreset, ...] = ()
+    flash_sales: tuple[FlashSalePreset, ...] = ()
 
     def product(self, sku: str) -> ProductCard | None:
         return next((p for p in self.products if p.sku == sku), None)

@@ -48,9 +48,8 @@ async def test_every_api_route_refuses_in_one_shape(serve_room: ServeRoom) -> No
         and route.method not in ("HEAD", "OPTIONS")
     ]
     guarded = [(m, r) for m, r in routes if r.canonical not in PUBLIC | SIGNED]
-    assert len(guarded) == 10, (
-        routes
-    )  # show (3), faq switch, entries and learn, alerts, media health, guest (2)
+    # show (3), faq state, switch, entries and learn, alerts, media health and live, guest (2)
+    assert len(guarded) == 12, routes
     async with aiohttp.ClientSession() as anonymous:
         for method, resource in guarded:
             url = served.base + _concrete(resource, served.room)
@@ -79,8 +78,11 @@ async def test_every_api_route_refuses_in_one_shape(serve_room: ServeRoom) -> No
         assert login.status == 200
         async with host.get(f"{served.base}/api/show/{served.room}/next") as response:
             assert response.status == 200
+        async with host.get(f"{served.base}/api/media/{served.room}/live") as response:
+            assert response.status == 200
+            assert await response.json() == {"live": False}
         for method, resource in guarded:
-            if resource.canonical.endswith(("/next", "/guest")):
+            if resource.canonical.endswith(("/next", "/guest", "/live")):
                 continue
             url = served.base + _concrete(resource, served.room)
             async with host.request(method, url, json={}) as response:

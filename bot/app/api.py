@@ -2,8 +2,10 @@
 
 - `GET /api/rulebook` — the rulebook in force and its reload errors (public: what the studio shows).
 - `GET /api/show/{room}` — the run of show: run, status, now, every firing with its state, next (team).
-- `GET /api/show/{room}/next` — the next cue, for the host's page (host or team).
+- `GET /api/show/{room}/next` — the next cue and the segments with their talking points, for the host's
+  teleprompter (host or team).
 - `POST /api/show/{room}/{start|pause|resume|skip|fire|shift}` — JSON `{show, speed}`, `{cue}` or `{seconds}` (team).
+- `GET /api/faq/{room}` — `{"paused": bool}`, the FAQ bot's switch as it stands (team).
 - `POST /api/faq/{room}/{pause|resume}` — the FAQ bot's switch (team).
 - `GET /api/faq/{room}/entries` — the FAQ in force: every entry's id, product, questions, answer, tags (team).
 - `POST /api/faq/{room}/learn` — add a viewer's wording to an FAQ entry, or a new entry, in faq.yaml (team).
@@ -160,6 +162,7 @@ class BotApi:
                 "/api/show/{room}/{action:start|pause|resume|skip|fire|shift}", guard.team_only(self.control)
             )
         if self.faq_bot is not None:
+            r.add_get("/api/faq/{room}", guard.team_only(self.faq_state))
             r.add_post("/api/faq/{room}/{action:pause|resume}", guard.team_only(self.faq_switch))
             if self.teacher is not None:
                 r.add_get("/api/faq/{room}/entries", guard.team_only(self.faq_entries))
@@ -200,7 +203,8 @@ class BotApi:
     async def next_cue(self, request: web.Request, settings: RoomSettings) -> web.Response:
         self._own_room(settings, self._runner.room_id)
         timeline = await self._runner.timeline()
-        return web.json_response({k: timeline.get(k) for k in ("status", "title", "now_offset", "next")})
+        keys = ("status", "title", "now_offset", "next", "segments", "speed")
+        return web.json_response({k: timeline.get(k) for k in keys})
 
     async def control(self, request: web.Request, settings: RoomSettings) -> web.Response:
         runner = self._runner
@@ -219,6 +223,12 @@ class BotApi:
         return web.json_response({"ok": True, **result, "show": await runner.timeline()})
 
     # -- the FAQ bot and the alerts
+
+    async def faq_state(self, request: web.Request, settings: RoomSettings) -> web.Response:
+        faq_bot = self.faq_bot
+        assert faq_bot is not None
+        self._own_room(settings, faq_bot.room_id)
+        return web.json_response({"paused": faq_bot.paused})
 
     async def faq_switch(self, request: web.Request, settings: RoomSettings) -> web.Response:
         faq_bot = self.faq_bot

@@ -4,23 +4,29 @@ from __future__ import annotations
 
 from bot.app.credentials import Credentials
 from bot.rules import Rulebook
+from bot.show.plan import vote_options
 from media.config import (
     DEFAULT_GIFTS,
+    CouponCard,
+    FlashSalePreset,
     Gift,
     HlsOutput,
     IceServer,
     Limits,
+    LotteryPreset,
     Moderation,
     Playback,
     ProductCard,
     Restream,
     RoomSettings,
+    VotePreset,
 )
 
 
 def room_settings(rulebook: Rulebook, credentials: Credentials) -> RoomSettings:
     room = rulebook.room
     mod = room.moderation
+    votes, lotteries, sales = show_presets(rulebook)
     return RoomSettings(
         id=room.id,
         title=room.title,
@@ -48,6 +54,7 @@ def room_settings(rulebook: Rulebook, credentials: Credentials) -> RoomSettings:
                 stock=p.stock,
                 description=p.description,
                 aliases=tuple(p.aliases),
+                image=p.image,
             )
             for p in rulebook.products
         ),
@@ -85,4 +92,57 @@ def room_settings(rulebook: Rulebook, credentials: Credentials) -> RoomSettings:
             entries_per_lottery=room.limits.entries_per_lottery,
             exempt=tuple(room.limits.exempt),
         ),
+        coupons=tuple(
+            CouponCard(
+                id=c.id,
+                title=c.title,
+                link=c.link,
+                discount=c.discount,
+                min_spend=c.min_spend,
+                quantity=c.quantity,
+                valid_minutes=c.valid_minutes,
+            )
+            for c in rulebook.coupons
+        ),
+        votes=votes,
+        lotteries=lotteries,
+        flash_sales=sales,
     )
+
+
+def show_presets(
+    rulebook: Rulebook,
+) -> tuple[tuple[VotePreset, ...], tuple[LotteryPreset, ...], tuple[FlashSalePreset, ...]]:
+    """The shows' votes, 福袋 and flash sales as the studio offers them (each id once, first show first)."""
+    votes: dict[str, VotePreset] = {}
+    lotteries: dict[str, LotteryPreset] = {}
+    sales: dict[tuple[str, float, str | None], FlashSalePreset] = {}
+    for show_id in sorted(rulebook.shows):
+        for sc in rulebook.shows[show_id].timeline():
+            cue = sc.cue
+            if cue.vote is not None and cue.vote.id not in votes:
+                v = cue.vote
+                votes[v.id] = VotePreset(
+                    v.id, v.question, tuple(vote_options(v, rulebook)), v.duration, v.allow_change, show_id
+                )
+            if cue.lottery is not None and cue.lottery.id not in lotteries:
+                lot, rules = cue.lottery, cue.lottery.eligibility
+                lotteries[lot.id] = LotteryPreset(
+                    lot.id,
+                    lot.prize,
+                    lot.winners,
+                    lot.window,
+                    lot.keyword,
+                    rules.min_watch_seconds,
+                    rules.present,
+                    tuple(rules.require),
+                    lot.prize_value,
+                    show_id,
+                )
+            if cue.countdown is not None:
+                cd = cue.countdown
+                sales.setdefault(
+                    (cd.title, cd.duration, cd.product),
+                    FlashSalePreset(cd.title, cd.duration, cd.product, cd.stock, show_id),
+                )
+    return tuple(votes.values()), tuple(lotteries.values()), tuple(sales.values())

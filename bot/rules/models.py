@@ -324,6 +324,7 @@ class Product(Strict):
     link: Url
     stock: int | None = Field(None, ge=0)
     description: str = ""
+    image: Url | None = None  # a picture of the product for the 小黄车 list and the pinned card
 
     @model_validator(mode="after")
     def _live_price_not_above(self) -> Product:

@@ -20,6 +20,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.rules.models import Rulebook, ShowScript
+from bot.rules.placeholders import fill_for_people
 from bot.rules.reload import RulebookHolder
 from bot.show import runs
 from bot.show.chatpulse import ChatPulse
@@ -36,6 +37,7 @@ from bot.show.plan import (
     decide_repeat,
     firings,
     keys_of,
+    show_product,
 )
 from bot.show.runs import RunRow
 from bot.show.words import firing_text
@@ -783,4 +785,31 @@ class ShowRunner:
             "length": script.length if script else None,
             "next": next_item,
             "cues": items,
+            "segments": await self._segments(script, winner) if script is not None else [],
         }
+
+    async def _segments(self, script: ShowScript, winner: Any) -> list[dict[str, Any]]:
+        """Each segment with its product and its talking points filled, for the host's teleprompter."""
+        lang = self.rulebook.room.language
+        out = []
+        for start, segment in zip(script.segment_starts(), script.segments, strict=True):
+            ref = segment.product
+            winner_of = None if ref is None or isinstance(ref, str) else ref.winner_of
+            sku = ref if isinstance(ref, str) else await winner(winner_of) if winner_of else None
+            product = show_product(self.rulebook, script, sku)
+            out.append(
+                {
+                    "id": segment.id,
+                    "kind": segment.kind,
+                    "title": segment.title,
+                    "start": start,
+                    "duration": segment.duration,
+                    "product": sku,
+                    "live_price": product.selling_price if product else None,
+                    "talking_points": [
+                        fill_for_people(p, product, self.rulebook, lang, winner_of)
+                        for p in segment.talking_points
+                    ],
+                }
+            )
+        return out

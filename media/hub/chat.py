@@ -241,7 +241,10 @@ class ChatOps(LotteryOps):
         whether the bot had proposed an answer, and whether the team sent it as it was or edited it."""
         room = await self.room(room_id)
         question = room.state.questions.get(message_id)
-        answer = await self.say(room_id, text, reply_to=message_id, role="team", nickname=by)
+        asker = question.nickname if question is not None else room.state.nickname_of(message_id)
+        # Like the bot's replies: the viewer is quoted and @-mentioned, so they see it is for them.
+        shown = text if asker is None or text.lstrip().startswith(f"@{asker}") else f"@{asker} {text}"
+        answer = await self.say(room_id, shown, reply_to=message_id, role="team", nickname=by)
         data: dict[str, object] = {"message_id": message_id, "answer_message_id": answer.id, "by": by}
         if faq_id is not None:
             data["faq_id"] = faq_id

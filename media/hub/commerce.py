@@ -19,6 +19,7 @@ from media.hub.protocol import (
     Pinned,
     ProductCardOut,
     ProductSoldOut,
+    ProductStock,
 )
 from media.hub.recovery import product_card
 from media.hub.state import Counted, CouponTaken
@@ -91,7 +92,8 @@ class CommerceOps(HubCore):
         run. "sold" is summed from the stored orders of that run (`None`: of all orders outside
         any run), so a retried order id never counts twice and a restart forgets nothing; the
         `stock_outs` key (room, run, sku) makes the event once per run however many orders,
-        instances or retries race. Viewers hear it as `product_sold_out`: the card says 已售罄.
+        instances or retries race. Viewers hear it as `product_sold_out`: the card says 已售罄. While some
+        are left, viewers hear `product_stock` with how many (the 小黄车's 剩余N件).
         Returns the event's data when this call wrote it.
         """
         product = room.state.settings.product(sku)
@@ -102,17 +104,22 @@ class CommerceOps(HubCore):
         async with self.db.sessions() as s, s.begin():
             sold = await units_sold(s, room.id, sku, run_id)
             if sold < stock:
-                return None
-            marked = await record_stock_out(
-                s, room.id, sku, run_id, stock=stock, sold=sold, ts=as_datetime(ts)
-            )
-            if not marked.created:
-                return None
-            data: dict[str, Any] = {"sku": sku, "stock": stock, "sold": sold}
-            event = await append_event(
-                s, RoomEvent(room.id, "product_out_of_stock", ts, None, data, run_id, self.instance)
-            )
+                marked = None
+            else:
+                marked = await record_stock_out(
+                    s, room.id, sku, run_id, stock=stock, sold=sold, ts=as_datetime(ts)
+                )
+                if not marked.created:
+                    return None
+                data: dict[str, Any] = {"sku": sku, "stock": stock, "sold": sold}
+                event = await append_event(
+                    s, RoomEvent(room.id, "product_out_of_stock", ts, None, data, run_id, self.instance)
+                )
+        if marked is None:  # some left: the 小黄车 shows how many
+            await self.dispatch(room, ProductStock(sku=sku, left=stock - sold, run_id=run_id))
+            return None
         self.announce(event)
+        await self.dispatch(room, ProductStock(sku=sku, left=0, run_id=run_id))
         await self.dispatch(room, ProductSoldOut(sku=sku, run_id=run_id))
         return data
 

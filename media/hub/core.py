@@ -38,15 +38,16 @@ from media.hub.protocol import (
     Notice,
     Out,
     ProductSoldOut,
+    ProductStock,
     Stats,
     VoteUpdate,
 )
-from media.hub.recovery import count_run, load_room
+from media.hub.recovery import count_run, load_room, stocks
 from media.hub.state import OPS, Counted, PresenceReport, RoomState, RunChanged
 from media.i18n import t
 from media.rooms import RoomDirectory
 from media.store.db import Database
-from media.store.orders import sold_out_skus
+from media.store.orders import sold_out_skus, stock_left
 
 log = logging.getLogger(__name__)
 
@@ -317,9 +318,12 @@ class HubCore:
         async with self.db.sessions() as s:
             room.state.counters = await count_run(s, room.id, run_id)
             sold_out = await sold_out_skus(s, room.id, run_id)
+            left = await stock_left(s, room.id, stocks(room.state.settings), run_id)
         arrived = time.perf_counter()
         for sku in sorted(sold_out - room.state.sold_out):
             self._apply(room, ProductSoldOut(sku=sku, run_id=run_id), arrived)
+        for sku, units in sorted(left.items()):
+            self._apply(room, ProductStock(sku=sku, left=units, run_id=run_id), arrived)
 
     # -- batching
 
@@ -437,6 +441,7 @@ class HubCore:
             ],
         )
         stats = state.stats(now)
+        state.sample_online(now, stats.online)
         if stats != state.last_stats:
             state.last_stats = stats
             room.frames_due.append((stats, time.perf_counter()))

@@ -148,6 +148,9 @@ class RoomHub(ChatOps, CommerceOps, VoteOps):
             countdown=shown(state.countdown) if state.countdown and state.countdown.deadline > now else None,
             stats=shown(state.stats(now)),
             questions=[q.for_staff() for q in self.waiting_questions(room.id)] if staff else [],
+            sold_out=sorted(state.sold_out),
+            stock_left=dict(state.stock_left),
+            online_history=list(state.online_history) if staff else [],
         )
         return Welcome(
             viewer_id=conn.viewer_id,

@@ -192,7 +192,8 @@ class DeleteMessage(Message):
 
 
 class AnswerQuestion(Message):
-    """A team answer to a question waiting for a human; posted quoting the viewer. `faq_id` names the
+    """A team answer to a question waiting for a human; posted quoting the viewer and starting with
+    @their nickname, like the bot's replies (unless the text already does). `faq_id` names the
     FAQ entry the answer belongs to (the bot's proposal sent as it is or edited, or one the team picked)."""
 
     type: Literal["answer_question"]
@@ -328,6 +329,18 @@ class ProductSoldOut(Out):
     type: Literal["product_sold_out"] = "product_sold_out"
     sku: str
     run_id: int | None = None  # the run it sold out in; an instance in another run ignores it
+
+    STAFF_FIELDS = frozenset({"run_id"})
+
+
+class ProductStock(Out):
+    """Units of a product left in this show run after its orders (its `stock` minus what was ordered):
+    the 小黄车 shows it. Sent after each order while some are left; `product_sold_out` says when none are."""
+
+    type: Literal["product_stock"] = "product_stock"
+    sku: str
+    left: int
+    run_id: int | None = None  # the run it counts; an instance in another run ignores it
 
     STAFF_FIELDS = frozenset({"run_id"})
 
@@ -484,8 +497,9 @@ class Stats(Out):
     clicks: int | None = None
     claims: int | None = None
     orders: int | None = None
+    gmv: float | None = None  # the orders' amounts
 
-    STAFF_FIELDS = frozenset({"viewers", "clicks", "claims", "orders"})
+    STAFF_FIELDS = frozenset({"viewers", "clicks", "claims", "orders", "gmv"})
 
 
 class ErrorReply(Out):
@@ -568,6 +582,9 @@ class Snapshot(Message):
     countdown: dict[str, Any] | None = None
     stats: dict[str, Any] | None = None
     questions: list[dict[str, Any]] = Field(default_factory=list)
+    sold_out: list[str] = Field(default_factory=list)  # skus sold out in this run (the 小黄车 says 已售罄)
+    stock_left: dict[str, int] = Field(default_factory=dict)  # units left in this run, of products ordered
+    online_history: list[tuple[float, int]] = Field(default_factory=list)  # (ts, online), for the team
 
 
 class Welcome(Out):
@@ -589,6 +606,7 @@ OUT_MODELS: tuple[type[Out], ...] = (
     ChatDeleted,
     Pinned,
     ProductSoldOut,
+    ProductStock,
     CouponOut,
     CouponStockOut,
     CouponClaimReply,

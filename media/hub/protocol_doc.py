@@ -123,6 +123,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "cue": "pin-pan",
     },
     "ProductSoldOut": {"type": "product_sold_out", "sku": "PAN-01", "run_id": 12},
+    "ProductStock": {"type": "product_stock", "sku": "PAN-01", "left": 37, "run_id": 12},
     "CouponOut": {
         "type": "coupon",
         "coupon_id": "c199-50",
@@ -211,6 +212,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "clicks": 311,
         "claims": 95,
         "orders": 23,
+        "gmv": 3657.0,
     },
     "ErrorReply": {"type": "error", "code": "rate_limit", "message": "发言太快了，请稍后再试"},
     "MuteChanged": {"type": "mute", "viewer_id": "v5d1c0e7a9b3f2a6c4e8d1f3a", "muted": True, "by": "运营"},

@@ -36,9 +36,14 @@ from media.store.models import (
     Viewer,
     Vote,
 )
-from media.store.orders import sold_out_skus
+from media.store.orders import sold_out_skus, stock_left
 
 QUESTION_HORIZON = timedelta(hours=6)
+
+
+def stocks(settings: RoomSettings) -> dict[str, int]:
+    """sku → stock of the products that have one."""
+    return {p.sku: p.stock for p in settings.products if p.stock is not None}
 
 
 def product_card(settings: RoomSettings, sku: str) -> dict[str, Any] | None:
@@ -121,13 +126,14 @@ async def load_room(db: Database, settings: RoomSettings, instance: str, now: fl
         state.run_id = latest_run
         state.counters = await count_run(s, room_id, latest_run)
         state.sold_out = await sold_out_skus(s, room_id, latest_run)
+        state.stock_left = await stock_left(s, room_id, stocks(settings), latest_run)
         if state.pinned is not None:
             state.pinned = state.with_sold_out(state.pinned)
     return state
 
 
 async def count_run(s: AsyncSession, room_id: str, run_id: int | None) -> Counters:
-    """Likes, clicks, claims and orders of a run (or of everything outside runs) from the log."""
+    """Likes, clicks, claims, orders and GMV of a run (or of everything outside runs) from the log."""
     run = EventRow.run_id == run_id if run_id is not None else EventRow.run_id.is_(None)
     counts = dict(
         (
@@ -145,11 +151,20 @@ async def count_run(s: AsyncSession, room_id: str, run_id: int | None) -> Counte
         select(EventRow.data).where(EventRow.room_id == room_id, run, EventRow.kind == "like")
     ):
         likes += int(data.get("count", 1))
+    gmv = 0.0
+    for (data,) in await s.execute(
+        select(EventRow.data).where(EventRow.room_id == room_id, run, EventRow.kind == "order")
+    ):
+        try:
+            gmv += float(data.get("amount", 0) or 0)
+        except (TypeError, ValueError):
+            pass  # an order row without a readable amount adds nothing
     return Counters(
         likes=likes,
         clicks=counts.get("click", 0),
         claims=counts.get("coupon_claimed", 0),
         orders=counts.get("order", 0),
+        gmv=gmv,
     )
 
 

@@ -29,6 +29,7 @@ from media.hub.protocol import (
     Out,
     Pinned,
     ProductSoldOut,
+    ProductStock,
     Question,
     QuestionAnswered,
     QuestionDismissed,
@@ -39,6 +40,8 @@ from media.hub.protocol import (
 from media.hub.votes import tallies
 
 HISTORY = 50
+ONLINE_SAMPLE_EVERY = 10.0  # seconds between the studio sparkline's samples
+ONLINE_SAMPLES = 360  # an hour of them
 PRESENCE_TTL = 5.0
 
 
@@ -66,6 +69,7 @@ class Counted(Message):
     type: Literal["_counted"] = "_counted"
     counter: Literal["likes", "clicks", "claims", "orders"]
     delta: int = 1
+    amount: float = 0.0  # an order's amount, added to the GMV
 
 
 class PresenceReport(Message):
@@ -86,6 +90,7 @@ Op = Annotated[
     | ChatDeleted
     | Pinned
     | ProductSoldOut
+    | ProductStock
     | CouponOut
     | CouponStockOut
     | VoteOpened
@@ -148,6 +153,7 @@ class Counters:
     clicks: int = 0
     claims: int = 0
     orders: int = 0
+    gmv: float = 0.0
 
 
 @dataclass
@@ -158,6 +164,9 @@ class RoomState:
     history: deque[ChatLine] = field(default_factory=lambda: deque(maxlen=HISTORY))
     pinned: Pinned | None = None
     sold_out: set[str] = field(default_factory=set)  # skus whose orders reached their stock in this run
+    stock_left: dict[str, int] = field(default_factory=dict)  # units left in this run of skus ordered
+    # viewers online every ONLINE_SAMPLE_EVERY seconds, the last hour: the studio's sparkline
+    online_history: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=ONLINE_SAMPLES))
     coupons: dict[str, CouponState] = field(default_factory=dict)
     vote: VoteState | None = None
     lottery: LotteryState | None = None
@@ -199,7 +208,16 @@ class RoomState:
             clicks=c.clicks,
             claims=c.claims,
             orders=c.orders,
+            gmv=round(c.gmv, 2),
         )
+
+    def sample_online(self, now: float, online: int) -> None:
+        if not self.online_history or now - self.online_history[-1][0] >= ONLINE_SAMPLE_EVERY:
+            self.online_history.append((now, online))
+
+    def nickname_of(self, message_id: int) -> str | None:
+        """Who wrote a line still in the recent history."""
+        return next((line.nickname for line in self.history if line.id == message_id), None)
 
     def quote_for(self, message_id: int | None) -> str | None:
         if message_id is None:
@@ -242,6 +260,13 @@ class RoomState:
                 if self.pinned is not None:
                     self.pinned = self.with_sold_out(self.pinned)
                 return [op]
+            case ProductStock():
+                if op.run_id != self.run_id:
+                    return []
+                # Orders only take stock away within a run: of two counts racing, the lower is the later.
+                left = min(op.left, self.stock_left.get(op.sku, op.left))
+                self.stock_left[op.sku] = left
+                return [op.model_copy(update={"left": left})]
             case CouponOut():
                 previous = self.coupons.get(op.coupon_id)
                 self.coupons[op.coupon_id] = CouponState(
@@ -314,6 +339,7 @@ class RoomState:
                 return [op]
             case Counted():
                 setattr(self.counters, op.counter, getattr(self.counters, op.counter) + op.delta)
+                self.counters.gmv += op.amount
                 return []
             case PresenceReport():
                 self.remote[op.instance] = op
@@ -322,6 +348,7 @@ class RoomState:
                 # The same run again (adopted after a restart) keeps its stock-outs.
                 if op.run_id != self.run_id:
                     self.sold_out = set()
+                    self.stock_left = {}
                 self.run_id = op.run_id
                 self.counters = Counters()
                 self.peak = 0

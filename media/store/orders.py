@@ -53,6 +53,18 @@ async def units_sold(session: AsyncSession, room_id: str, sku: str, run_id: int 
     return int(total or 0)
 
 
+async def stock_left(
+    session: AsyncSession, room_id: str, stocks: dict[str, int], run_id: int | None
+) -> dict[str, int]:
+    """Units left in a run of each product with a stock (`stocks`: sku → stock) that has orders in it."""
+    run = Order.run_id == run_id if run_id is not None else Order.run_id.is_(None)
+    units = case((Order.quantity > MAX_QUANTITY, MAX_QUANTITY), else_=Order.quantity)
+    rows = await session.execute(
+        select(Order.sku, func.sum(units)).where(Order.room_id == room_id, run).group_by(Order.sku)
+    )
+    return {sku: max(0, stocks[sku] - int(sold or 0)) for sku, sold in rows.all() if sku in stocks and sold}
+
+
 async def record_stock_out(
     session: AsyncSession,
     room_id: str,

@@ -53,5 +53,11 @@ async def stream_health(request: web.Request, settings: RoomSettings) -> web.Res
     return web.json_response(snapshot)
 
 
+async def stream_live(request: web.Request, settings: RoomSettings) -> web.Response:
+    """`GET /api/media/{room}/live` (host or team): `{"live": bool}`, whether the room's video is on air —
+    what the host's teleprompter says, however the host publishes (this page, OBS, ffmpeg)."""
+    return web.json_response({"live": bool(_media(request, settings).health(settings.id).get("live"))})
+
+
 async def guest_page(request: web.Request, hub: RoomHub) -> web.Response:
     return publisher_page(_room(request, hub), "guest")  # the token comes from the link's fragment

@@ -105,7 +105,7 @@ async def orders_webhook(request: web.Request, hub: RoomHub) -> web.Response:
             await insert_events(s, events)
     if recorded.created:
         hub.announce(*events)
-        await hub.dispatch(room, Counted(counter="orders"))
+        await hub.dispatch(room, Counted(counter="orders", amount=float(order.amount)))
     # After the commit, so of orders racing for the last units the last to check sees them all;
     # again on a retry, in case the first delivery stopped before this (the check is idempotent).
     if same_room:

@@ -18,8 +18,10 @@ from media.config import RoomSettings
 from media.hub.hub import RoomHub
 from media.hub.identity import VIEWER_COOKIE
 from media.i18n import normalise_language, t
+from media.rtc.turn import handed_out
 from media.web.auth import SESSION_COOKIE, StaffRole, TeamAuth
 from media.web.clients import client_address
+from media.web.icons import ICONS
 from media.web.texts import PAGE_TEXTS, page_texts, widget_texts
 
 WEB = Path(__file__).resolve().parent
@@ -102,15 +104,24 @@ def _room(request: web.Request, hub: RoomHub) -> RoomSettings:
     return settings
 
 
-def _html(body: str, status: int = 200, media_origins: tuple[str, ...] = ()) -> web.Response:
+def _html(
+    body: str,
+    status: int = 200,
+    media_origins: tuple[str, ...] = (),
+    image_origins: tuple[str, ...] = (),
+    frame_origins: tuple[str, ...] = (),
+) -> web.Response:
     """An HTML page with its security headers; `media_origins` may also be fetched and played from
-    (an external SFU's WHEP endpoint, a CDN's HLS)."""
+    (an external SFU's WHEP endpoint, a CDN's HLS), `image_origins` shown (product pictures) and
+    `frame_origins` framed (the shop's product pages in the viewer's buy sheet)."""
     response = web.Response(text=body, content_type="text/html", charset="utf-8", status=status)
     extra = "".join(" " + origin for origin in media_origins)
+    images = "".join(" " + origin for origin in image_origins)
+    frames = "".join(" " + origin for origin in frame_origins)
     response.headers["Content-Security-Policy"] = (
-        f"default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob: mediastream:{extra}; "
+        f"default-src 'self'; img-src 'self' data: blob:{images}; media-src 'self' blob: mediastream:{extra}; "
         f"connect-src 'self' ws: wss:{extra}; style-src 'self' 'unsafe-inline'; script-src 'self'; "
-        "frame-ancestors 'none'"
+        f"frame-src 'self'{frames}; frame-ancestors 'none'"
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
@@ -153,28 +164,33 @@ async def viewer_page(request: web.Request, hub: RoomHub) -> web.Response:
         raise web.HTTPTooManyRequests(
             text=t(settings.language, "web.http.too_many_new_viewers"), headers={"Retry-After": "60"}
         )
+    texts = page_texts(settings.language, "room")
     config = {
         "room": settings.id,
         "title": settings.title,
         "language": _lang(settings),
-        "texts": page_texts(settings.language, "room"),
-        "ice": [{"urls": list(s.urls)} for s in settings.ice_servers],
+        "texts": texts,
+        "ice": page_ice(settings),
         "player_texts": widget_texts(settings.language, "player"),
         "playback": playback_config(settings),
+        "products": cart_products(settings),
+        "coupons": {c.id: {"discount": c.discount, "min_spend": c.min_spend} for c in settings.coupons},
+        "timezone": settings.timezone,
     }
     response = _html(
         render(
             "room.html",
             lang=_lang(settings),
             title=settings.title,
+            initial=(settings.title.strip()[:1] or "L"),
             config=config,
             player=optional_script("player.js"),
-            no_video=page_texts(settings.language)["no_video"],
-            placeholder=page_texts(settings.language)["chat_placeholder"],
-            send=page_texts(settings.language)["send"],
-            like=page_texts(settings.language, "room")["like"],
+            icons=TrustedHtml(ICONS),
+            **_prefixed(texts),
         ),
         media_origins=_origins(settings.playback.whep_url, settings.playback.hls_url),
+        image_origins=_origins(*(p.image for p in settings.products)),
+        frame_origins=_origins(*(p.link for p in settings.products)),
     )
     response.set_cookie(
         VIEWER_COOKIE,
@@ -186,6 +202,31 @@ async def viewer_page(request: web.Request, hub: RoomHub) -> web.Response:
         path="/",
     )
     return response
+
+
+def page_ice(settings: RoomSettings) -> list[dict[str, Any]]:
+    """The STUN servers a page may start with; TURN, with short-lived credentials, comes only with a
+    session's WHIP/WHEP answer (media/rtc/turn.py), and a TURN URL without them would not even open."""
+    return [{"urls": list(s.urls)} for s in handed_out(settings.ice_servers, None)]
+
+
+def cart_products(settings: RoomSettings) -> list[dict[str, Any]]:
+    """Every product of products.yaml for the 小黄车, numbered as the host says them (1号, 2号…), with the
+    tracked link the buy sheet opens."""
+    return [
+        {
+            "no": n,
+            "sku": p.sku,
+            "name": p.name,
+            "price": p.price,
+            "live_price": p.live_price,
+            "stock": p.stock,
+            "description": p.description,
+            "image": p.image,
+            "link": f"/go/{settings.id}/{p.sku}?src=card",
+        }
+        for n, p in enumerate(settings.products, start=1)
+    ]
 
 
 def login_page(
@@ -258,7 +299,51 @@ async def studio_page(request: web.Request, hub: RoomHub, auth: TeamAuth) -> web
         "language": _lang(settings),
         "csrf": session.csrf,
         "texts": texts,
-        "products": [{"sku": p.sku, "name": p.name} for p in settings.products],
+        "products": cart_products(settings),
+        "coupons": [
+            {
+                "id": c.id,
+                "title": c.title,
+                "link": c.link,
+                "discount": c.discount,
+                "min_spend": c.min_spend,
+                "quantity": c.quantity,
+                "valid_minutes": c.valid_minutes,
+            }
+            for c in settings.coupons
+        ],
+        "votes": [
+            {
+                "id": v.id,
+                "question": v.question,
+                "options": list(v.options),
+                "duration_s": v.duration_s,
+                "allow_change": v.allow_change,
+                "show": v.show,
+            }
+            for v in settings.votes
+        ],
+        "lotteries": [
+            {
+                "id": lot.id,
+                "prize": lot.prize,
+                "winners": lot.winners,
+                "keyword": lot.keyword,
+                "window_s": lot.window_s,
+                "eligibility": {
+                    "min_watch_seconds": lot.min_watch_seconds,
+                    "present": lot.present,
+                    "require": list(lot.require),
+                },
+                "prize_value": lot.prize_value,
+                "show": lot.show,
+            }
+            for lot in settings.lotteries
+        ],
+        "flash_sales": [
+            {"title": f.title, "duration_s": f.duration_s, "sku": f.sku, "stock": f.stock, "show": f.show}
+            for f in settings.flash_sales
+        ],
         "timezone": settings.timezone,
     }
     return _html(
@@ -269,8 +354,10 @@ async def studio_page(request: web.Request, hub: RoomHub, auth: TeamAuth) -> web
             room=settings.id,
             config=config,
             csrf=session.csrf,
+            icons=TrustedHtml(ICONS),
             **_prefixed(texts),
-        )
+        ),
+        image_origins=_origins(*(p.image for p in settings.products)),
     )
 
 
@@ -291,7 +378,7 @@ def publisher_page(settings: RoomSettings, page: str, **config: Any) -> web.Resp
         "room": settings.id,
         "language": _lang(settings),
         "texts": texts,
-        "ice": [{"urls": list(s.urls)} for s in settings.ice_servers],
+        "ice": page_ice(settings),
         "publisher_texts": widget_texts(settings.language, "publisher"),
         # HLS packages H.264 only (video is never re-encoded): where it is on, the camera sends H.264.
         "prefer_video": "H264" if settings.hls is not None else "VP8",
@@ -304,6 +391,7 @@ def publisher_page(settings: RoomSettings, page: str, **config: Any) -> web.Resp
             title=settings.title,
             config=full,
             publisher=optional_script("publisher.js"),
+            icons=TrustedHtml(ICONS),
             **_prefixed(texts),
         )
     )

@@ -19,7 +19,7 @@ from media.hub.hub import RoomHub
 from media.signing import derive_key
 from media.store.db import Database
 from media.web.auth import TeamAuth
-from media.web.guests import end_guest, guest_page, invite_guest, stream_health
+from media.web.guests import end_guest, guest_page, invite_guest, stream_health, stream_live
 from media.web.metrics import metrics_endpoint
 from media.web.orders import orders_webhook, tracked_link
 from media.web.pages import host_page, studio_page, viewer_page
@@ -84,6 +84,7 @@ def setup_room(
     r.add_post("/api/media/{room}/guest", guard.staff_only(invite_guest))
     r.add_delete("/api/media/{room}/guest", guard.staff_only(end_guest))
     r.add_get("/api/media/{room}/health", guard.team_only(stream_health))
+    r.add_get("/api/media/{room}/live", guard.staff_only(stream_live))
     r.add_get("/go/{room}/{sku}", functools.partial(_call, tracked_link, hub), name="tracked_link")
     r.add_post("/api/orders", functools.partial(_call, orders_webhook, hub), name="orders_webhook")
     if not any(getattr(res, "canonical", None) == "/metrics" for res in r.resources()):

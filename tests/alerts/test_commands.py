@@ -200,10 +200,17 @@ async def test_each_command_from_the_team_chat_acts_on_the_room(
     status = next(text for text in standin.texts if "等人工回答" in text)
     assert f"#{question_id}" in status and "未推流" in status and "在线" in status
 
-    # /answer N: posted to the room as a reply to that viewer, and the question leaves the queue
+    # /answer N: posted to the room as a reply to that viewer (quoted, with @), and the question leaves the queue
     standin.command(f"/answer {question_id} 可以的，电磁炉燃气灶都能用")
-    await eventually(lambda: any(c.get("text") == "可以的，电磁炉燃气灶都能用" for c in viewer.chats()))
-    answer = next(c for c in viewer.chats() if c.get("text") == "可以的，电磁炉燃气灶都能用")
+
+    def answered(c: dict[str, Any]) -> bool:
+        return c.get("reply_to") == question_id and str(c.get("text", "")).endswith(
+            " 可以的，电磁炉燃气灶都能用"
+        )
+
+    await eventually(lambda: any(answered(c) for c in viewer.chats()))
+    answer = next(c for c in viewer.chats() if answered(c))
+    assert answer["text"].startswith("@") and answer["quote"]
     assert answer["reply_to"] == question_id and answer["role"] == "team"
     assert answer["nickname"] == "运营小王"  # who answered, from Telegram
     await eventually(lambda: studio.hub.waiting_questions("demo") == [])

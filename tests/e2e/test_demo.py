@@ -120,8 +120,8 @@ async def test_demo_end_to_end(tmp_path: Path) -> None:
                 page.on("pageerror", lambda e: errors.append(str(e)))
                 await page.goto(f"{base}/room/demo")
                 # the show's first minutes at 12×: the newbie coupon at 1:00 (5 s), the vote at 2:00 (10 s)
-                await expect(page.locator("#coupon-cards .coupon-card").first).to_be_visible(timeout=60_000)
-                await expect(page.locator("#vote-card")).to_be_visible(timeout=60_000)
+                await expect(page.locator("#coupon-bubble")).to_be_visible(timeout=60_000)
+                await expect(page.locator("#vote-bubble")).to_be_visible(timeout=60_000)
                 await expect(page.locator("#chat li.role-bot").first).to_be_visible(timeout=60_000)
                 # the test pattern plays: decoded frames keep advancing
                 first, deadline = 0, time.monotonic() + 60

@@ -74,16 +74,16 @@ async def test_two_viewers_and_the_studio(make_room_app: MakeRoomApp) -> None:
             await expect(two.locator("#chat .msg .text").last).to_have_text("这款茶叶多久发货？")
             await expect(studio.locator("#chat .msg .text").last).to_have_text("这款茶叶多久发货？")
 
-            # The studio pins a product and pushes a coupon; both viewers see them.
-            await studio.select_option("#pin-sku", "tea-01")
-            await studio.click("#pin-button")
+            # The studio pins a product (上1号链接) and pushes a coupon; both viewers see them.
+            await studio.click("#product-buttons .pin-product[data-sku=tea-01]")
             for page in (one, two):
                 await expect(page.locator("#product-card .product-name")).to_have_text("明前龙井 250g")
-                await expect(page.locator("#product-card .live-price")).to_contain_text("¥159.00")
-                await expect(page.locator("#product-card .buy")).to_have_attribute(
-                    "href", "/go/demo/tea-01?src=card"
-                )
+                await expect(page.locator("#product-card .live-price")).to_contain_text("¥159")
                 await expect(page.locator("#product-card .sold-out-badge")).to_have_count(0)
+            # 去购买 opens the tracked link in the room's buy sheet, not a new tab.
+            await one.click("#product-card .buy")
+            await expect(one.locator("#buy-frame")).to_have_attribute("src", "/go/demo/tea-01?src=card")
+            await one.click("#buy-sheet .sheet-close")
 
             # The shop reports orders up to the product's stock (80): the card says 已售罄 and can no
             # longer be bought, on both pages without a reload; the studio says so too.
@@ -99,6 +99,8 @@ async def test_two_viewers_and_the_studio(make_room_app: MakeRoomApp) -> None:
                 await expect(page.locator("#product-card .buy")).to_be_disabled()
                 assert await page.locator("#product-card a").count() == 0  # no link left to follow
             await expect(studio.locator("#command-status")).to_have_text("已售罄 · 明前龙井 250g")
+            await expect(studio.locator("#n-gmv")).to_have_text("¥12720")
+            await studio.click("#custom-actions summary")  # a coupon not in coupons.yaml: typed in
             await studio.fill("#coupon-id", "c50")
             await studio.fill("#coupon-title", "满199减50")
             await studio.fill("#coupon-link", "https://shop.example.com/c50")
@@ -106,11 +108,13 @@ async def test_two_viewers_and_the_studio(make_room_app: MakeRoomApp) -> None:
             await studio.fill("#coupon-quantity", "5")
             await studio.click("#coupon-button")
             for page in (one, two):
+                await page.click("#coupon-bubble")
                 await expect(page.locator("#coupon-c50 .coupon-title")).to_have_text("满199减50")
 
             # Viewer 1 claims once; a second claim (from another tab of the same viewer) is refused.
             one_again = await one_ctx.new_page()
             await one_again.goto(f"{base}/room/demo")
+            await one_again.click("#coupon-bubble")
             await expect(one_again.locator("#coupon-c50 .claim")).to_have_text("领取")
             await expect(one_again.locator("#product-card .sold-out-badge")).to_have_text("已售罄")
             await expect(one_again.locator("#product-card .buy")).to_be_disabled()
@@ -120,9 +124,11 @@ async def test_two_viewers_and_the_studio(make_room_app: MakeRoomApp) -> None:
             await one_again.click("#coupon-c50 .claim")
             await expect(one_again.locator("#notice")).to_have_text("你已经领过了")
             await expect(one_again.locator("#coupon-c50 .claim")).to_have_text("已领取")
-            await expect(two.locator("#coupon-c50 .remaining")).to_have_text("剩余 4")
+            await expect(two.locator("#coupon-c50 .remaining")).to_have_text("还剩4张")
             async with app.db.sessions() as s:
                 assert await s.scalar(select(func.count()).select_from(CouponClaim)) == 1
+            for page in (one, two):
+                await page.click("#sheet-scrim", position={"x": 100, "y": 40})
 
             # A <script> chat shows as text and runs nowhere.
             evil = "<script>window.__pwned=1</script><b>粗体</b>"
@@ -147,7 +153,7 @@ async def test_two_viewers_and_the_studio(make_room_app: MakeRoomApp) -> None:
 
             OUTPUT.mkdir(exist_ok=True)
             shot = OUTPUT / "room-viewer-phone.png"
-            await one.screenshot(path=str(shot), full_page=True)
+            await one.screenshot(path=str(shot))
             overflow = await one.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 1, "the viewer page scrolls sideways on a phone"
             assert errors == []

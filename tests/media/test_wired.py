@@ -78,7 +78,7 @@ async def test_host_page_gets_token_and_next_cue_media_health_is_team_only(
         assert resp.headers["Cache-Control"] == "no-store"
         cue = await host.get(f"{base}/api/show/{room}/next")
         assert cue.status == 200
-        assert set(await cue.json()) == {"status", "title", "now_offset", "next"}
+        assert set(await cue.json()) == {"status", "title", "now_offset", "next", "segments", "speed"}
         assert (await host.get(f"{base}/api/media/{room}/health")).status == 403  # signed in, not the team
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as team:
         await team.post(f"{base}/studio/{room}/login", data={"password": creds.team_password})

@@ -14,6 +14,8 @@ from media.hub import RoomEvent
 from media.hub.clock import ManualClock
 from media.hub.lottery import draw, seed_hash
 from media.hub.protocol import Proposal
+from media.hub.recovery import load_room
+from media.hub.state import RoomState
 from media.store.models import ChatMessage, EventRow
 from media.web.orders import SIGNATURE_HEADER, sign
 
@@ -268,6 +270,7 @@ async def test_bot_api_subscription_and_question_queue(make_room_app: MakeRoomAp
     answer = await app.hub.answer_question("demo", line["id"], "是今年的明前茶", by="小李")
     reply = await viewer.wait_for(lambda m: m["type"] == "chat" and m.get("reply_to") == line["id"])
     assert reply["quote"] == "茶叶是今年的吗" and reply["role"] == "team" and reply["nickname"] == "小李"
+    assert reply["text"] == f"@{line['nickname']} 是今年的明前茶"  # like the bot's replies: quoted, with @
     assert (await team.wait_for(lambda m: m["type"] == "question_answered"))["answer_message_id"] == answer.id
     assert app.hub.waiting_questions("demo") == []
     [answered] = [e.data for e in await events(app, "question_answered")]
@@ -299,6 +302,8 @@ async def test_a_question_waits_with_the_bots_proposal_and_can_be_dismissed(
         {"type": "answer_question", "message_id": first["id"], "text": "可以开电子发票", "faq_id": "invoice"}
     )
     await team.wait_for(lambda m: m["type"] == "question_answered" and m["message_id"] == first["id"])
+    sent = await viewer.wait_for(lambda m: m["type"] == "chat" and m.get("reply_to") == first["id"])
+    assert sent["text"] == f"@{first['nickname']} 可以开电子发票"
     await team.send({"type": "dismiss_question", "message_id": second["id"]})
     await team.wait_for(lambda m: m["type"] == "question_dismissed" and m["message_id"] == second["id"])
     assert app.hub.waiting_questions("demo") == []
@@ -306,6 +311,11 @@ async def test_a_question_waits_with_the_bots_proposal_and_can_be_dismissed(
     assert (answered["faq_id"], answered["proposed"], answered["edited"]) == ("invoice", "invoice", False)
     [dismissed] = await events(app, "question_dismissed")
     assert dismissed.data["message_id"] == second["id"] and dismissed.viewer_id is not None
+    # An answer that already names the viewer is not named twice.
+    again = await app.hub.answer_question(
+        "demo", first["id"], f"@{first['nickname']} 发票在订单页申请", by="小李"
+    )
+    assert again.text == f"@{first['nickname']} 发票在订单页申请"
 
 
 async def test_orders_webhook_is_signed_and_idempotent(make_room_app: MakeRoomApp) -> None:
@@ -327,6 +337,16 @@ async def test_orders_webhook_is_signed_and_idempotent(make_room_app: MakeRoomAp
     assert [e.data for e in await events(app, "order")] == [
         {"order_id": "o-1", "sku": "tea-01", "quantity": 1, "amount": "159.00"}
     ]
+    room = app.hub.active("demo")
+    assert room is not None
+    await until(lambda: room.state.stats(0).gmv == 159.0)  # the studio's 成交额, counted once
+    # What is left of the product's stock (80) reaches the 小黄车, once per order, and late joiners.
+    assert room.state.stock_left == {"tea-01": 79}
+    late = await app.viewer()
+    assert late.of("welcome")[0]["snapshot"]["stock_left"] == {"tea-01": 79}
+    restored = await load_room(app.db, demo_room(), "again", 0.0)
+    assert restored.stock_left == {"tea-01": 79}  # a restart reads it back from the stored orders
+    assert room.state.stats(0).for_viewers().get("gmv") is None  # the team's number, not the viewers'
 
     # An order with a coupon also logs coupon_used, and in-process listeners hear both, once.
     heard: list[RoomEvent] = []
@@ -492,3 +512,19 @@ async def test_presence_is_logged_while_anyone_watches_and_once_when_the_last_vi
     counts = await until(lambda counts: counts[-1:] == [0])
     await asyncio.sleep(0.8)
     assert await online() == counts  # one 0, then quiet
+
+
+def test_the_studio_sparkline_samples_viewers_online_every_ten_seconds() -> None:
+    state = RoomState(demo_room(), "instance")
+    for at, online in [(0.0, 1), (3.0, 2), (10.0, 3), (25.0, 4), (30.0, 5)]:
+        state.sample_online(at, online)
+    assert list(state.online_history) == [(0.0, 1), (10.0, 3), (25.0, 4)]
+
+
+async def test_the_team_gets_the_online_history_and_viewers_do_not(make_room_app: MakeRoomApp) -> None:
+    app = await make_room_app()
+    room = await app.hub.room("demo")
+    room.state.sample_online(100.0, 7)
+    team, viewer = await app.team(), await app.viewer()
+    assert team.of("welcome")[0]["snapshot"]["online_history"] == [[100.0, 7]]
+    assert viewer.of("welcome")[0]["snapshot"]["online_history"] == []

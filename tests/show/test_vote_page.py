@@ -36,6 +36,7 @@ async def test_the_viewer_page_shows_the_tally_and_the_winner(make_stage: MakeSt
             await stage.play(until=16.0)  # the vote `pick` opens at 15 s
             card = page.locator("#vote-card")
             await expect(card).to_contain_text("下一个上哪个？", timeout=10_000)
+            await page.click("#vote-bubble")  # the vote's bubble over the video opens its sheet
             await card.locator("button.option").nth(1).click()  # 高山红茶礼盒
             await other.send({"type": "vote", "vote_id": "pick", "option": 1})
             await expect(card.locator(".tally").nth(1)).to_have_text("2 · 100%", timeout=10_000)

@@ -24,6 +24,32 @@
     return node;
   }
 
+  /* A catalogue text with its {name} slots filled; a slot without a value is left empty, never shown raw. */
+  function fmt(text, values) {
+    return String(text || "").replace(/\{(\w+)\}/g, function (m, k) { return values && values[k] !== undefined && values[k] !== null ? String(values[k]) : ""; });
+  }
+
+  /* An inline SVG icon from the page's sprite (templates include it): no emoji fonts needed. */
+  function icon(name, className) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("class", "icon" + (className ? " " + className : ""));
+    svg.setAttribute("aria-hidden", "true");
+    var use = document.createElementNS(ns, "use");
+    use.setAttribute("href", "#i-" + name);
+    svg.appendChild(use);
+    return svg;
+  }
+
+  /* A moment (epoch seconds) as HH:MM on the room's clock (room.yaml timezone). */
+  function roomTime(epoch, withSeconds) {
+    var opts = { hour: "2-digit", minute: "2-digit", hour12: false };
+    if (withSeconds) opts.second = "2-digit";
+    if (config.timezone) opts.timeZone = config.timezone;
+    try { return new Date(epoch * 1000).toLocaleTimeString(config.language === "en" ? "en-GB" : "zh-CN", opts); }
+    catch (e) { return new Date(epoch * 1000).toLocaleTimeString(); }
+  }
+
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
 
   function money(v) { return v === null || v === undefined ? "" : "¥" + Number(v).toFixed(2); }
@@ -102,6 +128,6 @@
     };
   }
 
-  window.LR = { config: config, T: T, el: el, clear: clear, money: money, clock: clock, chatItem: chatItem,
+  window.LR = { config: config, T: T, el: el, clear: clear, money: money, clock: clock, chatItem: chatItem, fmt: fmt, icon: icon, roomTime: roomTime,
     appendChat: appendChat, removeChat: removeChat, connect: connect, connState: connState };
 })();

@@ -29,11 +29,12 @@
     waiting: "等待主播开播…",
     playing: "",
     reconnecting: "重新连接中…",
-    unmute: "🔇 点击开启声音",
+    unmute: "点击开启声音",
     missing: "直播间不存在",
     codec: "此浏览器无法播放本直播的视频格式"
   };
   var CONNECT_LIMIT_MS = 8000;  // live, answered, and still not connected after this: WebRTC cannot get through
+  var TURN_RETRY_MS = 4000;  // answered with TURN servers but not connected: connect again through them
 
   function loadScript(src) {
     if (window.Hls) return Promise.resolve();
@@ -223,6 +224,10 @@
     try {
       var iceServers = [];
       try { iceServers = parseIceLinks(await fetch(this.url(), { method: "OPTIONS" })); } catch (e) { /* optional */ }
+      // OPTIONS lists STUN only; TURN (short-lived credentials) comes with a session's answer (RFC 9725 §4.6):
+      // what an earlier answer gave is used from the start of every later connection.
+      var relayed = (this.answerIce || []).length > 0;
+      iceServers = iceServers.concat(this.answerIce || []);
       var pc = new RTCPeerConnection({ iceServers: iceServers });
       this.pc = pc;
       // host video, host audio, guest video, guest audio: the server maps m-lines to slots in this order
@@ -268,7 +273,15 @@
       if (response.status !== 201) throw new Error("WHEP " + response.status);
       var location = response.headers.get("Location");
       this.location = location ? new URL(location, new URL(this.url(), window.location.href)).toString() : null;
+      var turn = parseIceLinks(response).filter(function (s) { return /^turns?:/.test(String(s.urls)) && s.credential; });
+      if (turn.length) this.answerIce = turn;
       await pc.setRemoteDescription({ type: "answer", sdp: await response.text() });
+      if (turn.length && !relayed) {
+        // This connection gathered without TURN: if it does not connect soon, connect again through it.
+        setTimeout(function () {
+          if (pc === self.pc && pc.connectionState !== "connected" && !self.stopped) self.reconnect();
+        }, TURN_RETRY_MS);
+      }
       this.retryDelay = 1000;
       this.badSince = 0;
     } catch (err) {

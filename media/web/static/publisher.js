@@ -138,7 +138,10 @@
     if (!this.stream) await this.openDevices();
     if (!this.stream) { this.wantLive = false; this.setState("error", this.texts.denied); return; }
     var self = this;
-    var pc = new RTCPeerConnection({ iceServers: this.opts.iceServers || [] });
+    // The page's servers are STUN only; TURN (short-lived credentials) comes with a WHIP answer (RFC 9725
+    // §4.6): what an earlier answer gave is used from the start of every later attempt.
+    var relayed = (this.answerIce || []).length > 0;
+    var pc = new RTCPeerConnection({ iceServers: (this.opts.iceServers || []).concat(this.answerIce || []) });
     this.pc = pc;
     this.stream.getTracks().forEach(function (track) {
       var tr = pc.addTransceiver(track, { direction: "sendonly", streams: [self.stream] });
@@ -172,7 +175,13 @@
       if (response.status === 409) { this.fail(this.texts.busy); return; }
       if (response.status !== 201) throw new Error(response.status + " " + (await response.text()));
       this.location = new URL(response.headers.get("Location"), endpoint).toString();
+      var turn = turnLinks(response);
+      if (turn.length) this.answerIce = turn;
       await pc.setRemoteDescription({ type: "answer", sdp: await response.text() });
+      if (turn.length && !relayed) {
+        // Gathered without TURN: if this attempt does not connect soon, try again through it.
+        setTimeout(function () { if (pc === self.pc && pc.connectionState !== "connected") self.retry(); }, 4000);
+      }
       pc.getSenders().forEach(function (sender) {
         if (!sender.track || sender.track.kind !== "video") return;
         var params = sender.getParameters();
@@ -185,6 +194,20 @@
       this.retry();
     }
   };
+
+  /* The TURN servers (with their credentials) in a WHIP answer's `Link: <turn:…>; rel="ice-server"` headers. */
+  function turnLinks(response) {
+    var header = response.headers.get("Link");
+    if (!header) return [];
+    var servers = [];
+    header.split(/,(?=\s*<)/).forEach(function (part) {
+      var m = part.match(/<([^>]+)>/);
+      if (!m || part.indexOf('rel="ice-server"') < 0 || !/^turns?:/.test(m[1])) return;
+      var u = part.match(/username="([^"]*)"/), c = part.match(/credential="([^"]*)"/);
+      if (u && c) servers.push({ urls: m[1], username: u[1], credential: c[1] });
+    });
+    return servers;
+  }
 
   Publisher.prototype.fail = function (message) {
     this.wantLive = false;
