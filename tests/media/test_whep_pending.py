@@ -11,8 +11,7 @@ import os
 import aiohttp
 import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection
-
-from tests.conftest import until
+from conftest import until
 
 from .clients import wait_connected, whep_play
 from .conftest import MediaHarness

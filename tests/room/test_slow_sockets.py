@@ -10,7 +10,7 @@ import sys
 import textwrap
 import time
 
-from tests.conftest import until
+from conftest import until
 
 from .harness import MakeRoomApp
 
