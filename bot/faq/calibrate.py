@@ -43,7 +43,49 @@ FEATURES = (
     "offtopic",
     "ontopic",
     "offtopic_gap",
+    "choice",
+    "choice_margin",
 )
+# What the re-ranker (a conditional logit over one question's candidates) sees of each
+# candidate entry. Row-constant parts cancel in a softmax.
+RANK_FEATURES = (
+    "lexical",
+    "semantic",
+    "answer",
+    "lexical_first",
+    "semantic_first",
+    "answer_first",
+    "named",
+    "product_missing",
+    "shop_wide_product_asked",
+    "semantic_squared",
+    "lexical_x_semantic",
+    "semantic_x_answer",
+)
+
+
+def candidate_features(ev: Evidence) -> np.ndarray:
+    """One row per candidate of `ev`, columns RANK_FEATURES."""
+    lex, sem, ans = ev.lexical, ev.semantic, ev.answer
+    if len(lex) == 0:
+        return np.zeros((0, len(RANK_FEATURES)))
+    product_asked = bool((ev.context > 0).any())
+    return np.column_stack(
+        [
+            lex,
+            sem,
+            ans,
+            (lex >= lex.max()) & (lex > 0),
+            sem >= sem.max(),
+            ans >= ans.max(),
+            ev.context > 0,
+            ev.context < 0,
+            (ev.context == 0) & product_asked,
+            sem * sem,
+            lex * sem,
+            sem * ans,
+        ]
+    ).astype(np.float64)
 EXEMPLARS_FILE = Path(__file__).with_name("exemplars.npz")
 _NEIGHBOURS = 3
 
@@ -167,6 +209,8 @@ class Calibration:
     no_context: float = 0.05
     answer_weight: float = 0.0
     named_bonus: float = 0.0
+    # the re-ranker's weights over RANK_FEATURES; empty: the grid-searched fusion above
+    rank_coef: tuple[float, ...] = ()
     mean: tuple[float, ...] = (0.0,) * len(FEATURES)
     scale: tuple[float, ...] = (1.0,) * len(FEATURES)
     coef: tuple[float, ...] = (0.0,) * len(FEATURES)
@@ -180,6 +224,8 @@ class Calibration:
     # -- fusion ---------------------------------------------------------------
 
     def fused(self, ev: Evidence) -> np.ndarray:
+        if self.rank_coef:
+            return np.asarray(candidate_features(ev) @ np.asarray(self.rank_coef), dtype=np.float64)
         semantic = np.clip(ev.semantic - self.semantic_floor, 0.0, None) / (1.0 - self.semantic_floor)
         answer = np.clip(ev.answer - self.semantic_floor, 0.0, None) / (1.0 - self.semantic_floor)
         return np.asarray(
@@ -202,7 +248,7 @@ class Calibration:
         top = int(order[0])
         runner = int(order[1]) if len(order) > 1 else None
         runner_fused = float(fused[runner]) if runner is not None else 0.0
-        x = self._features(ev, top, runner, float(fused[top]), runner_fused, near)
+        x = self._features(ev, top, runner, float(fused[top]), runner_fused, near, fused)
         return Ranked(
             int(ev.candidates[top]),
             int(ev.candidates[runner]) if runner is not None else None,
@@ -220,6 +266,7 @@ class Calibration:
         fused: float,
         runner_fused: float,
         near: tuple[float, float],
+        scores: np.ndarray | None = None,
     ) -> list[float]:
         if top is None:
             lexical = semantic = sem_margin = answer = 0.0
@@ -253,6 +300,7 @@ class Calibration:
             near[0],
             near[1],
             near[0] - near[1],
+            *_choice(scores),
         ]
 
     def probability(self, x: Sequence[float]) -> float:
@@ -273,9 +321,19 @@ class Calibration:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if tuple(data.pop("features", FEATURES)) != FEATURES:
             raise ValueError(f"{path}: fitted for other features; refit with eval-faq --refit")
-        for key in ("mean", "scale", "coef", "fitted_on"):
-            data[key] = tuple(data[key])
+        for key in ("mean", "scale", "coef", "fitted_on", "rank_coef"):
+            data[key] = tuple(data.get(key, ()))
         return cls(**data)
+
+
+def _choice(scores: np.ndarray | None) -> tuple[float, float]:
+    """The re-ranker's softmax probability of its best candidate, and the margin to the
+    runner-up's."""
+    if scores is None or len(scores) == 0:
+        return 0.0, 0.0
+    z = np.exp(scores - scores.max())
+    p = np.sort(z / z.sum())[::-1]
+    return float(p[0]), float(p[0] - (p[1] if len(p) > 1 else 0.0))
 
 
 @cache
@@ -367,6 +425,48 @@ class _Flat:
         return float(self.right[first].sum()) / self.rows
 
 
+def fit_ranker(rows: Sequence[Labelled], l2: float = 1.0, iterations: int = 30) -> np.ndarray:
+    """A conditional logit over each question's candidates (RANK_FEATURES): the weights that
+    make the right entry's softmax probability highest (Newton's method, L2), fitted on the
+    rows whose right entry is among the candidates."""
+    kept = [r for r in rows if r.expected is not None and r.expected in r.evidence.candidates]
+    if not kept:
+        return np.zeros(len(RANK_FEATURES))
+    feats = [candidate_features(r.evidence) for r in kept]
+    f = np.vstack(feats)
+    seg = np.repeat(np.arange(len(kept)), [len(x) for x in feats])
+    right = np.concatenate([r.evidence.candidates == r.expected for r in kept]).astype(np.float64)
+    n, d = len(kept), f.shape[1]
+    starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
+
+    def loss_and_p(w: np.ndarray) -> tuple[float, np.ndarray]:
+        z = f @ w
+        z = z - np.maximum.reduceat(z, starts)[seg]
+        e = np.exp(z)
+        total = np.bincount(seg, e, n)
+        return float(-(z * right).sum() + np.log(total).sum() + 0.5 * l2 * w @ w), e / total[seg]
+
+    w = np.zeros(d)
+    loss, p = loss_and_p(w)
+    for _ in range(iterations):
+        mean = np.zeros((n, d))
+        np.add.at(mean, seg, f * p[:, None])
+        grad = (f * (p - right)[:, None]).sum(axis=0) + l2 * w
+        centred = f - mean[seg]
+        hess = (centred * p[:, None]).T @ centred + l2 * np.eye(d)
+        step = np.linalg.solve(hess, grad)
+        size = 1.0
+        while size > 1e-4:
+            trial, trial_p = loss_and_p(w - size * step)
+            if trial <= loss:
+                break
+            size /= 2
+        w, loss, p = w - size * step, trial, trial_p
+        if np.max(np.abs(size * step)) < 1e-7:
+            break
+    return np.asarray(w)
+
+
 def fit(rows: Sequence[Labelled], model: str = "") -> tuple[Calibration, Exemplars]:
     """Fusion weights by grid search on top-1 accuracy, then the logistic regression and the
     thresholds — all on `rows` (the caller leaves the held-out shop and the sealed ones out)."""
@@ -387,6 +487,10 @@ def fit(rows: Sequence[Labelled], model: str = "") -> tuple[Calibration, Exempla
                         acc = flat.top1(cal)
                         if acc > best_acc + 1e-9:
                             best_cal, best_acc = cal, acc
+    reranker = Calibration(rank_coef=tuple(float(v) for v in fit_ranker(rows)))
+    reranked = flat.top1(reranker)
+    if reranked > best_acc:
+        best_cal, best_acc = reranker, reranked
     exemplars = Exemplars.from_rows(rows, model)
     ranked = [best_cal.rank(r.evidence, exemplars, exclude=r.shop) for r in rows]
     x = np.array([r.features for r in ranked], dtype=np.float64)
@@ -404,6 +508,7 @@ def fit(rows: Sequence[Labelled], model: str = "") -> tuple[Calibration, Exempla
         no_context=best_cal.no_context,
         answer_weight=best_cal.answer_weight,
         named_bonus=best_cal.named_bonus,
+        rank_coef=best_cal.rank_coef,
         mean=tuple(float(v) for v in mean),
         scale=tuple(float(v) for v in scale),
         coef=tuple(float(v) for v in w[1:]),
