@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,8 @@ FEATURES = (
     "offtopic_gap",
     "choice",
     "choice_margin",
+    "transfer",
+    "transfer_margin",
 )
 # What the re-ranker (a conditional logit over one question's candidates) sees of each
 # candidate entry. Row-constant parts cancel in a softmax.
@@ -61,7 +63,10 @@ RANK_FEATURES = (
     "semantic_squared",
     "lexical_x_semantic",
     "semantic_x_answer",
+    "transfer",
+    "transfer_first",
 )
+_TRANSFER_NEIGHBOURS = 5
 
 
 def candidate_features(ev: Evidence) -> np.ndarray:
@@ -70,6 +75,7 @@ def candidate_features(ev: Evidence) -> np.ndarray:
     if len(lex) == 0:
         return np.zeros((0, len(RANK_FEATURES)))
     product_asked = bool((ev.context > 0).any())
+    tr = ev.transfer if len(ev.transfer) == len(lex) else np.zeros(len(lex))
     return np.column_stack(
         [
             lex,
@@ -84,6 +90,8 @@ def candidate_features(ev: Evidence) -> np.ndarray:
             sem * sem,
             lex * sem,
             sem * ans,
+            tr,
+            (tr >= tr.max()) & (tr > 0),
         ]
     ).astype(np.float64)
 EXEMPLARS_FILE = Path(__file__).with_name("exemplars.npz")
@@ -102,8 +110,18 @@ class Exemplars:
         shops: Sequence[str],
         abstain: Sequence[bool],
         model: str,
+        targets: np.ndarray | None = None,
+        target_texts: Sequence[str] = (),
     ) -> None:
         self.texts = list(texts)
+        # the right entry's embedding for an answered question (zeros: none), and that
+        # entry's example questions (one per line), to embed them again in another model's space
+        self.targets = (
+            np.asarray(targets, dtype=np.float32)
+            if targets is not None and len(targets) == len(self.texts)
+            else np.zeros((len(self.texts), np.asarray(vectors).shape[1] if len(self.texts) else 0), np.float32)
+        )
+        self.target_texts = list(target_texts) or [""] * len(self.texts)
         self.vectors = np.asarray(vectors, dtype=np.float32)
         self.shops = np.asarray(list(shops))
         self.abstain = np.asarray(list(abstain), dtype=bool)
@@ -126,17 +144,45 @@ class Exemplars:
             out.append(float(np.partition(chosen, len(chosen) - k)[-k:].mean()))
         return out[0], out[1]
 
+    def transfer(self, ev: Evidence, exclude: str | None = None) -> np.ndarray:
+        """Per candidate: the similarity-weighted mean cosine of its embedding to the right
+        entries of the other shops' answered questions nearest this one."""
+        n = len(ev.candidates)
+        if ev.vector is None or ev.entry_vectors is None or n == 0 or len(self.texts) == 0:
+            return np.zeros(n)
+        usable = self.has_target if exclude is None else self.has_target & (self.shops != exclude)
+        if not usable.any():
+            return np.zeros(n)
+        sims = np.where(usable, self.vectors @ ev.vector, -np.inf)
+        k = min(_TRANSFER_NEIGHBOURS, int(usable.sum()))
+        near = np.argpartition(-sims, k - 1)[:k]
+        weights = np.clip(sims[near], 1e-3, None)
+        return np.asarray((ev.entry_vectors @ self.targets[near].T) @ weights / weights.sum(), dtype=np.float64)
+
+    @property
+    def has_target(self) -> np.ndarray:
+        return np.asarray(np.abs(self.targets).sum(axis=1) > 0) if len(self.targets) else np.zeros(0, bool)
+
     @classmethod
     def from_rows(cls, rows: Sequence[Labelled], model: str = "") -> Exemplars:
         rows = [r for r in rows if r.evidence.vector is not None]
         found = [r.evidence.vector for r in rows if r.evidence.vector is not None]
         vectors = np.stack(found) if found else np.zeros((0, 512), dtype=np.float32)
+        targets = np.zeros_like(vectors)
+        for i, r in enumerate(rows):
+            ev = r.evidence
+            if r.expected is not None and ev.entry_vectors is not None:
+                hit = np.flatnonzero(ev.candidates == r.expected)
+                if len(hit):
+                    targets[i] = ev.entry_vectors[hit[0]]
         return cls(
             [r.evidence.question for r in rows],
             vectors,
             [r.shop for r in rows],
             [r.expected is None for r in rows],
             model,
+            targets,
+            [r.target for r in rows],
         )
 
     def save(self, path: str | Path = EXEMPLARS_FILE) -> None:
@@ -147,6 +193,8 @@ class Exemplars:
             shops=self.shops,
             abstain=self.abstain,
             model=np.array(self.model),
+            targets=self.targets.astype(np.float16),
+            target_texts=np.array(self.target_texts),
         )
 
     @classmethod
@@ -158,14 +206,23 @@ class Exemplars:
                 [str(s) for s in data["shops"]],
                 [bool(b) for b in data["abstain"]],
                 str(data["model"]),
+                data["targets"].astype(np.float32) if "targets" in data else None,
+                [str(t) for t in data["target_texts"]] if "target_texts" in data else (),
             )
 
     def embedded_with(self, embedder: Any) -> Exemplars:
         """The same exemplars in `embedder`'s space (a remote model has its own)."""
         if embedder.name == self.model or not self.texts:
             return self
+        vectors = embedder.encode(self.texts)
+        targets = np.zeros_like(vectors)
+        for i, text in enumerate(self.target_texts):
+            lines = [t for t in text.split("\n") if t]
+            if lines and self.has_target[i]:
+                mean = embedder.encode(lines).mean(axis=0)
+                targets[i] = mean / max(float(np.linalg.norm(mean)), 1e-9)
         return Exemplars(
-            self.texts, embedder.encode(self.texts), list(self.shops), list(self.abstain), embedder.name
+            self.texts, vectors, list(self.shops), list(self.abstain), embedder.name, targets, self.target_texts
         )
 
 
@@ -188,6 +245,11 @@ class Evidence:
     empty: bool = False
     vector: np.ndarray | None = None  # the question's embedding
     answer: np.ndarray = field(default_factory=lambda: np.zeros(0))  # cosine of the entry's answer
+    # each candidate entry's embedding (the mean of its example questions', normalised)
+    entry_vectors: np.ndarray | None = None
+    # each candidate's transfer score: how like it are the entries that answered other shops'
+    # questions most like this one (Exemplars.transfer; filled by Calibration.rank)
+    transfer: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 @dataclass(frozen=True)
@@ -240,6 +302,8 @@ class Calibration:
     def rank(self, ev: Evidence, exemplars: Exemplars | None = None, exclude: str | None = None) -> Ranked:
         """`exemplars`: other shops' questions (`exclude`: a shop whose own are left out)."""
         near = exemplars.scores(ev.vector, exclude) if exemplars is not None else (0.0, 0.0)
+        if exemplars is not None and len(ev.transfer) != len(ev.candidates):
+            ev = replace(ev, transfer=exemplars.transfer(ev, exclude))
         if len(ev.candidates) == 0:
             x = self._features(ev, None, None, 0.0, 0.0, near)
             return Ranked(None, None, 0.0, 0.0, self.probability(x), tuple(x))
@@ -301,6 +365,7 @@ class Calibration:
             near[1],
             near[0] - near[1],
             *_choice(scores),
+            *_transfer(ev, top),
         ]
 
     def probability(self, x: Sequence[float]) -> float:
@@ -324,6 +389,14 @@ class Calibration:
         for key in ("mean", "scale", "coef", "fitted_on", "rank_coef"):
             data[key] = tuple(data.get(key, ()))
         return cls(**data)
+
+
+def _transfer(ev: Evidence, top: int | None) -> tuple[float, float]:
+    if top is None or len(ev.transfer) != len(ev.candidates):
+        return 0.0, 0.0
+    others = np.delete(ev.transfer, top)
+    value = float(ev.transfer[top])
+    return value, value - (float(others.max()) if len(others) else 0.0)
 
 
 def _choice(scores: np.ndarray | None) -> tuple[float, float]:
@@ -373,6 +446,7 @@ class Labelled:
     evidence: Evidence
     expected: int | None  # index position of the right entry, None: must not be answered
     shop: str
+    target: str = ""  # the right entry's example questions, one per line
 
 
 # Fitting targets (a policy, not a fit): the answer threshold is the lowest probability at
@@ -405,14 +479,23 @@ class _Flat:
             np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if kept else np.zeros(0, np.int64)
         )
         self.segment = np.repeat(np.arange(len(kept)), lengths) if kept else np.zeros(0, np.int64)
+        # the re-ranker's features, row by row (they compare a candidate with its row's others)
+        self.features = (
+            np.vstack([candidate_features(r.evidence) for r in kept])
+            if kept
+            else np.zeros((0, len(RANK_FEATURES)))
+        )
 
     def top1(self, cal: Calibration) -> float:
         if not self.rows or not len(self.segment):
             return 0.0
-        ev = Evidence(
-            "", self.segment, self.lexical, self.semantic, self.context, False, 0, 0, answer=self.answer
-        )
-        fused = cal.fused(ev)
+        if cal.rank_coef:
+            fused = self.features @ np.asarray(cal.rank_coef)
+        else:
+            ev = Evidence(
+                "", self.segment, self.lexical, self.semantic, self.context, False, 0, 0, answer=self.answer
+            )
+            fused = cal.fused(ev)
         best = np.maximum.reduceat(fused, self.starts)
         is_best = fused >= best[self.segment] - 1e-12
         # the first best candidate of each row, as argmax would pick it
@@ -471,6 +554,12 @@ def fit(rows: Sequence[Labelled], model: str = "") -> tuple[Calibration, Exempla
     """Fusion weights by grid search on top-1 accuracy, then the logistic regression and the
     thresholds — all on `rows` (the caller leaves the held-out shop and the sealed ones out)."""
     best_cal, best_acc = Calibration(), -1.0
+    exemplars = Exemplars.from_rows(rows, model)
+    # every row's transfer scores, from the other shops' questions only
+    rows = [
+        Labelled(replace(r.evidence, transfer=exemplars.transfer(r.evidence, r.shop)), r.expected, r.shop, r.target)
+        for r in rows
+    ]
     flat = _Flat(rows)
     for weight in _GRID_WEIGHTS:
         for floor in _GRID_FLOORS:
@@ -491,7 +580,6 @@ def fit(rows: Sequence[Labelled], model: str = "") -> tuple[Calibration, Exempla
     reranked = flat.top1(reranker)
     if reranked > best_acc:
         best_cal, best_acc = reranker, reranked
-    exemplars = Exemplars.from_rows(rows, model)
     ranked = [best_cal.rank(r.evidence, exemplars, exclude=r.shop) for r in rows]
     x = np.array([r.features for r in ranked], dtype=np.float64)
     y = np.array(

@@ -289,6 +289,7 @@ def collect(shop: Shop, embedder: Embedder) -> tuple[FaqAnswerer, list[Labelled]
             answerer.evidence(row.query, row.product),
             position[row.expected] if row.expected is not None else None,
             shop.name,
+            "\n".join(answerer.entries[position[row.expected]].q) if row.expected is not None else "",
         )
         for row in shop.rows
     ]
