@@ -92,7 +92,9 @@ BUILTIN_GROUPS: tuple[tuple[str, ...], ...] = (
     ("可以", "能", "能不能", "可不可以", "行不行", "支持", "can", "could", "possibl", "ok", "okay", "allow"),
     ("有没有", "有木有", "有无", "any", "is there", "are there", "do you have"),
     # -- shipping
-    ("发货", "发出", "寄出", "出货", "发", "寄", "ship", "send", "dispatch", "post", "mail"),
+    ("发货", "发出", "寄出", "出货", "发", "寄", "fh", "ship", "send", "dispatch", "post", "mail"),
+    # pre-sale: paid now, shipped later
+    ("预售", "预购", "预定", "预订", "预收", "定金", "尾款", "presal", "pre sale", "preorder", "pre order"),
     ("到货", "收到", "送到", "到", "到手", "arriv", "deliver", "delivery", "get it", "receiv"),
     ("快递", "物流", "快递公司", "哪家快递", "courier", "express", "carrier", "logistic", "shipping company"),
     (
@@ -217,7 +219,7 @@ BUILTIN_GROUPS: tuple[tuple[str, ...], ...] = (
         "send it back",
         "money back",
     ),
-    ("七天无理由", "7天无理由", "无理由", "七天", "7天", "return policy", "7 day", "seven day"),
+    ("七天无理由", "7天无理由", "无理由", "qtwly", "7twly", "七天", "7天", "return policy", "7 day", "seven day"),
     (
         "不喜欢",
         "不满意",
@@ -229,7 +231,7 @@ BUILTIN_GROUPS: tuple[tuple[str, ...], ...] = (
         "not satisfi",
         "dont want",
     ),
-    ("运费险", "退货险", "return shipping", "return insurance"),
+    ("运费险", "退货险", "yfx", "return shipping", "return insurance"),
     ("换货", "换", "调换", "更换", "换个", "exchange", "swap", "replac"),
     (
         "坏",
@@ -262,6 +264,7 @@ BUILTIN_GROUPS: tuple[tuple[str, ...], ...] = (
     ),
     (
         "客服",
+        "kf",
         "人工",
         "人工客服",
         "售后",
@@ -297,7 +300,7 @@ BUILTIN_GROUPS: tuple[tuple[str, ...], ...] = (
         "pay later",
         "pay in part",
     ),
-    ("货到付款", "到付", "cash on delivery"),
+    ("货到付款", "到付", "hdfk", "cash on delivery"),
     ("信用卡", "credit card", "card"),
     ("发票", "开票", "专票", "普票", "电子发票", "收据", "invoice", "receipt", "fapiao", "vat"),
     # -- deals and events
@@ -340,12 +343,12 @@ BUILTIN_GROUPS: tuple[tuple[str, ...], ...] = (
     ("参加", "参与", "加入", "enter", "join", "participat"),
     ("口令", "暗号", "keyword", "password"),
     ("中奖", "中了", "抽中", "奖品", "奖", "领奖", "won", "win", "winner", "prize"),
-    ("会员", "粉丝团", "入会", "粉丝", "vip", "member", "membership", "fan club"),
+    ("会员", "粉丝团", "入会", "粉丝", "灯牌", "亮灯牌", "vip", "member", "membership", "fan club"),
     ("福利", "好处", "权益", "benefit", "perk"),
     ("直播", "开播", "播", "live", "stream", "show"),
     ("下次", "下一场", "下场", "明天", "next", "tomorrow"),
     # -- quality and stock
-    ("正品", "真的", "真货", "官方", "authentic", "genuine", "real", "original", "legit"),
+    ("正品", "真的", "真货", "官方", "保真", "zp", "authentic", "genuine", "real", "original", "legit"),
     ("假货", "假的", "假", "fake", "counterfeit"),
     ("质检报告", "质检", "检测报告", "报告", "inspection", "certificat"),
     ("库存", "现货", "有货", "还有吗", "in stock", "stock", "availabl"),
@@ -451,6 +454,10 @@ BUILTIN_GROUPS: tuple[tuple[str, ...], ...] = (
     ),
     ("漏水", "漏", "leak"),
     ("清洗", "洗", "清理", "水洗", "wash", "clean"),
+    ("消毒", "杀菌", "消du", "蒸煮", "sterilis", "steriliz", "sanitis", "sanitiz"),
+    ("质量问题", "有问题", "瑕疵", "污渍", "线头", "开线", "脱线", "quality problem", "quality issu", "flaw", "stain"),
+    ("生日", "birthday"),
+    ("孕妇", "孕期", "怀孕", "备孕", "哺乳期", "哺乳", "pregnant", "pregnancy", "breastfeed", "nurs"),
     ("机洗", "洗衣机", "machine wash"),
     ("掉毛", "起球", "起毛球", "毛球", "掉絮", "shed", "pill"),
     ("不锈钢", "钢", "steel", "stainless", "stainless steel"),
