@@ -79,7 +79,11 @@ def decide(match: Match, *, threshold: float, suggest_threshold: float) -> FaqDe
         return FaqDecision("answered", match, "match")
     reason: Literal["low_score", "no_content"] = "no_content" if match.empty else "low_score"
     if not looks_like_question(question):
-        if match.entry is not None and match.score >= max(suggest_threshold, STATEMENT_SUGGEST):
+        if (
+            not match.empty
+            and match.entry is not None
+            and match.score >= max(suggest_threshold, STATEMENT_SUGGEST)
+        ):
             return FaqDecision("suggested", match, reason)
         return FaqDecision("abstained", match, reason)
     if match.entry is not None and match.score >= suggest_threshold:

@@ -98,6 +98,8 @@ def candidate_features(ev: Evidence) -> np.ndarray:
             (tr >= tr.max()) & (tr > 0),
         ]
     ).astype(np.float64)
+
+
 EXEMPLARS_FILE = Path(__file__).with_name("exemplars.npz")
 _NEIGHBOURS = 3
 
@@ -123,7 +125,9 @@ class Exemplars:
         self.targets = (
             np.asarray(targets, dtype=np.float32)
             if targets is not None and len(targets) == len(self.texts)
-            else np.zeros((len(self.texts), np.asarray(vectors).shape[1] if len(self.texts) else 0), np.float32)
+            else np.zeros(
+                (len(self.texts), np.asarray(vectors).shape[1] if len(self.texts) else 0), np.float32
+            )
         )
         self.target_texts = list(target_texts) or [""] * len(self.texts)
         self.vectors = np.asarray(vectors, dtype=np.float32)
@@ -161,7 +165,9 @@ class Exemplars:
         k = min(_TRANSFER_NEIGHBOURS, int(usable.sum()))
         near = np.argpartition(-sims, k - 1)[:k]
         weights = np.clip(sims[near], 1e-3, None)
-        return np.asarray((ev.entry_vectors @ self.targets[near].T) @ weights / weights.sum(), dtype=np.float64)
+        return np.asarray(
+            (ev.entry_vectors @ self.targets[near].T) @ weights / weights.sum(), dtype=np.float64
+        )
 
     @property
     def has_target(self) -> np.ndarray:
@@ -226,7 +232,13 @@ class Exemplars:
                 mean = embedder.encode(lines).mean(axis=0)
                 targets[i] = mean / max(float(np.linalg.norm(mean)), 1e-9)
         return Exemplars(
-            self.texts, vectors, list(self.shops), list(self.abstain), embedder.name, targets, self.target_texts
+            self.texts,
+            vectors,
+            list(self.shops),
+            list(self.abstain),
+            embedder.name,
+            targets,
+            self.target_texts,
         )
 
 
@@ -569,7 +581,9 @@ def fit(rows: Sequence[Labelled], model: str = "") -> tuple[Calibration, Exempla
     exemplars = Exemplars.from_rows(rows, model)
     # every row's transfer scores, from the other shops' questions only
     rows = [
-        Labelled(replace(r.evidence, transfer=exemplars.transfer(r.evidence, r.shop)), r.expected, r.shop, r.target)
+        Labelled(
+            replace(r.evidence, transfer=exemplars.transfer(r.evidence, r.shop)), r.expected, r.shop, r.target
+        )
         for r in rows
     ]
     flat = _Flat(rows)
