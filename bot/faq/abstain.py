@@ -60,11 +60,18 @@ class FaqDecision:
         return self.verdict == "suggested"
 
 
+# A line not phrased as a question (包邮 / 尺码表 / warranty) that still matches an entry with
+# at least this probability is proposed to the team rather than left unanswered: on the
+# development shops (leave one shop out) that made the proposal right for 3.7 points more
+# in-scope lines, for 21 more must-not-answer lines in the queue (of 730).
+STATEMENT_SUGGEST = 0.3
+
+
 def decide(match: Match, *, threshold: float, suggest_threshold: float) -> FaqDecision:
     """`match.score` is the calibrated probability that `match.entry` is right. Answer at
     `threshold`; suggest (queue it for the team with the entry as the bot's proposal) at
     `suggest_threshold`; escalate other questions with no proposal; a line that is not a
-    question and not matched surely gets silence."""
+    question is suggested at STATEMENT_SUGGEST, else gets silence."""
     question = match.question
     if about_own_order(question):
         return FaqDecision("escalated", match, "own_order")
@@ -72,6 +79,12 @@ def decide(match: Match, *, threshold: float, suggest_threshold: float) -> FaqDe
         return FaqDecision("answered", match, "match")
     reason: Literal["low_score", "no_content"] = "no_content" if match.empty else "low_score"
     if not looks_like_question(question):
+        if (
+            not match.empty
+            and match.entry is not None
+            and match.score >= max(suggest_threshold, STATEMENT_SUGGEST)
+        ):
+            return FaqDecision("suggested", match, reason)
         return FaqDecision("abstained", match, reason)
     if match.entry is not None and match.score >= suggest_threshold:
         return FaqDecision("suggested", match, reason)

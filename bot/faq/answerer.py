@@ -107,6 +107,20 @@ class FaqAnswerer:
         )
         self._questions = len(semantic.owners) - len(self.entries)
         self._starts = np.searchsorted(semantic.owners[: self._questions], np.arange(len(self.entries)))
+        self._entry_vectors: tuple[int, np.ndarray] | None = None
+
+    def entry_vectors(self) -> np.ndarray:
+        """Each entry's embedding: the mean of its example questions', normalised (again
+        after a fall-back to the built-in model)."""
+        matrix = self.semantic.matrix
+        if self._entry_vectors is None or self._entry_vectors[0] != id(matrix):
+            n = len(self.entries)
+            sums = np.zeros((n, matrix.shape[1]), dtype=np.float32)
+            if n and self._questions:
+                np.add.at(sums, self.semantic.owners[: self._questions], matrix[: self._questions])
+            norms = np.linalg.norm(sums, axis=1, keepdims=True)
+            self._entry_vectors = (id(matrix), sums / np.maximum(norms, 1e-9))
+        return self._entry_vectors[1]
 
     @classmethod
     def build(
@@ -182,6 +196,7 @@ class FaqAnswerer:
             products_named=analysis.products,
             empty=analysis.empty,
             vector=vector,
+            entry_vectors=self.entry_vectors()[cands],
         )
 
     def decide(self, ev: Evidence, ranked: Ranked) -> Answer:

@@ -42,6 +42,42 @@ _LINK_NUMBER = re.compile(
 )
 
 
+# English head nouns that name a kind of pack, not the product: "Knife Block Set" is a knife
+# block, "Duvet Cover" a duvet cover.
+_PACK_WORDS = frozenset("set pack trio kit cover piece pair bundle box combo duo".split())
+_PACK_RUNS = frozenset("礼盒 套装 组合 装 盒装 袋装 瓶 袋 片装".split())
+
+
+def head_names(name: str) -> list[str]:
+    """What viewers call a product by the head of its name, when products.yaml gives no alias:
+    软糯羊毛混纺针织开衫 → 开衫, 针织开衫; Basecamp Rechargeable Lantern → lantern; Stonewashed
+    Linen Duvet Cover → duvet cover. General grammar (the head noun comes last), no word list."""
+    text = re.sub(r"[(（][^)）]*[)）]", " ", name)
+    text = re.sub(r"\d[\d.]*\s*(?:[A-Za-z]+|[\u4e00-\u9fff])?", " ", text)  # 2斤, 32 oz
+    runs = [r for r in CJK_RUN.findall(text) if len(r) >= 2 and r not in _PACK_RUNS]
+    found: list[str] = []
+    if runs:
+        words = [w for w in segment(runs[-1]) if w.strip()]
+        if words:
+            head, rest = words[-1], words[:-1]
+            while len(head) <= 2 and rest and len(rest[-1]) == 1:
+                head = rest.pop() + head
+            if len(head) >= 2:
+                found.append(head)
+            if rest and len(rest[-1]) >= 2:
+                found.append(rest[-1] + head)
+    else:
+        latin = [w for w in re.findall(r"[A-Za-z]+", text) if len(w) > 1]
+        if latin and latin[-1].lower() in _PACK_WORDS:
+            if len(latin) >= 2:
+                found.append(" ".join(latin[-2:]))
+        elif latin and len(latin[-1]) >= 3:
+            found.append(latin[-1])
+            if len(latin) >= 2:
+                found.append(" ".join(latin[-2:]))
+    return found
+
+
 @cache
 def _tokenizer() -> jieba.Tokenizer:
     """jieba's dictionary takes about a second to load: once per process, on first use."""
@@ -82,6 +118,17 @@ class Analyzer:
                 term = normalise(alias)
                 if term:
                     alias_products.setdefault(term, set()).add(product.sku)
+        # The head of a product's name names it too, when it names only that product and is
+        # not already a word of the shop's own aliases or of the general lexicon.
+        heads: dict[str, set[str]] = {}
+        for product in products:
+            for head in head_names(product.name):
+                term = normalise(head)
+                if term and term not in alias_products and term not in lexicon.concept_of:
+                    heads.setdefault(term, set()).add(product.sku)
+        for term, skus in heads.items():
+            if len(skus) == 1:
+                alias_products[term] = skus
         # A synonym of an alias names the product too ("kettle" → 水壶 → KETTLE-02).
         concept_products: dict[str, set[str]] = {}
         for term, skus in alias_products.items():
