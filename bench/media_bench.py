@@ -77,7 +77,10 @@ def serve(port: int, workers: int) -> None:
 
     rooms = RoomDirectory([RoomSettings(id=ROOM, title="bench", publish_token=TOKEN)])
     app = create_app(ServerSettings(data_dir="/tmp/liveroom-bench"), rooms)
-    setup_media(app, rooms, media_workers=workers)
+    server = setup_media(app, rooms, media_workers=workers)
+    # Every bench viewer comes from 127.0.0.1 and many join at once: the per-client cap on sessions
+    # still connecting (against one client opening hundreds) would refuse them.
+    server.pending_per_client = server.pending_total = 100_000
     web.run_app(app, host="127.0.0.1", port=port, print=None, handle_signals=True)
 
 
