@@ -13,11 +13,11 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from telegram import Bot, Message, ReplyParameters, Update
+from telegram import Bot, Message, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 
 from bot.alerts.rules import RoomAlerts
-from bot.alerts.sender import Backoff
+from bot.alerts.sender import Backoff, reply_in_chat
 from media.i18n import CATALOGUE, t
 
 log = logging.getLogger(__name__)
@@ -446,14 +446,7 @@ class CommandPoller:
         if self.reply is not None:
             await self.reply(update.update_id, reply)
             return reply
-        try:
-            await self.bot.send_message(
-                chat_id=self.chat_id,
-                text=reply,
-                reply_parameters=ReplyParameters(
-                    message_id=message.message_id, allow_sending_without_reply=True
-                ),
-            )
-        except TelegramError as exc:
-            log.warning("could not reply to a team command: %s", exc)
+        await reply_in_chat(
+            self.bot, self.chat_id, reply, message.message_id, "could not reply to a team command"
+        )
         return reply

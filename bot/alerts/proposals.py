@@ -26,13 +26,12 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
-    ReplyParameters,
     Update,
 )
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import CallbackQueryHandler
 
-from bot.alerts.sender import Backoff, retry_after_seconds
+from bot.alerts.sender import Backoff, reply_in_chat, retry_after_seconds
 from media.events import RoomEvent
 from media.hub import texts as _hub_texts  # noqa: F401  (the hub.error.* texts a refusal names)
 from media.hub.protocol import Question
@@ -352,16 +351,13 @@ class SuggestionDesk:
             finally:
                 self._acting.discard(message_id)
         if reply_to is not None:
-            try:
-                await self.bot.send_message(
-                    chat_id=self.chat_id,
-                    text=result,
-                    reply_parameters=ReplyParameters(
-                        message_id=reply_to.message_id, allow_sending_without_reply=True
-                    ),
-                )
-            except TelegramError as exc:
-                log.warning("could not confirm an edited answer in the team chat: %s", exc)
+            await reply_in_chat(
+                self.bot,
+                self.chat_id,
+                result,
+                reply_to.message_id,
+                "could not confirm an edited answer in the team chat",
+            )
         return result
 
     async def _close(self, message_id: int, outcome: str) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from telegram import Bot, LinkPreviewOptions
+from telegram import Bot, LinkPreviewOptions, ReplyParameters
 from telegram.error import RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
@@ -180,3 +180,16 @@ class Sender:
             await asyncio.wait_for(self.outbox.changed.wait(), self.poll_every)
         except TimeoutError:
             pass
+
+
+async def reply_in_chat(bot: Bot, chat_id: int, text: str, to_message_id: int, failed: str) -> None:
+    """`text` in the chat as a reply quoting message `to_message_id` (sent even if that message is
+    gone); a Telegram failure is logged (`failed`: what could not be done), never raised."""
+    try:
+        await bot.send_message(
+            chat_id=chat_id,
+            text=text,
+            reply_parameters=ReplyParameters(message_id=to_message_id, allow_sending_without_reply=True),
+        )
+    except TelegramError as exc:
+        log.warning("%s: %s", failed, exc)

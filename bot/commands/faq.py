@@ -4,9 +4,7 @@ grouped by meaning, with a proposed entry for each group (for the review meeting
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import sys
 
 from media.i18n import CATALOGUE, t
 
@@ -44,16 +42,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run_gaps(args: argparse.Namespace) -> int:
     from bot.review.gaps import faq_gaps, gap_rows
-    from bot.review.source import ReviewError, load_review
+    from bot.review.source import load_for_command
 
-    try:
-        loaded = asyncio.run(load_review(args.show, args.run, args.rules, args.lang, earlier=False))
-    except ReviewError as exc:
-        print(exc.render(), file=sys.stderr)
+    loaded = load_for_command(args, earlier=False)
+    if loaded is None:
         return 1
     lang, review, info = loaded.lang, loaded.review, loaded.info
-    for warning in loaded.warnings:
-        print(warning, file=sys.stderr)
     groups = faq_gaps(review.queued)
     if args.json:
         body = {"show": info.show_id, "run": info.run_id, "groups": [g.as_json() for g in groups]}

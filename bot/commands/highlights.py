@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 import sys
 from pathlib import Path
@@ -67,13 +66,11 @@ def run(args: argparse.Namespace) -> int:
     from bot.review.clips import format_time
     from bot.review.highlight_clips import clips_dir, cut_highlights, write_manifest
     from bot.review.highlights import find_highlights
-    from bot.review.source import ReviewError, load_review
+    from bot.review.source import load_for_command
     from bot.review.tables import format_money
 
-    try:
-        loaded = asyncio.run(load_review(args.show, args.run, args.rules, args.lang, earlier=False))
-    except ReviewError as exc:
-        print(exc.render(), file=sys.stderr)
+    loaded = load_for_command(args, earlier=False)
+    if loaded is None:
         return 1
     lang, review, info = loaded.lang, loaded.review, loaded.info
     assert info.run_id is not None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from pathlib import Path
@@ -35,17 +34,13 @@ def run(args: argparse.Namespace) -> int:
 
     from bot.review.export import to_json, write_csv
     from bot.review.html import render_html
-    from bot.review.source import ReviewError, load_review
+    from bot.review.source import load_for_command
     from bot.review.terminal import print_review
 
-    try:
-        loaded = asyncio.run(load_review(args.show, args.run, args.rules, args.lang))
-    except ReviewError as exc:
-        print(exc.render(), file=sys.stderr)
+    loaded = load_for_command(args)
+    if loaded is None:
         return 1
     lang, review, info = loaded.lang, loaded.review, loaded.info
-    for warning in loaded.warnings:
-        print(warning, file=sys.stderr)
     if args.json:
         print(json.dumps(to_json(review, info, lang), ensure_ascii=False))
     else:

@@ -3,6 +3,9 @@ the database (`DATABASE_URL`) and the run; shared by `liveroom report` and `live
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -202,3 +205,16 @@ async def load_review(
 
 def _safe(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
+
+
+def load_for_command(args: argparse.Namespace, *, earlier: bool = True) -> LoadedReview | None:
+    """For a command with `show`, `run`, `rules` and `lang`: the review, its warnings printed to
+    stderr; None once the error (no such show or run, an unreadable database) is printed there."""
+    try:
+        loaded = asyncio.run(load_review(args.show, args.run, args.rules, args.lang, earlier=earlier))
+    except ReviewError as exc:
+        print(exc.render(), file=sys.stderr)
+        return None
+    for warning in loaded.warnings:
+        print(warning, file=sys.stderr)
+    return loaded
