@@ -80,7 +80,8 @@ class ForwardingSender(RTCRtpSender):
         default_type = codec.payloadType or 0  # always set once negotiated
         types = getattr(self, "_payload_types", {})
         ssrc = self._ssrc
-        state = {"sequence": random_sequence_number(), "octets": 0, "packets": 0}
+        sequence_number = random_sequence_number()
+        octets = packets_sent = 0
         timestamp_origin = random32()
         history = RTP_HISTORY_SIZE
         wire = FrameWire()
@@ -91,6 +92,7 @@ class ForwardingSender(RTCRtpSender):
             """One frame to this viewer, in the caller's turn: the header patched for the frame, then
             each packet (marker and sequence number patched) to `FrameWire`. False (nothing sent)
             when the socket is backed up."""
+            nonlocal sequence_number, octets, packets_sent
             payloads = frame.payloads
             if not payloads:
                 return True
@@ -110,7 +112,6 @@ class ForwardingSender(RTCRtpSender):
             TIMESTAMP.pack_into(head, 4, timestamp)
             if abs_send_time_at is not None:
                 head[abs_send_time_at : abs_send_time_at + 3] = ((ntp >> 14) & 0xFFFFFF).to_bytes(3, "big")
-            sequence_number = state["sequence"]
             last = len(payloads) - 1
             packets = []
             for i, payload in enumerate(payloads):
@@ -121,9 +122,8 @@ class ForwardingSender(RTCRtpSender):
                 packets.append(data)
                 sequence_number = (sequence_number + 1) & 0xFFFF
             wire.send(transport, dtls._tx_srtp, packets, pair.remote_addr)
-            state["sequence"] = sequence_number
-            state["octets"] = octets = (state["octets"] + frame.size) & 0xFFFFFFFF
-            state["packets"] = packets_sent = (state["packets"] + len(payloads)) & 0xFFFFFFFF
+            octets = (octets + frame.size) & 0xFFFFFFFF
+            packets_sent = (packets_sent + len(payloads)) & 0xFFFFFFFF
             # What the RTCP sender reports read (aiortc keeps them per packet; per frame is enough).
             setattr(self, mangled + "ntp_timestamp", ntp)
             setattr(self, mangled + "rtp_timestamp", timestamp)
