@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,20 +132,11 @@ class FaqTeacher:
 
 
 def _check(directory: Path, faq_text: str) -> None:
-    """Load the whole rules directory with the edited faq.yaml, in a scratch copy; errors name the
-    real files."""
-    with tempfile.TemporaryDirectory(prefix="liveroom-learn-") as scratch:
-        copy = Path(scratch) / directory.name
-        shutil.copytree(directory, copy, ignore=shutil.ignore_patterns(".*", "__pycache__", "*.tmp"))
-        (copy / FAQ_FILE).write_text(faq_text, encoding="utf-8")
-        try:
-            load_rulebook(copy)
-        except RuleErrors as exc:
-            errors = [
-                RuleError(e.file.replace(str(copy), str(directory)), e.line, e.key, e.code, e.params)
-                for e in exc.errors
-            ]
-            raise LearnRefused("rules_refused", errors=errors) from None
+    """Load the whole rules directory with the edited faq.yaml in place of the file on disk."""
+    try:
+        load_rulebook(directory, replaced={FAQ_FILE: faq_text})
+    except RuleErrors as exc:
+        raise LearnRefused("rules_refused", errors=exc.errors) from None
 
 
 def _write(path: Path, text: str) -> None:

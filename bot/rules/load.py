@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,7 +30,7 @@ from bot.rules.models import (
     Rulebook,
     ShowScript,
 )
-from bot.rules.source import SourceFile, read_yaml
+from bot.rules.source import SourceFile, parse_yaml, read_yaml
 from bot.rules.validate import validate
 
 T = TypeVar("T")
@@ -55,8 +56,9 @@ class _Unread(list[str]):
 
 
 class _Loader:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, replaced: Mapping[str, str] | None = None) -> None:
         self.directory = directory
+        self.replaced = dict(replaced or {})
         self.errors: list[RuleError] = []
         self.sources: dict[str, SourceFile] = {}
         self.unreadable: set[str] = set()
@@ -64,12 +66,13 @@ class _Loader:
     def read(self, name: str, *, required: bool) -> SourceFile | None:
         path = self.directory / name
         shown = _shown(self.directory, name)
-        if not path.exists():
+        text = self.replaced.get(name)
+        if text is None and not path.exists():
             if required:
                 self.errors.append(RuleError(shown, 1, "", "file_missing", {"file": shown}))
             return None
         try:
-            source = read_yaml(path, shown)
+            source = read_yaml(path, shown) if text is None else parse_yaml(text, shown)
         except RuleError as exc:
             self.errors.append(exc)
             self.unreadable.add(name)
@@ -141,12 +144,13 @@ def load_faq_rules(
     return products, faq, room
 
 
-def load_rulebook(directory: str | Path) -> Rulebook:
-    """Read, validate and cross-check every rule file in `directory`."""
+def load_rulebook(directory: str | Path, replaced: Mapping[str, str] | None = None) -> Rulebook:
+    """Read, validate and cross-check every rule file in `directory`; `replaced` gives the text to
+    read instead of a file's (an edit checked before it is written), by name (`faq.yaml`)."""
     folder = Path(directory)
     if not folder.is_dir():
         raise RuleErrors([RuleError(str(folder), 1, "", "dir_missing", {"dir": str(folder)})])
-    loader = _Loader(folder)
+    loader = _Loader(folder, replaced)
     room_src = loader.read("room.yaml", required=True)
     products_src = loader.read("products.yaml", required=False)
     faq_src = loader.read("faq.yaml", required=False)

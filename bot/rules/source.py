@@ -39,6 +39,11 @@ def read_yaml(path: Path, shown_as: str) -> SourceFile:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise RuleError(shown_as, 1, "", "yaml_encoding", {"detail": str(exc)}) from exc
+    return parse_yaml(text, shown_as)
+
+
+def parse_yaml(text: str, shown_as: str) -> SourceFile:
+    """Parse one file's text (`read_yaml`'s second half, for a text not written yet)."""
     yaml = YAML(typ="rt", pure=True)
     try:
         tree = yaml.load(text)
